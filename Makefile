@@ -1,0 +1,61 @@
+# govhub developer commands. `make run` and `make test` work on a fresh machine with
+# Python 3.11: they create .venv, install, and compile the translations first.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+TRANSLATIONS := govhub/translations
+CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGS:.po=.mo)
+
+.PHONY: run test lint format bench migrate translations extract-messages update-messages install clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Installed (with the dev extra) whenever pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+%.mo: %.po | $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS) -i $< -o $@ -l $(word 3,$(subst /, ,$<))
+
+translations: $(COMPILED)
+
+run: install translations
+	$(FLASK) db upgrade
+	$(FLASK) seed-demo --if-empty
+	@echo "govhub is serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check govhub tests
+	$(BIN)/ruff format --check govhub tests
+
+format: install
+	$(BIN)/ruff format govhub tests
+	$(BIN)/ruff check --fix govhub tests
+
+bench: install translations
+	$(BIN)/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+
+migrate: install
+	$(FLASK) db upgrade
+
+# Translators: extract the strings, then merge them into the catalogs.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project govhub .
+
+update-messages: extract-messages
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --omit-header --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) $(COMPILED)

@@ -1,0 +1,102 @@
+"""govhub: community volunteer points and resource matching."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from govhub import config as default_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot work; the message says what to set."""
+
+
+def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, CLI. Starts nothing."""
+    app = Flask(
+        __name__,
+        instance_path=os.environ.get("GOVHUB_INSTANCE_PATH") or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(default_config)
+    app.config.from_prefixed_env("GOVHUB")
+    app.config.update(config_overrides or {})
+    _configure(app)
+
+    from govhub import cli, errors, i18n, security
+    from govhub.accounts.views import bp as accounts_bp
+    from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from govhub.main.views import bp as main_bp
+    from govhub.orgs.views import bp as orgs_bp
+    from govhub.partners.views import bp as partners_bp
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale)
+    htmx.init_app(app)
+    limiter.init_app(app)
+
+    from govhub.database import configure_engine
+
+    with app.app_context():
+        configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
+
+    for blueprint in (main_bp, accounts_bp, orgs_bp, partners_bp):
+        app.register_blueprint(blueprint)
+
+    i18n.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def _configure(app: Flask) -> None:
+    os.makedirs(app.instance_path, exist_ok=True)
+    production = app.config["ENV"] == "production"
+
+    if not app.config.get("SECRET_KEY"):
+        if production:
+            raise ConfigError(
+                "GOVHUB_SECRET_KEY is not set. In production the secret key must come from "
+                "the environment, e.g. GOVHUB_SECRET_KEY=$(python -c 'import secrets; "
+                "print(secrets.token_hex(32))')."
+            )
+        app.config["SECRET_KEY"] = _development_secret(Path(app.instance_path))
+
+    if production:
+        app.config["SESSION_COOKIE_SECURE"] = True
+        app.config["REMEMBER_COOKIE_SECURE"] = True
+
+    url = app.config.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(app.instance_path) / "govhub.sqlite3")
+    )
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options: dict[str, Any] = {"pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        # The busy timeout is set again per connection as a PRAGMA (database.py).
+        options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+
+
+def _development_secret(instance: Path) -> str:
+    """Generate the development secret key once and keep it in the instance folder."""
+    path = instance / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass  # made earlier, or by a process starting at the same moment
+    else:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

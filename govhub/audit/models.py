@@ -1,0 +1,28 @@
+"""The audit trail: who did what, to what, when and why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govhub.database import utcnow
+from govhub.extensions import db
+
+
+class AuditEvent(db.Model):
+    """Append-only. Written by services in the same transaction as the change."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"), index=True)
+    action: Mapped[str] = mapped_column(String(64))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[int | None]
+    reason: Mapped[str | None] = mapped_column(String(500))
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+
+    actor = relationship("User")

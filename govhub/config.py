@@ -1,0 +1,46 @@
+"""Default settings. Every key can be overridden by a ``GOVHUB_<KEY>`` environment variable.
+
+Nothing here reads the environment at import time: ``create_app`` calls
+``app.config.from_prefixed_env("GOVHUB")`` after loading these defaults, so
+``GOVHUB_DATABASE_URL=postgresql+psycopg://...`` or ``GOVHUB_SECRET_KEY=...`` take effect
+per app instance.
+"""
+
+from datetime import timedelta
+
+# "development" or "production". Production refuses to start without a secret key and
+# marks cookies Secure.
+ENV = "development"
+
+# Database. Empty means SQLite in the instance folder.
+DATABASE_URL = ""
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+SECRET_KEY = None
+
+# Languages: Simplified Chinese first, English available.
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+BABEL_DEFAULT_LOCALE = "zh_CN"
+BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
+
+# Sessions and cookies.
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_DURATION = timedelta(days=30)
+PERMANENT_SESSION_LIFETIME = timedelta(days=7)
+
+# CSRF tokens live as long as the session: a form left open (elder-friendly mode, a slow
+# typist) must not fail because a timer ran out.
+WTF_CSRF_TIME_LIMIT = None
+
+# Login throttling (Flask-Limiter). Only failed attempts count. Use a shared storage
+# (e.g. redis://) when several app processes serve the same site.
+RATELIMIT_STORAGE_URI = "memory://"
+RATELIMIT_HEADERS_ENABLED = False
+LOGIN_LIMIT_PER_PHONE = "5 per 15 minutes"
+LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+
+# Uploads (org tree CSV).
+MAX_CONTENT_LENGTH = 4 * 1024 * 1024

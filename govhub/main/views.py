@@ -1,0 +1,36 @@
+"""The home page: what each role can do next."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from govhub import permissions
+from govhub.accounts.models import Role
+from govhub.partners import services as partners
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+def home():
+    if not current_user.is_authenticated:
+        return render_template("main/welcome.html")
+    pending = None
+    if permissions.can(current_user, permissions.REVIEW_PARTNERS):
+        pending = len(partners.review_queue(permissions.partner_scope(current_user)))
+    return render_template(
+        "main/home.html",
+        user=current_user,
+        Role=Role,
+        has_role=lambda role: permissions.has_role(current_user, role),
+        scopes=lambda *roles: permissions.scope_units(current_user, *roles),
+        pending_applications=pending,
+        staff_of=[a.partner for a in current_user.roles if a.role is Role.partner_staff],
+        can_manage_orgs=permissions.can(current_user, permissions.MANAGE_ORGS),
+    )
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"status": "ok"}

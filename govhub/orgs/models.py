@@ -1,0 +1,95 @@
+"""The administrative tree: city → district → street → community → grid."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, String, and_
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govhub.database import enum_type
+from govhub.extensions import db
+
+
+class OrgLevel(enum.StrEnum):
+    city = "city"
+    district = "district"
+    street = "street"
+    community = "community"
+    grid = "grid"
+
+    @property
+    def label(self) -> str:
+        return str(LEVEL_LABELS[self])
+
+    @property
+    def rank(self) -> int:
+        return LEVEL_ORDER.index(self)
+
+    @property
+    def child(self) -> OrgLevel | None:
+        return LEVEL_ORDER[self.rank + 1] if self.rank + 1 < len(LEVEL_ORDER) else None
+
+    @property
+    def parent(self) -> OrgLevel | None:
+        return LEVEL_ORDER[self.rank - 1] if self.rank > 0 else None
+
+
+LEVEL_ORDER = list(OrgLevel)
+LEVEL_LABELS = {
+    OrgLevel.city: _l("City"),
+    OrgLevel.district: _l("District"),
+    OrgLevel.street: _l("Street"),
+    OrgLevel.community: _l("Community"),
+    OrgLevel.grid: _l("Grid"),
+}
+
+# The materialized path is compared byte by byte ("C" collation on PostgreSQL; SQLite's
+# default BINARY), so a subtree is one index range scan whatever the database locale.
+PathType = String(255).with_variant(postgresql.VARCHAR(255, collation="C"), "postgresql")
+
+
+class OrgUnit(db.Model):
+    __tablename__ = "org_unit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    level: Mapped[OrgLevel] = mapped_column(
+        enum_type(OrgLevel, 16)
+    )
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True
+    )
+    # "/1/4/17/": the ids from the root down to this unit, each followed by "/".
+    path: Mapped[str] = mapped_column(PathType, unique=True)
+
+    parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[OrgUnit]] = relationship(
+        back_populates="parent", order_by="OrgUnit.code"
+    )
+
+    def __repr__(self) -> str:
+        return f"<OrgUnit {self.code} {self.name}>"
+
+    @property
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to and including this unit."""
+        return [int(part) for part in self.path.strip("/").split("/")]
+
+    def contains(self, other: OrgUnit | None) -> bool:
+        """True when ``other`` is this unit or lies below it."""
+        return other is not None and other.path.startswith(self.path)
+
+    @staticmethod
+    def subtree_clause(path: str, column=None):
+        """SQL condition: ``column`` (a path column, default OrgUnit.path) lies under ``path``.
+
+        Written as a range rather than LIKE so it uses the path index on both databases:
+        every descendant path starts with ``path``, which ends in "/", and "/" sorts just
+        before "0".
+        """
+        column = OrgUnit.path if column is None else column
+        return and_(column >= path, column < path[:-1] + "0")

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import RadioField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+from govhub.accounts.forms import PHONE_KW, valid_phone
+from govhub.orgs.forms import PlaceFields
+from govhub.partners.models import KIND_LABELS, PartnerKind
+
+
+class ApplyForm(PlaceFields, FlaskForm):
+    kind = RadioField(
+        _l("We are a"),
+        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        default=PartnerKind.business.value,
+        validators=[DataRequired(_l("Choose one."))],
+    )
+    name = StringField(_l("Name of the unit or business"), validators=[DataRequired(_l("Enter the name of the unit or business.")), Length(max=80)])
+    address = StringField(_l("Address"), validators=[DataRequired(_l("Enter the address.")), Length(max=200)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)])
+    contact_phone = StringField(_l("Contact mobile number"), validators=[DataRequired(_l("Enter a mobile number.")), valid_phone], **PHONE_KW)
+    description = TextAreaField(
+        _l("What you would like to offer"), validators=[Optional(), Length(max=2000)],
+        description=_l("For example: rewards for volunteers, a venue, skills, goods."),
+    )
+
+
+class DecisionForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason"), validators=[Optional(), Length(max=500)],
+        description=_l("Required for a rejection; the applicant sees it."),
+    )

@@ -1,0 +1,116 @@
+"""Partners: applying, and the review by community and oversight admins."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from govhub.accounts.models import Role, RoleAssignment, User
+from govhub.accounts.validation import normalize_phone, phone_error
+from govhub.audit import services as audit
+from govhub.database import NotFound, ServiceError, transactional, utcnow
+from govhub.extensions import db
+from govhub.orgs.models import OrgLevel, OrgUnit
+from govhub.partners.models import Partner, PartnerKind, PartnerStatus
+
+MAX_REASON = 500
+
+
+def get_partner(partner_id: int) -> Partner:
+    partner = db.session.get(Partner, partner_id)
+    if partner is None:
+        raise NotFound(_("No such partner."))
+    return partner
+
+
+@transactional
+def apply(
+    *,
+    kind: PartnerKind,
+    name: str,
+    community_id: int | None,
+    address: str,
+    contact_name: str,
+    contact_phone: str,
+    description: str = "",
+    owner_id: int | None = None,
+) -> Partner:
+    """Record a unit's or business's application; it waits for review."""
+    name = (name or "").strip()
+    if not name:
+        raise ServiceError(_("Enter the name of the unit or business."), field="name")
+    community = db.session.get(OrgUnit, community_id) if community_id else None
+    if community is None or community.level is not OrgLevel.community:
+        raise ServiceError(_("Choose the community where you are located."), field="community_id")
+    contact_phone = normalize_phone(contact_phone)
+    if error := phone_error(contact_phone):
+        raise ServiceError(error, field="contact_phone")
+    duplicate = db.session.scalar(
+        select(Partner.id).where(
+            Partner.name == name,
+            Partner.community_id == community.id,
+            Partner.status.in_([PartnerStatus.applied, PartnerStatus.approved]),
+        )
+    )
+    if duplicate:
+        raise ServiceError(
+            _("%(name)s has already applied or is already a partner in this community.", name=name),
+            field="name",
+        )
+    partner = Partner(
+        kind=kind,
+        name=name,
+        community=community,
+        address=(address or "").strip(),
+        contact_name=(contact_name or "").strip(),
+        contact_phone=contact_phone,
+        description=(description or "").strip(),
+        owner_id=owner_id,
+        status=PartnerStatus.applied,
+    )
+    db.session.add(partner)
+    db.session.flush()
+    audit.record(owner_id, "partner.applied", "partner", partner.id, name=name)
+    return partner
+
+
+@transactional
+def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None = None) -> Partner:
+    """Approve or reject an application. A rejection needs a reason.
+
+    On approval the applicant's account (or, if they applied without logging in, the
+    account with the contact phone, if any) becomes the partner's first staff member.
+    """
+    partner = get_partner(partner_id)
+    reason = (reason or "").strip() or None
+    if partner.status is not PartnerStatus.applied:
+        raise ServiceError(_("This application has already been decided (%(status)s).", status=partner.status.label))
+    if not approve and not reason:
+        raise ServiceError(_("Give a reason for the rejection; the applicant will see it."), field="reason")
+    if reason and len(reason) > MAX_REASON:
+        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+
+    partner.status = PartnerStatus.approved if approve else PartnerStatus.rejected
+    partner.decided_by_id = actor_id
+    partner.decided_at = utcnow()
+    partner.decision_reason = reason
+    if approve:
+        owner = db.session.get(User, partner.owner_id) if partner.owner_id else db.session.scalar(
+            select(User).where(User.phone == partner.contact_phone)
+        )
+        if owner is not None:
+            partner.owner_id = owner.id
+            db.session.add(RoleAssignment(
+                user_id=owner.id, role=Role.partner_staff, partner=partner, granted_by_id=actor_id
+            ))
+    audit.record(actor_id, "partner.approved" if approve else "partner.rejected",
+                 "partner", partner.id, reason=reason)
+    return partner
+
+
+def review_queue(scope_clause, status: PartnerStatus | None = PartnerStatus.applied) -> list[Partner]:
+    """Partners inside ``scope_clause`` (from ``permissions.partner_scope``), oldest first."""
+    query = select(Partner).join(Partner.community).where(scope_clause)
+    if status is not None:
+        query = query.where(Partner.status == status)
+    return list(db.session.scalars(query.order_by(Partner.created_at, Partner.id)))

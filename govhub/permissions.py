@@ -1,0 +1,108 @@
+"""Every permission decision in govhub is made here.
+
+``can(user, action, obj)`` answers one question; ``require(action)`` guards a view that acts
+on no particular object; ``authorize(action, obj)`` aborts a view with 403 when ``can`` says
+no. Lists of other people's or other communities' data are filtered with the ``*_scope``
+functions below, which express the same rules as SQL.
+
+Scopes: a community admin acts inside their community's subtree (the community and its
+grids); an oversight admin reads inside the subtree of their street, district or city; a
+system admin acts everywhere; partner staff act for their own partner only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user
+from sqlalchemy import false, or_, true
+
+from govhub.accounts.models import Role, User
+from govhub.extensions import login_manager
+from govhub.orgs.models import OrgUnit
+from govhub.partners.models import Partner
+
+# Actions that need no object.
+MANAGE_ORGS = "orgs.manage"
+MANAGE_ROLES = "roles.manage"
+REVIEW_PARTNERS = "partners.review"  # open the review queue at all
+# Actions on an object.
+VIEW_PARTNER = "partner.view"
+DECIDE_PARTNER = "partner.decide"
+
+ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
+
+
+def is_system_admin(user: User) -> bool:
+    return _authenticated(user) and any(a.role is Role.system_admin for a in user.roles)
+
+
+def scope_units(user: User, *roles: Role) -> list[OrgUnit]:
+    """The org units on which ``user`` holds any of ``roles``."""
+    if not _authenticated(user):
+        return []
+    return [a.org_unit for a in user.roles if a.role in roles and a.org_unit is not None]
+
+
+def has_role(user: User, role: Role) -> bool:
+    return _authenticated(user) and any(a.role is role for a in user.roles)
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def _within(user: User, unit: OrgUnit | None, *roles: Role) -> bool:
+    return any(scope.contains(unit) for scope in scope_units(user, *roles))
+
+
+def can(user: User, action: str, obj=None) -> bool:
+    """Whether ``user`` may do ``action`` (to ``obj``, for actions on an object)."""
+    if not _authenticated(user):
+        return False
+    if is_system_admin(user):
+        return True
+    match action:
+        case "orgs.manage" | "roles.manage":
+            return False
+        case "partners.review":
+            return bool(scope_units(user, *ADMIN_ROLES))
+        case "partner.view" | "partner.decide":
+            assert isinstance(obj, Partner)
+            return _within(user, obj.community, *ADMIN_ROLES)
+    raise ValueError(f"unknown action {action!r}")
+
+
+def partner_scope(user: User):
+    """SQL condition on a query joined to the partner's community (``OrgUnit``): the
+    partners ``user`` may review."""
+    if is_system_admin(user):
+        return true()
+    units = scope_units(user, *ADMIN_ROLES)
+    if not units:
+        return false()
+    return or_(*(OrgUnit.subtree_clause(unit.path) for unit in units))
+
+
+def authorize(action: str, obj=None) -> None:
+    """Abort the current request with 403 unless the current user may do ``action``."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not can(current_user, action, obj):
+        abort(403)
+
+
+def require(action: str) -> Callable:
+    """View decorator for actions on no particular object."""
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            authorize(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
