@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 
 %.mo: %.po | $(VENV)/.installed
-	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS) -i $< -o $@ -l $(word 3,$(subst /, ,$<))
+	$(BIN)/pybabel compile -d $(TRANSLATIONS) -i $< -o $@ -l $(word 3,$(subst /, ,$<))
 
 translations: $(COMPILED)
 

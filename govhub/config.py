@@ -19,8 +19,9 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 SECRET_KEY = None
 
 # Languages: Simplified Chinese first, English available.
-LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
-BABEL_DEFAULT_LOCALE = "zh_CN"
+# Babel locale identifiers (the catalogs live in govhub/translations/<identifier>).
+LANGUAGES = {"zh_Hans_CN": "简体中文", "en": "English"}
+BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
 BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 # Sessions and cookies.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -10,6 +10,8 @@ from flask_login import current_user
 def select_locale() -> str:
     """The user's saved language, else the session's, else Simplified Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
@@ -24,8 +26,9 @@ def elder_mode() -> bool:
 
 
 def html_lang() -> str:
-    """The value of <html lang>: BCP 47, e.g. zh-CN."""
-    return str(get_locale()).replace("_", "-")
+    """The value of <html lang>: BCP 47, e.g. zh-CN or en."""
+    locale = get_locale()
+    return f"{locale.language}-{locale.territory}" if locale.territory else locale.language
 
 
 def init_app(app: Flask) -> None:

@@ -48,7 +48,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(11), unique=True)
     name: Mapped[str] = mapped_column(String(40))
     password_hash: Mapped[str] = mapped_column(String(255))
-    locale: Mapped[str | None] = mapped_column(String(8))
+    locale: Mapped[str | None] = mapped_column(String(16))
     elder_mode: Mapped[bool] = mapped_column(Boolean, default=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Part of the login id kept in the session and the "remember me" cookie. Logging out

@@ -7,7 +7,6 @@ attempts are refused before the password is even checked, with a translated
 
 from __future__ import annotations
 
-import math
 import time
 
 from flask import current_app, request
@@ -46,7 +45,7 @@ def login_limits(view):
 def retry_message(_error) -> str:
     current = limiter.current_limit
     seconds = max(current.reset_at - time.time(), 0) if current else 60
-    minutes = max(1, math.ceil(seconds / 60))
+    minutes = max(1, round(seconds / 60))
     return ngettext(
         "Too many failed attempts. Try again in %(num)d minute.",
         "Too many failed attempts. Try again in %(num)d minutes.",

@@ -44,7 +44,7 @@ def upgrade():
     sa.Column('phone', sa.String(length=11), nullable=False),
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('password_hash', sa.String(length=255), nullable=False),
-    sa.Column('locale', sa.String(length=8), nullable=True),
+    sa.Column('locale', sa.String(length=16), nullable=True),
     sa.Column('elder_mode', sa.Boolean(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('session_token', sa.String(length=64), nullable=False),

@@ -1,0 +1,85 @@
+"""Phone layout: no horizontal scrolling at 360px, and tap targets a finger can hit."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import JINYE_ADMIN, PHONE, VOLUNTEER_PASSWORD, log_in
+
+pytestmark = pytest.mark.browser
+
+TAP = 44  # px, STYLE.md: tap targets >= 44px
+
+# Every visible button-like control in the page body, with its height.
+MAIN_CONTROLS = """() => [...document.querySelectorAll(
+    'main button, main .button, main input[type=submit], main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .check'
+  )].filter((el) => el.offsetParent !== null).map((el) => ({
+    what: `${el.tagName.toLowerCase()}.${el.className || ''} "${(el.innerText || el.name || '').trim().slice(0, 30)}"`,
+    height: el.getBoundingClientRect().height,
+  }))"""
+
+HEADER_CONTROLS = """() => [...document.querySelectorAll('header button, header a')]
+  .filter((el) => el.offsetParent !== null).map((el) => ({
+    what: `${el.tagName.toLowerCase()}.${el.className || ''} "${el.innerText.trim().slice(0, 30)}"`,
+    height: el.getBoundingClientRect().height,
+  }))"""
+
+
+def _check_phone_layout(page) -> None:
+    widths = page.evaluate(
+        "() => ({scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth})"
+    )
+    assert widths["scroll"] <= PHONE["width"], f"{page.url} scrolls sideways: {widths}"
+    assert widths["body"] <= PHONE["width"], f"{page.url} scrolls sideways: {widths}"
+    controls = page.evaluate(MAIN_CONTROLS)
+    assert controls, f"no buttons found on {page.url}"
+    small = [c for c in controls if c["height"] < TAP]
+    assert small == [], f"tap targets under {TAP}px on {page.url}"
+
+
+@pytest.mark.parametrize("path", ["/", "/register", "/login", "/partners/apply"])
+def test_public_pages_fit_a_phone(page, browser_log, path):
+    page.goto(path)
+    expect(page.locator("main h1")).to_be_visible()
+    _check_phone_layout(page)
+    browser_log.assert_clean()
+
+
+def test_volunteer_home_fits_a_phone(page, browser_log):
+    log_in(page, "13800000010", VOLUNTEER_PASSWORD)
+    expect(page.locator("#volunteer-card")).to_be_visible()
+    _check_phone_layout(page)
+    page.goto("/account/profile")
+    _check_phone_layout(page)
+    browser_log.assert_clean()
+
+
+def test_admin_pages_fit_a_phone(page, browser_log):
+    log_in(page, *JINYE_ADMIN)
+    page.get_by_role("link", name="共建单位申请").click()
+    expect(page.locator("nav.tabs")).to_be_visible()
+    widths = page.evaluate("() => document.documentElement.scrollWidth")
+    assert widths <= PHONE["width"]
+    browser_log.assert_clean()
+
+
+def test_elder_mode_pages_fit_a_phone(page, browser_log):
+    """Elder mode makes everything bigger; it must still not scroll sideways."""
+    page.goto("/partners/apply")
+    page.get_by_role("button", name="大字模式(适老化)").click()
+    expect(page.locator("body.elder")).to_have_count(1)
+    _check_phone_layout(page)
+    page.goto("/register")
+    _check_phone_layout(page)
+    browser_log.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/", "/login"])
+def test_header_controls_are_full_size_tap_targets(page, path):
+    """The language and large-text switches are for the users who most need big targets."""
+    page.goto(path)
+    controls = page.evaluate(HEADER_CONTROLS)
+    assert controls
+    small = [c for c in controls if c["height"] < TAP]
+    assert small == [], f"header tap targets under {TAP}px on {path}"

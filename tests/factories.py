@@ -1,0 +1,68 @@
+"""Test data built through the services, so tests start from states the app can reach."""
+
+from __future__ import annotations
+
+import itertools
+from types import SimpleNamespace
+
+from govhub.accounts import services as accounts
+from govhub.accounts.models import Role
+from govhub.orgs import services as orgs
+from govhub.partners import services as partners
+from govhub.partners.models import PartnerKind
+
+PASSWORD = "secret-pass-1"
+_phones = itertools.count(13900000000)
+
+
+def next_phone() -> str:
+    return str(next(_phones))
+
+
+def make_tree() -> SimpleNamespace:
+    """city → district → street → two communities (A with two grids, B with one) and a
+    second street with community C (no grids)."""
+    city = orgs.create_unit(None, None, "C1", "Test City")
+    district = orgs.create_unit(None, city.id, "D1", "Test District")
+    street = orgs.create_unit(None, district.id, "S1", "North Street")
+    community_a = orgs.create_unit(None, street.id, "CA", "Alpha Community")
+    grid_a1 = orgs.create_unit(None, community_a.id, "CA-1", "Alpha Grid 1")
+    grid_a2 = orgs.create_unit(None, community_a.id, "CA-2", "Alpha Grid 2")
+    community_b = orgs.create_unit(None, street.id, "CB", "Beta Community")
+    grid_b1 = orgs.create_unit(None, community_b.id, "CB-1", "Beta Grid 1")
+    street2 = orgs.create_unit(None, district.id, "S2", "South Street")
+    community_c = orgs.create_unit(None, street2.id, "CC", "Gamma Community")
+    return SimpleNamespace(**{k: v.id for k, v in locals().items()})
+
+
+def make_user(tree, *, community="community_a", grid="grid_a1", name="Volunteer",
+              phone=None, password=PASSWORD, roles=()):
+    """A registered volunteer, with extra ``roles`` as (Role, unit attribute of ``tree``)."""
+    user = accounts.register(
+        phone or next_phone(), name, password,
+        getattr(tree, community), getattr(tree, grid) if grid else None,
+    )
+    for role, scope in roles:
+        accounts.assign_role(None, user.id, role, org_unit_id=getattr(tree, scope))
+    return accounts.get_user(user.id)
+
+
+def make_admin(tree, role=Role.community_admin, scope="community_a", **kwargs):
+    return make_user(tree, roles=[(role, scope)], name=kwargs.pop("name", "Admin"), **kwargs)
+
+
+def make_system_admin(tree, **kwargs):
+    return make_user(tree, roles=[(Role.system_admin, "city")], name="Sysadmin", **kwargs)
+
+
+def make_partner(tree, community="community_a", name="Kind Grocery", owner_id=None, **kwargs):
+    return partners.apply(
+        kind=kwargs.pop("kind", PartnerKind.business),
+        name=name,
+        community_id=getattr(tree, community),
+        address=kwargs.pop("address", "1 Market Road"),
+        contact_name=kwargs.pop("contact_name", "Ms Li"),
+        contact_phone=kwargs.pop("contact_phone", next_phone()),
+        owner_id=owner_id,
+        **kwargs,
+    )
