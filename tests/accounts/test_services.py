@@ -31,15 +31,16 @@ def test_register_creates_profile_and_volunteer_role(app):
 @pytest.mark.parametrize(
     ("phone", "password", "field", "message"),
     [
-        ("1391234567", "walk-dog-2026", "phone", "11-digit"),
-        ("23912345678", "walk-dog-2026", "phone", "11-digit"),
-        ("1391234567a", "walk-dog-2026", "phone", "11-digit"),
-        ("13912345678", "short1", "password", "at least 8"),
-        ("13912345678", "onlyletters", "password", "letters and digits"),
-        ("13912345678", "x13912345678", "password", "phone number"),
+        ("1391234567", "walk-dog-2026", "phone", "11位手机号"),
+        ("23912345678", "walk-dog-2026", "phone", "11位手机号"),
+        ("1391234567a", "walk-dog-2026", "phone", "11位手机号"),
+        ("13912345678", "short1", "password", "至少需要8个字符"),
+        ("13912345678", "onlyletters", "password", "字母和数字"),
+        ("13912345678", "x13912345678", "password", "手机号"),
     ],
 )
 def test_register_refuses_bad_input_and_writes_nothing(app, phone, password, field, message):
+    """Outside a request, messages are in the default language, Simplified Chinese."""
     tree = make_tree()
     with pytest.raises(ServiceError) as refused:
         services.register(phone, "张三", password, tree.community_a, tree.grid_a1)
@@ -78,7 +79,7 @@ def test_duplicate_phone_is_refused(app):
     with pytest.raises(ServiceError) as refused:
         services.register(user.phone, "Someone else", PASSWORD, tree.community_a, tree.grid_a1)
     assert refused.value.field == "phone"
-    assert "already registered" in refused.value.message
+    assert refused.value.message == "这个手机号已经注册过了。"
     assert count(User) == 1
 
 

@@ -287,10 +287,14 @@ def choose_place(page, district: str, street: str, community: str, grid: str | N
     for selector, label in chain:
         select = page.locator(selector)
         expect(select.locator("option", has_text=label)).to_have_count(1)
+        page.locator("#place-fields").evaluate("(el) => el.setAttribute('data-replaced', '')")
         with page.expect_response(lambda r: "/places?" in r.url) as reload:
             select.select_option(label=label)
         assert reload.value.status == 200
-        # The swapped-in selects keep the choice.
+        # htmx swapped in new selects and has settled them: until it removes the
+        # htmx-added class (some 20 ms) their change listener is not yet installed.
+        expect(page.locator("#place-fields:not([data-replaced]):not(.htmx-added)")).to_have_count(1)
+        # The new selects keep the choice.
         expect(page.locator(f"{selector} option:checked")).to_have_text(label)
 
 
