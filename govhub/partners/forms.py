@@ -3,6 +3,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from govhub.accounts.forms import PHONE_KW, valid_phone
@@ -13,7 +14,7 @@ from govhub.partners.models import KIND_LABELS, PartnerKind
 class ApplyForm(PlaceFields, FlaskForm):
     kind = RadioField(
         _l("We are a"),
-        choices=[(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
         default=PartnerKind.business.value,
         validators=[DataRequired(_l("Choose one."))],
     )

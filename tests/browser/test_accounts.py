@@ -33,7 +33,9 @@ def test_register_through_cascading_selects_then_log_out_and_in(page, browser_lo
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("status")).to_have_text("您已退出登录。")
     expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
-    expect(page.get_by_role("link", name="登录")).to_be_visible()
+    account = page.get_by_role("navigation", name="账号")
+    expect(account.get_by_role("link", name="登录")).to_be_visible()
+    expect(account.get_by_role("link", name="注册")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).not_to_contain_text("测试志愿者")
     page.goto("/account/profile")  # a logged-out visitor is sent to the login page
     expect(page).to_have_url(re.compile(r"/login\?next="))
@@ -83,10 +85,10 @@ def test_language_choice_is_saved_for_the_user(page, browser_log, new_page):
 
 def test_visitor_language_choice_lasts_for_the_session(page, browser_log):
     page.goto("/")
-    expect(page.get_by_role("link", name="登录")).to_be_visible()
+    expect(page.get_by_role("navigation", name="账号").get_by_role("link", name="登录")).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("link", name="Log in")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Log in")).to_be_visible()
 
     page.goto("/partners/apply")
     expect(page.get_by_role("heading", level=1)).to_have_text("Apply to become a partner")
@@ -160,7 +162,7 @@ def test_forged_csrf_token_shows_translated_error_page(page, browser_log):
     page.get_by_label("手机号").fill("13800000010")
     page.get_by_label("密码").fill(VOLUNTEER_PASSWORD)
     page.evaluate(
-        """() => { document.querySelector('form input[name=csrf_token]').value = 'forged-token'; }"""
+        """() => { document.querySelector('main form input[name=csrf_token]').value = 'forged-token'; }"""
     )
     with page.expect_response(
         lambda r: r.url.endswith("/login") and r.request.method == "POST"

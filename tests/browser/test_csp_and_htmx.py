@@ -56,7 +56,7 @@ def test_csp_blocks_inline_script_and_the_log_reports_it(page, browser_log):
 def test_htmx_requests_carry_the_csrf_token(page, browser_log):
     """htmx sends X-CSRFToken from <body hx-headers>, and the server accepts it on a POST."""
     page.goto("/register")
-    form_token = page.locator("form input[name=csrf_token]").first.input_value()
+    form_token = page.locator("main form input[name=csrf_token]").input_value()
 
     with page.expect_request(lambda r: "/places?" in r.url) as swap:
         page.locator("#district_id").select_option(label="咸安区")
@@ -65,7 +65,7 @@ def test_htmx_requests_carry_the_csrf_token(page, browser_log):
 
     # A POST issued by htmx passes CSRF protection (303 to the next page, not 400) ...
     with page.expect_response(lambda r: r.url.endswith("/preferences/elder-mode")) as answer:
-        page.evaluate(
+        page.evaluate(  # returns htmx's promise, which Playwright awaits
             """() => htmx.ajax('POST', '/preferences/elder-mode',
                 {source: 'body', swap: 'none', values: {enabled: '1', next: '/register'}})"""
         )

@@ -26,12 +26,16 @@ HEADER_CONTROLS = """() => [...document.querySelectorAll('header button, header 
   }))"""
 
 
-def _check_phone_layout(page) -> None:
+def _check_no_sideways_scroll(page) -> None:
     widths = page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth})"
     )
     assert widths["scroll"] <= PHONE["width"], f"{page.url} scrolls sideways: {widths}"
     assert widths["body"] <= PHONE["width"], f"{page.url} scrolls sideways: {widths}"
+
+
+def _check_phone_layout(page) -> None:
+    _check_no_sideways_scroll(page)
     controls = page.evaluate(MAIN_CONTROLS)
     assert controls, f"no buttons found on {page.url}"
     small = [c for c in controls if c["height"] < TAP]
@@ -49,7 +53,10 @@ def test_public_pages_fit_a_phone(page, browser_log, path):
 def test_volunteer_home_fits_a_phone(page, browser_log):
     log_in(page, "13800000010", VOLUNTEER_PASSWORD)
     expect(page.locator("#volunteer-card")).to_be_visible()
-    _check_phone_layout(page)
+    _check_no_sideways_scroll(page)  # the home page has links, not buttons, in <main>
+    log_out = page.get_by_role("button", name="退出登录").bounding_box()
+    assert log_out["height"] >= TAP
+    assert log_out["x"] + log_out["width"] <= PHONE["width"]
     page.goto("/account/profile")
     _check_phone_layout(page)
     browser_log.assert_clean()
@@ -59,8 +66,11 @@ def test_admin_pages_fit_a_phone(page, browser_log):
     log_in(page, *JINYE_ADMIN)
     page.get_by_role("link", name="共建单位申请").click()
     expect(page.locator("nav.tabs")).to_be_visible()
-    widths = page.evaluate("() => document.documentElement.scrollWidth")
-    assert widths <= PHONE["width"]
+    _check_no_sideways_scroll(page)
+    tabs = page.locator("nav.tabs a").evaluate_all(
+        "(links) => links.map((a) => a.getBoundingClientRect().height)"
+    )
+    assert len(tabs) == 4 and min(tabs) >= TAP, tabs
     browser_log.assert_clean()
 
 
