@@ -46,6 +46,55 @@ def test_register_through_cascading_selects_then_log_out_and_in(page, browser_lo
     browser_log.assert_clean()
 
 
+def test_register_mistake_is_shown_beside_the_field(page, browser_log):
+    phone = unique_phone()
+    page.goto("/register")
+    page.get_by_label("手机号").fill(phone)
+    page.locator("#name").fill("粗心志愿者")
+    page.get_by_label("密码", exact=True).fill("walk-dog-2026")
+    page.get_by_label("再次输入密码").fill("walk-cat-2026")
+    choose_place(page, "咸安区", "永安街道", "金叶社区", "金叶二网格")
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        page.get_by_role("button", name="注册", exact=True).click()
+
+    assert answer.value.status == 422
+    confirm = page.get_by_label("再次输入密码")
+    expect(confirm).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#confirm-error")).to_have_text("两次输入的密码不一致。")
+    expect(confirm).to_have_attribute("aria-describedby", "confirm-error")
+    # What was typed and chosen is still there.
+    expect(page.get_by_label("手机号")).to_have_value(phone)
+    expect(page.locator("#name")).to_have_value("粗心志愿者")
+    expect(page.locator("#grid_id option:checked")).to_have_text("金叶二网格")
+    expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
+    browser_log.assert_clean(allow_statuses=(422,))
+
+
+def test_register_works_without_javascript(new_page):
+    """The basic flow works without JavaScript: a "刷新选项" button fills the next select."""
+    page, _log = new_page(java_script_enabled=False)
+    phone, password = unique_phone(), "slow-walk-2026"
+    page.goto("/register")
+    page.get_by_label("手机号").fill(phone)
+    page.locator("#name").fill("无脚本志愿者")
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_label("再次输入密码").fill(password)
+    for selector, label in [
+        ("#district_id", "咸安区"), ("#street_id", "永安街道"), ("#community_id", "金叶社区")
+    ]:
+        page.locator(selector).select_option(label=label)
+        page.get_by_role("button", name="刷新选项").click()
+        expect(page.locator(f"{selector} option:checked")).to_have_text(label)
+        expect(page.locator("#phone")).to_have_value(phone)  # the rest of the form is kept
+    page.locator("#grid_id").select_option(label="金叶二网格")
+    # The password fields come back empty after a refresh, as password fields do.
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_label("再次输入密码").fill(password)
+    page.get_by_role("button", name="注册", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("无脚本志愿者，您好")
+    expect(page.locator("#volunteer-card")).to_contain_text("金叶社区 · 金叶二网格")
+
+
 def test_register_form_asks_for_a_persons_name(page):
     """The volunteer's own name is 姓名; 名称 is the name of a thing (a unit, a shop)."""
     page.goto("/register")

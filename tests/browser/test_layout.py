@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -93,3 +95,48 @@ def test_header_controls_are_full_size_tap_targets(page, path):
     assert controls
     small = [c for c in controls if c["height"] < TAP]
     assert small == [], f"header tap targets under {TAP}px on {path}"
+
+
+# The text colour of each visible header link and button, and the first opaque
+# background behind it.
+HEADER_COLOURS = """() => {
+  const opaque = (el) => {
+    for (; el; el = el.parentElement) {
+      const bg = getComputedStyle(el).backgroundColor;
+      if (!/rgba\\(.*, 0\\)$/.test(bg) && bg !== 'transparent') return bg;
+    }
+    return 'rgb(255, 255, 255)';
+  };
+  return [...document.querySelectorAll('header a, header button')]
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => ({what: el.innerText.trim(), color: getComputedStyle(el).color, background: opaque(el)}));
+}"""
+
+
+def _luminance(rgb: str) -> float:
+    channels = [int(c) / 255 for c in re.findall(r"\d+", rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(foreground: str, background: str) -> float:
+    light, dark = sorted([_luminance(foreground), _luminance(background)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["standard", "elder"])
+def test_header_text_is_readable(page, browser_log, elder):
+    """Header links and buttons keep WCAG AA contrast (4.5:1), in elder mode too."""
+    page.goto("/")
+    if elder:
+        page.get_by_role("button", name="大字模式(适老化)").click()
+        expect(page.locator("body.elder")).to_have_count(1)
+    items = page.evaluate(HEADER_COLOURS)
+    assert len(items) >= 5  # brand, log in, register, language, text size
+    poor = [
+        {**item, "contrast": round(_contrast(item["color"], item["background"]), 2)}
+        for item in items
+        if _contrast(item["color"], item["background"]) < 4.5
+    ]
+    assert poor == [], "header text without enough contrast"
+    browser_log.assert_clean()

@@ -1,0 +1,70 @@
+from sqlalchemy import func, select
+
+from govhub.accounts.models import Role, User
+from govhub.extensions import db
+
+
+def snapshot() -> dict:
+    """Every row of every table, to compare before and after."""
+    tables = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        tables[table.name] = [tuple(row) for row in rows]
+    return tables
+
+
+def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    assert "13800000002" in result.output and "demo-jinye-2026" in result.output
+    first = snapshot()
+    assert len(first["org_unit"]) == 13
+    assert len(first["user_account"]) == 8
+    assert len(first["partner"]) == 4
+
+    result = runner.invoke(args=["seed-demo"])
+    assert result.exit_code == 0, result.output
+    db.session.rollback()
+    assert snapshot() == first
+
+
+def test_seed_demo_if_empty_leaves_an_existing_database_alone(app, runner):
+    from tests.factories import make_tree
+
+    make_tree()
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert "already has data" in result.output
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_logins_work(app, runner, client, auth):
+    runner.invoke(args=["seed-demo"])
+    response = auth.login("13800000002", "demo-jinye-2026")
+    assert response.status_code == 303
+    assert "金叶社区" in client.get("/").get_data(as_text=True)
+
+
+def test_create_admin_from_options(app, runner):
+    args = ["create-admin", "--phone", "13700000001", "--name", "管理员", "--password", "strong-pass-1"]
+    result = runner.invoke(args=args)
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(select(User).where(User.phone == "13700000001"))
+    assert [a.role for a in user.roles] == [Role.system_admin]
+    assert runner.invoke(args=args).exit_code == 0  # running it again adds nothing
+    db.session.rollback()
+    assert len(db.session.get(User, user.id).roles) == 1
+
+
+def test_create_admin_interactively(app, runner):
+    result = runner.invoke(args=["create-admin"], input="13700000002\n管理员\nstrong-pass-1\nstrong-pass-1\n")
+    assert result.exit_code == 0, result.output
+    assert db.session.scalar(select(User).where(User.phone == "13700000002")) is not None
+
+
+def test_create_admin_refuses_bad_input(app, runner):
+    result = runner.invoke(args=["create-admin", "--phone", "12345", "--name", "x", "--password", "strong-pass-1"])
+    assert result.exit_code != 0
+    assert "11位手机号" in result.output
+    result = runner.invoke(args=["create-admin", "--phone", "13700000003", "--name", "x", "--password", "weak"])
+    assert result.exit_code != 0
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
