@@ -171,7 +171,9 @@ def browser(playwright_instance):
 
 
 # Chromium logs every non-2xx document or fetch as a console error like this one.
-HTTP_STATUS_MESSAGE = re.compile(r"Failed to load resource: the server responded with a status of (\d{3})")
+HTTP_STATUS_MESSAGE = re.compile(
+    r"Failed to load resource: the server responded with a status of (\d{3})"
+)
 
 
 @dataclass
@@ -215,9 +217,8 @@ class BrowserLog:
 # survive navigations. Added by Playwright (CDP), so the page's CSP does not apply to it.
 CSP_LISTENER = """
 document.addEventListener("securitypolicyviolation", (e) => {
-  window.__govhubCspViolation(
-    `${e.violatedDirective} blocked ${e.blockedURI || "inline"} at ${e.sourceFile || e.documentURI}:${e.lineNumber}`
-  );
+  const what = `${e.violatedDirective} blocked ${e.blockedURI || "inline"}`;
+  window.__govhubCspViolation(`${what} at ${e.sourceFile || e.documentURI}:${e.lineNumber}`);
 });
 """
 
@@ -239,7 +240,9 @@ def new_page(browser, live_server):
         )
         context.add_init_script(CSP_LISTENER)
         page = context.new_page()
-        page.on("console", lambda m: log.console.append((m.type, m.text, m.location.get("url", ""))))
+        page.on(
+            "console", lambda m: log.console.append((m.type, m.text, m.location.get("url", "")))
+        )
         page.on("pageerror", lambda error: log.page_errors.append(str(error)))
         return page, log
 

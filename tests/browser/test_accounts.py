@@ -80,7 +80,9 @@ def test_register_works_without_javascript(new_page):
     page.get_by_label("密码", exact=True).fill(password)
     page.get_by_label("再次输入密码").fill(password)
     for selector, label in [
-        ("#district_id", "咸安区"), ("#street_id", "永安街道"), ("#community_id", "金叶社区")
+        ("#district_id", "咸安区"),
+        ("#street_id", "永安街道"),
+        ("#community_id", "金叶社区"),
     ]:
         page.locator(selector).select_option(label=label)
         page.get_by_role("button", name="刷新选项").click()
@@ -134,10 +136,14 @@ def test_language_choice_is_saved_for_the_user(page, browser_log, new_page):
 
 def test_visitor_language_choice_lasts_for_the_session(page, browser_log):
     page.goto("/")
-    expect(page.get_by_role("navigation", name="账号").get_by_role("link", name="登录")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="账号").get_by_role("link", name="登录")
+    ).to_be_visible()
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
-    expect(page.get_by_role("navigation", name="Account").get_by_role("link", name="Log in")).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Account").get_by_role("link", name="Log in")
+    ).to_be_visible()
 
     page.goto("/partners/apply")
     expect(page.get_by_role("heading", level=1)).to_have_text("Apply to become a partner")
@@ -210,9 +216,7 @@ def test_forged_csrf_token_shows_translated_error_page(page, browser_log):
     page.goto("/login")
     page.get_by_label("手机号").fill("13800000010")
     page.get_by_label("密码").fill(VOLUNTEER_PASSWORD)
-    page.evaluate(
-        """() => { document.querySelector('main form input[name=csrf_token]').value = 'forged-token'; }"""
-    )
+    page.locator("main form input[name=csrf_token]").evaluate("(el) => { el.value = 'forged'; }")
     with page.expect_response(
         lambda r: r.url.endswith("/login") and r.request.method == "POST"
     ) as answer:

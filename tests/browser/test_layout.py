@@ -14,10 +14,11 @@ pytestmark = pytest.mark.browser
 TAP = 44  # px, STYLE.md: tap targets >= 44px
 
 # Every visible button-like control in the page body, with its height.
-MAIN_CONTROLS = """() => [...document.querySelectorAll(
-    'main button, main .button, main input[type=submit], main select, main input:not([type=hidden]):not([type=checkbox]):not([type=radio]), main .check'
-  )].filter((el) => el.offsetParent !== null).map((el) => ({
-    what: `${el.tagName.toLowerCase()}.${el.className || ''} "${(el.innerText || el.name || '').trim().slice(0, 30)}"`,
+MAIN_CONTROLS = """() => [...document.querySelectorAll([
+    'main button', 'main .button', 'main input[type=submit]', 'main select', 'main .check',
+    'main input:not([type=hidden]):not([type=checkbox]):not([type=radio])',
+  ].join(', '))].filter((el) => el.offsetParent !== null).map((el) => ({
+    what: `${el.tagName}.${el.className} ${(el.innerText || el.name || '').slice(0, 30)}`,
     height: el.getBoundingClientRect().height,
   }))"""
 
@@ -109,7 +110,9 @@ HEADER_COLOURS = """() => {
   };
   return [...document.querySelectorAll('header a, header button')]
     .filter((el) => el.offsetParent !== null)
-    .map((el) => ({what: el.innerText.trim(), color: getComputedStyle(el).color, background: opaque(el)}));
+    .map((el) => ({
+      what: el.innerText.trim(), color: getComputedStyle(el).color, background: opaque(el),
+    }));
 }"""
 
 
