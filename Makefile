@@ -45,7 +45,7 @@ format: install
 	$(BIN)/ruff check --fix govhub tests
 
 bench: install translations
-	$(BIN)/pytest benchmarks --benchmark-only $(PYTEST_ARGS)
+	$(BIN)/pytest benchmarks -p no:cacheprovider --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
 
 migrate: install
 	$(FLASK) db upgrade
@@ -55,7 +55,7 @@ extract-messages: install
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(TRANSLATIONS)/messages.pot --no-location --sort-output --project govhub .
 
 update-messages: extract-messages
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-location --omit-header --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --no-fuzzy-matching
 
 clean:
 	rm -rf $(VENV) $(COMPILED)

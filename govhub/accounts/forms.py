@@ -37,7 +37,7 @@ PHONE_KW = {"render_kw": {"inputmode": "numeric", "autocomplete": "tel", "maxlen
 class RegisterForm(PlaceFields, FlaskForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), valid_phone], **PHONE_KW)
     name = StringField(
-        _l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
+        _l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
         render_kw={"autocomplete": "name"},
     )
     password = PasswordField(
@@ -82,7 +82,7 @@ class PasswordForm(FlaskForm):
 
 
 class ProfileForm(PlaceFields, FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)])
+    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)])
     skills = SelectMultipleField(
         _l("Skills"), coerce=int, validate_choice=False,
         description=_l("What you are good at; needs that want these skills are shown to you first."),

@@ -46,14 +46,14 @@ def test_community_admin_approves_a_business_application(page, browser_log, new_
     expect(admin.get_by_role("heading", level=1)).to_have_text(name)
     facts = admin.locator("dl.facts")
     expect(facts).to_contain_text("爱心商家")
-    expect(facts).to_contain_text("已申请")
+    expect(facts).to_contain_text("待审核")
     expect(facts).to_contain_text("永安大道 100 号")
     expect(facts).to_contain_text("孙老板 13912345678")
     admin.get_by_role("button", name="通过").click()
 
     expect(admin.get_by_role("status")).to_have_text(f"已通过“{name}”的申请。")
     expect(admin).to_have_url(re.compile(r"/partners/review$"))
-    expect(admin.locator("nav.tabs [aria-current=page]")).to_have_text("已申请")
+    expect(admin.locator("nav.tabs [aria-current=page]")).to_have_text("待审核")
     expect(admin.locator("main ul.rows").get_by_role("link", name=name)).to_have_count(0)
 
     admin.locator("nav.tabs").get_by_role("link", name="已通过").click()
