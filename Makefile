@@ -37,12 +37,12 @@ test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: install
-	$(BIN)/ruff check govhub tests
-	$(BIN)/ruff format --check govhub tests
+	$(BIN)/ruff check govhub tests benchmarks
+	$(BIN)/ruff format --check govhub tests benchmarks
 
 format: install
-	$(BIN)/ruff format govhub tests
-	$(BIN)/ruff check --fix govhub tests
+	$(BIN)/ruff format govhub tests benchmarks
+	$(BIN)/ruff check --fix govhub tests benchmarks
 
 bench: install translations
 	$(BIN)/pytest benchmarks -p no:cacheprovider --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)

@@ -29,21 +29,53 @@ def build_city(tree) -> int:
         street_id, next_id = next_id, next_id + 1
         street_path = f"{district.path}{street_id}/"
         street_ids.append(street_id)
-        rows.append(dict(id=street_id, code=f"B{s}", name=f"Street {s}", level=OrgLevel.street,
-                         parent_id=district.id, path=street_path))
+        rows.append(
+            dict(
+                id=street_id,
+                code=f"B{s}",
+                name=f"Street {s}",
+                level=OrgLevel.street,
+                parent_id=district.id,
+                path=street_path,
+            )
+        )
         for c in range(COMMUNITIES):
             community_id, next_id = next_id, next_id + 1
             community_path = f"{street_path}{community_id}/"
-            rows.append(dict(id=community_id, code=f"B{s}-{c}", name=f"Community {s}-{c}",
-                             level=OrgLevel.community, parent_id=street_id, path=community_path))
-            partner_rows.append(dict(kind=PartnerKind.business, name=f"Shop {s}-{c}",
-                                     community_id=community_id, status=PartnerStatus.applied,
-                                     address="", contact_name="", contact_phone="", description=""))
+            rows.append(
+                dict(
+                    id=community_id,
+                    code=f"B{s}-{c}",
+                    name=f"Community {s}-{c}",
+                    level=OrgLevel.community,
+                    parent_id=street_id,
+                    path=community_path,
+                )
+            )
+            partner_rows.append(
+                dict(
+                    kind=PartnerKind.business,
+                    name=f"Shop {s}-{c}",
+                    community_id=community_id,
+                    status=PartnerStatus.applied,
+                    address="",
+                    contact_name="",
+                    contact_phone="",
+                    description="",
+                )
+            )
             for g in range(GRIDS):
                 grid_id, next_id = next_id, next_id + 1
-                rows.append(dict(id=grid_id, code=f"B{s}-{c}-{g}", name=f"Grid {s}-{c}-{g}",
-                                 level=OrgLevel.grid, parent_id=community_id,
-                                 path=f"{community_path}{grid_id}/"))
+                rows.append(
+                    dict(
+                        id=grid_id,
+                        code=f"B{s}-{c}-{g}",
+                        name=f"Grid {s}-{c}-{g}",
+                        level=OrgLevel.grid,
+                        parent_id=community_id,
+                        path=f"{community_path}{grid_id}/",
+                    )
+                )
     db.session.execute(insert(OrgUnit), rows)
     db.session.execute(insert(Partner), partner_rows)
     db.session.commit()
@@ -70,7 +102,9 @@ def test_review_queue_of_a_street_oversight_admin(benchmark, city):
     admin = make_admin(tree, role=Role.oversight_admin, scope="street")
     from govhub.accounts.models import RoleAssignment
 
-    db.session.add(RoleAssignment(user_id=admin.id, role=Role.oversight_admin, org_unit_id=street_id))
+    db.session.add(
+        RoleAssignment(user_id=admin.id, role=Role.oversight_admin, org_unit_id=street_id)
+    )
     db.session.commit()
     admin = db.session.get(type(admin), admin.id)
     queue = benchmark(lambda: partners.review_queue(permissions.partner_scope(admin)))

@@ -20,7 +20,9 @@ def init_app(app: Flask) -> None:
         else:
             summary = demo.seed()
             added = ", ".join(f"{count} {what}" for what, count in summary.items())
-            click.echo(f"Demo loaded: added {added}." if added else "Demo already loaded; nothing changed.")
+            click.echo(
+                f"Demo loaded: added {added}." if added else "Demo already loaded; nothing changed."
+            )
         click.echo(demo.logins_table())
 
     @app.cli.command("create-admin")

@@ -13,13 +13,19 @@ from govhub.htmx import wants_fragment
 
 def _titles():
     return {
-        400: (_("Bad request"), _("The request could not be understood. Please go back and try again.")),
+        400: (
+            _("Bad request"),
+            _("The request could not be understood. Please go back and try again."),
+        ),
         403: (_("Not allowed"), _("You do not have permission to see this page or do this.")),
         404: (_("Page not found"), _("The page you asked for does not exist or has been removed.")),
         405: (_("Not allowed"), _("This action cannot be done this way.")),
         413: (_("File too large"), _("The file you sent is too large.")),
         429: (_("Too many attempts"), _("Please wait a moment and try again.")),
-        500: (_("Something went wrong"), _("An error occurred on our side. It has been logged; please try again later.")),
+        500: (
+            _("Something went wrong"),
+            _("An error occurred on our side. It has been logged; please try again later."),
+        ),
     }
 
 
@@ -41,8 +47,10 @@ def init_app(app: Flask) -> None:
     def _csrf(_error):
         return error_response(
             400,
-            _("This form has expired or did not come from this site. "
-              "Please reload the page and try again."),
+            _(
+                "This form has expired or did not come from this site. "
+                "Please reload the page and try again."
+            ),
         )
 
     @app.errorhandler(RateLimitExceeded)

@@ -19,6 +19,7 @@ from sqlalchemy import text
 from govhub import create_app
 from govhub.extensions import db
 from tests import pg
+from tests.factories import PASSWORD
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -145,7 +146,7 @@ class AuthActions:
     def __init__(self, client):
         self._client = client
 
-    def login(self, phone: str, password: str = "secret-pass-1", remember: bool = False):
+    def login(self, phone: str, password: str = PASSWORD, remember: bool = False):
         data = {"phone": phone, "password": password}
         if remember:
             data["remember"] = "y"

@@ -35,12 +35,23 @@ def make_tree() -> SimpleNamespace:
     return SimpleNamespace(**{k: v.id for k, v in locals().items()})
 
 
-def make_user(tree, *, community="community_a", grid="grid_a1", name="Volunteer",
-              phone=None, password=PASSWORD, roles=()):
+def make_user(
+    tree,
+    *,
+    community="community_a",
+    grid="grid_a1",
+    name="Volunteer",
+    phone=None,
+    password=PASSWORD,
+    roles=(),
+):
     """A registered volunteer, with extra ``roles`` as (Role, unit attribute of ``tree``)."""
     user = accounts.register(
-        phone or next_phone(), name, password,
-        getattr(tree, community), getattr(tree, grid) if grid else None,
+        phone or next_phone(),
+        name,
+        password,
+        getattr(tree, community),
+        getattr(tree, grid) if grid else None,
     )
     for role, scope in roles:
         accounts.assign_role(None, user.id, role, org_unit_id=getattr(tree, scope))

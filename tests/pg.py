@@ -48,18 +48,40 @@ class PostgresServer:
         if os.geteuid() == 0:
             shutil.chown(self.root, "postgres", "postgres")
             shutil.chown(self.socket_dir, "postgres", "postgres")
-        self._run("initdb", "-D", str(data), "-U", self.user, "--auth=trust",
-                  "-E", "UTF8", "--locale=C.UTF-8")
-        options = " ".join([
-            f"-k {self.socket_dir}",
-            "-c listen_addresses=''",
-            "-c fsync=off",
-            "-c synchronous_commit=off",
-            "-c full_page_writes=off",
-            "-c max_connections=300",
-        ])
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.root / "server.log"),
-                  "-o", options, "-w", "-t", "60", "start")
+        self._run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            self.user,
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+        )
+        options = " ".join(
+            [
+                f"-k {self.socket_dir}",
+                "-c listen_addresses=''",
+                "-c fsync=off",
+                "-c synchronous_commit=off",
+                "-c full_page_writes=off",
+                "-c max_connections=300",
+            ]
+        )
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(self.root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        )
 
     def stop(self) -> None:
         try:
@@ -85,6 +107,6 @@ def start_server() -> PostgresServer | None:
     if bindir is None:
         return None
     server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="govhub-pg-")))
-    os.chmod(server.root, 0o755)
+    os.chmod(server.root, 0o755)  # noqa: S103  (the postgres user must reach its data)
     server.start()
     return server

@@ -45,7 +45,15 @@ def test_demo_logins_work(app, runner, client, auth):
 
 
 def test_create_admin_from_options(app, runner):
-    args = ["create-admin", "--phone", "13700000001", "--name", "管理员", "--password", "strong-pass-1"]
+    args = [
+        "create-admin",
+        "--phone",
+        "13700000001",
+        "--name",
+        "管理员",
+        "--password",
+        "strong-pass-1",
+    ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.phone == "13700000001"))
@@ -56,15 +64,21 @@ def test_create_admin_from_options(app, runner):
 
 
 def test_create_admin_interactively(app, runner):
-    result = runner.invoke(args=["create-admin"], input="13700000002\n管理员\nstrong-pass-1\nstrong-pass-1\n")
+    result = runner.invoke(
+        args=["create-admin"], input="13700000002\n管理员\nstrong-pass-1\nstrong-pass-1\n"
+    )
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(User).where(User.phone == "13700000002")) is not None
 
 
 def test_create_admin_refuses_bad_input(app, runner):
-    result = runner.invoke(args=["create-admin", "--phone", "12345", "--name", "x", "--password", "strong-pass-1"])
+    result = runner.invoke(
+        args=["create-admin", "--phone", "12345", "--name", "x", "--password", "strong-pass-1"]
+    )
     assert result.exit_code != 0
     assert "11位手机号" in result.output
-    result = runner.invoke(args=["create-admin", "--phone", "13700000003", "--name", "x", "--password", "weak"])
+    result = runner.invoke(
+        args=["create-admin", "--phone", "13700000003", "--name", "x", "--password", "weak"]
+    )
     assert result.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 0

@@ -22,9 +22,25 @@ def read(path: Path):
 def extracted(tmp_path_factory):
     pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg",
-         "-k", "_l", "-k", "lazy_gettext", "-o", str(pot), "--no-location", "."],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "lazy_gettext",
+            "-o",
+            str(pot),
+            "--no-location",
+            ".",
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     return read(pot)
 
@@ -40,7 +56,11 @@ def test_every_source_string_is_in_the_chinese_catalog(extracted):
 
 def test_every_string_is_translated_and_none_is_fuzzy():
     catalog = read(CATALOG)
-    untranslated = [m.id for m in catalog if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])]
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and not all(m.string if isinstance(m.string, tuple) else [m.string])
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert untranslated == [] and fuzzy == []
 
@@ -52,7 +72,9 @@ def test_placeholders_survive_translation():
         source = message.id if isinstance(message.id, str) else message.id[0]
         targets = message.string if isinstance(message.string, tuple) else (message.string,)
         for target in targets:
-            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), source
+            assert sorted(PLACEHOLDER.findall(source)) == sorted(PLACEHOLDER.findall(target)), (
+                source
+            )
 
 
 def test_the_compiled_catalog_is_used(app, client):

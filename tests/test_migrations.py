@@ -17,7 +17,9 @@ def empty_database_url(backend, request, tmp_path):
     return f"sqlite:///{tmp_path / 'migrations.sqlite3'}"
 
 
-def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_database_url, tmp_path, monkeypatch):
+def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(
+    empty_database_url, tmp_path, monkeypatch
+):
     from govhub import create_app
 
     monkeypatch.setenv("GOVHUB_INSTANCE_PATH", str(tmp_path / "instance"))
@@ -25,7 +27,9 @@ def test_upgrade_builds_the_models_schema_and_downgrade_removes_it(empty_databas
     with app.app_context():
         upgrade()
         with db.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True, "render_as_batch": True})
+            context = MigrationContext.configure(
+                conn, opts={"compare_type": True, "render_as_batch": True}
+            )
             differences = compare_metadata(context, db.metadata)
         assert differences == []
         tables = set(inspect(db.engine).get_table_names())

@@ -25,8 +25,13 @@ def world(app):
 @pytest.mark.parametrize(
     ("who", "allowed"),
     [
-        ("volunteer", False), ("admin_a", True), ("admin_b", False), ("street", True),
-        ("street2", False), ("district", True), ("sysadmin", True),
+        ("volunteer", False),
+        ("admin_a", True),
+        ("admin_b", False),
+        ("street", True),
+        ("street2", False),
+        ("district", True),
+        ("sysadmin", True),
     ],
 )
 def test_who_may_decide_a_partner_in_community_a(world, who, allowed):

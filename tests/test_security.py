@@ -32,12 +32,20 @@ def test_every_post_endpoint_refuses_a_missing_csrf_token(app, client):
 def test_a_forged_csrf_token_writes_nothing(app, client):
     tree = make_tree()
     client.get("/register")
-    response = client.post("/register", data={
-        "csrf_token": "forged." + "x" * 40, "phone": next_phone(), "name": "伪造",
-        "password": "walk-dog-2026", "confirm": "walk-dog-2026",
-        "district_id": tree.district, "street_id": tree.street,
-        "community_id": tree.community_a, "grid_id": tree.grid_a1,
-    })
+    response = client.post(
+        "/register",
+        data={
+            "csrf_token": "forged." + "x" * 40,
+            "phone": next_phone(),
+            "name": "伪造",
+            "password": "walk-dog-2026",
+            "confirm": "walk-dog-2026",
+            "district_id": tree.district,
+            "street_id": tree.street,
+            "community_id": tree.community_a,
+            "grid_id": tree.grid_a1,
+        },
+    )
     assert response.status_code == 400
     assert CSRF_MESSAGE in response.get_data(as_text=True)
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
@@ -47,11 +55,17 @@ def test_a_forged_csrf_token_writes_nothing(app, client):
 def test_htmx_requests_carry_the_token_in_a_header(app, client):
     page = client.get("/").get_data(as_text=True)
     header_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
-    response = client.post("/preferences/language", data={"locale": "en"},
-                           headers={"X-CSRFToken": header_token, "HX-Request": "true"})
+    response = client.post(
+        "/preferences/language",
+        data={"locale": "en"},
+        headers={"X-CSRFToken": header_token, "HX-Request": "true"},
+    )
     assert response.status_code == 303
-    response = client.post("/preferences/language", data={"locale": "en"},
-                           headers={"X-CSRFToken": "garbage", "HX-Request": "true"})
+    response = client.post(
+        "/preferences/language",
+        data={"locale": "en"},
+        headers={"X-CSRFToken": "garbage", "HX-Request": "true"},
+    )
     assert response.status_code == 400
     # An htmx request gets its error where the page shows messages.
     assert response.headers["HX-Retarget"] == "#messages"
@@ -77,7 +91,10 @@ def test_security_headers_on_every_response(app, client):
 
 def test_no_inline_script_or_style_in_pages(app, client, auth):
     """The CSP forbids them, so a page that used one would break in the browser."""
-    pages = [client.get(url).get_data(as_text=True) for url in ("/", "/login", "/register", "/partners/apply")]
+    pages = [
+        client.get(url).get_data(as_text=True)
+        for url in ("/", "/login", "/register", "/partners/apply")
+    ]
     for page in pages:
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)
         assert " style=" not in page and "<style" not in page

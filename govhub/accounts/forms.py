@@ -35,28 +35,41 @@ PHONE_KW = {"render_kw": {"inputmode": "numeric", "autocomplete": "tel", "maxlen
 
 
 class RegisterForm(PlaceFields, FlaskForm):
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), valid_phone], **PHONE_KW)
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
+        **PHONE_KW,
+    )
     name = StringField(
-        _l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
         render_kw={"autocomplete": "name"},
     )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Enter a password.")), strong_password],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter a password.")), strong_password],
         description=_l("At least 8 characters, with letters and digits."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("Password again"),
-        validators=[DataRequired(_l("Enter the password again.")),
-                    EqualTo("password", _l("The two passwords do not match."))],
+        validators=[
+            DataRequired(_l("Enter the password again.")),
+            EqualTo("password", _l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class LoginForm(FlaskForm):
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(_l("Enter your mobile number.")), valid_phone], **PHONE_KW)
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
+        **PHONE_KW,
+    )
     password = PasswordField(
-        _l("Password"), validators=[DataRequired(_l("Enter your password."))],
+        _l("Password"),
+        validators=[DataRequired(_l("Enter your password."))],
         render_kw={"autocomplete": "current-password"},
     )
     remember = BooleanField(_l("Remember me on this device"))
@@ -65,41 +78,57 @@ class LoginForm(FlaskForm):
 
 class PasswordForm(FlaskForm):
     current_password = PasswordField(
-        _l("Current password"), validators=[DataRequired(_l("Enter your current password."))],
+        _l("Current password"),
+        validators=[DataRequired(_l("Enter your current password."))],
         render_kw={"autocomplete": "current-password"},
     )
     new_password = PasswordField(
-        _l("New password"), validators=[DataRequired(_l("Enter a password.")), strong_password],
+        _l("New password"),
+        validators=[DataRequired(_l("Enter a password.")), strong_password],
         description=_l("At least 8 characters, with letters and digits."),
         render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("New password again"),
-        validators=[DataRequired(_l("Enter the password again.")),
-                    EqualTo("new_password", _l("The two passwords do not match."))],
+        validators=[
+            DataRequired(_l("Enter the password again.")),
+            EqualTo("new_password", _l("The two passwords do not match.")),
+        ],
         render_kw={"autocomplete": "new-password"},
     )
 
 
 class ProfileForm(PlaceFields, FlaskForm):
-    name = StringField(_l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)])
+    name = StringField(
+        _l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)]
+    )
     skills = SelectMultipleField(
-        _l("Skills"), coerce=int, validate_choice=False,
-        description=_l("What you are good at; needs that want these skills are shown to you first."),
+        _l("Skills"),
+        coerce=int,
+        validate_choice=False,
+        description=_l(
+            "What you are good at; needs that want these skills are shown to you first."
+        ),
     )
     is_party_member = BooleanField(_l("I am a Party member"))
     employer_unit = StringField(
-        _l("Employer unit (in-service Party members)"), validators=[Optional(), Length(max=80)],
+        _l("Employer unit (in-service Party members)"),
+        validators=[Optional(), Length(max=80)],
         description=_l("Party members employed elsewhere who report to their home community."),
     )
     availability = TextAreaField(
-        _l("When you are usually available"), validators=[Optional(), Length(max=200)],
+        _l("When you are usually available"),
+        validators=[Optional(), Length(max=200)],
         description=_l("For example: weekday evenings, Saturday mornings."),
     )
 
 
 class AssignRoleForm(FlaskForm):
-    phone = StringField(_l("Mobile number of the person"), validators=[DataRequired(_l("Enter a mobile number.")), valid_phone], **PHONE_KW)
+    phone = StringField(
+        _l("Mobile number of the person"),
+        validators=[DataRequired(_l("Enter a mobile number.")), valid_phone],
+        **PHONE_KW,
+    )
     role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role."))])
 
     def fill_roles_for(self, unit) -> None:
@@ -117,4 +146,3 @@ class RevokeForm(FlaskForm):
 
 class SkillForm(FlaskForm):
     name = StringField(_l("Skill"), validators=[DataRequired(_l("Enter a skill.")), Length(max=32)])
-

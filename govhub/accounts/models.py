@@ -86,7 +86,9 @@ class User(UserMixin, db.Model):
 profile_skill = Table(
     "profile_skill",
     db.metadata,
-    Column("profile_id", ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "profile_id", ForeignKey("volunteer_profile.user_id", ondelete="CASCADE"), primary_key=True
+    ),
     Column("skill_id", ForeignKey("skill.id", ondelete="RESTRICT"), primary_key=True, index=True),
 )
 
@@ -146,9 +148,7 @@ class RoleAssignment(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("user_account.id", ondelete="CASCADE"), index=True
     )
-    role: Mapped[Role] = mapped_column(
-        enum_type(Role, 24)
-    )
+    role: Mapped[Role] = mapped_column(enum_type(Role, 24))
     org_unit_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id"), index=True)
     granted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))

@@ -32,7 +32,9 @@ _DUMMY_HASH: str | None = None
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt"))
+    return generate_password_hash(
+        password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+    )
 
 
 def get_user(user_id: int) -> User:
@@ -197,7 +199,9 @@ def update_profile(
 
 
 @transactional
-def set_preferences(user_id: int, *, locale: str | None = None, elder_mode: bool | None = None) -> User:
+def set_preferences(
+    user_id: int, *, locale: str | None = None, elder_mode: bool | None = None
+) -> User:
     user = get_user(user_id)
     if locale is not None:
         user.locale = locale
@@ -237,8 +241,13 @@ def assign_role(
             raise ServiceError(_("Choose an org unit."), field="org_unit_id")
         if unit is not None and unit.level not in ROLE_LEVELS[role]:
             raise ServiceError(
-                _("A %(role)s is assigned on a %(levels)s.", role=role.label,
-                  levels=" / ".join(level.label for level in sorted(ROLE_LEVELS[role], key=lambda lv: lv.rank))),
+                _(
+                    "A %(role)s is assigned on a %(levels)s.",
+                    role=role.label,
+                    levels=" / ".join(
+                        level.label for level in sorted(ROLE_LEVELS[role], key=lambda lv: lv.rank)
+                    ),
+                ),
                 field="org_unit_id",
             )
     duplicate = select(RoleAssignment.id).where(
@@ -255,8 +264,12 @@ def assign_role(
     db.session.add(assignment)
     db.session.flush()
     audit.record(
-        actor_id, "role.assigned", "user", user.id,
-        role=role.value, org_unit_id=unit.id if unit else None,
+        actor_id,
+        "role.assigned",
+        "user",
+        user.id,
+        role=role.value,
+        org_unit_id=unit.id if unit else None,
         partner_id=partner.id if partner else None,
     )
     return assignment
@@ -276,8 +289,13 @@ def revoke_role(actor_id: int | None, assignment_id: int, reason: str | None = N
         if admins <= 1:
             raise ServiceError(_("The last system admin cannot be removed."))
     audit.record(
-        actor_id, "role.revoked", "user", assignment.user_id, reason=reason,
-        role=assignment.role.value, org_unit_id=assignment.org_unit_id,
+        actor_id,
+        "role.revoked",
+        "user",
+        assignment.user_id,
+        reason=reason,
+        role=assignment.role.value,
+        org_unit_id=assignment.org_unit_id,
         partner_id=assignment.partner_id,
     )
     db.session.delete(assignment)

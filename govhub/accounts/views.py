@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required, login_user, logout_user
@@ -121,7 +131,9 @@ def change_password():
 @login_required
 def profile():
     user = current_user
-    form = ProfileForm(obj=user.profile, name=user.name) if request.method == "GET" else ProfileForm()
+    form = (
+        ProfileForm(obj=user.profile, name=user.name) if request.method == "GET" else ProfileForm()
+    )
     if request.method == "GET" and user.profile is not None:
         form.set_place(user.profile.home)
         form.skills.data = [s.id for s in user.profile.skills]
@@ -192,7 +204,9 @@ def revoke_role(assignment_id: int):
         flash(error.message, "error")
     else:
         flash(_("Role removed."), "success")
-    return redirect(safe_next(request.form.get("next")) or url_for("accounts.users", phone=phone), 303)
+    return redirect(
+        safe_next(request.form.get("next")) or url_for("accounts.users", phone=phone), 303
+    )
 
 
 @bp.route("/admin/skills", methods=["GET", "POST"])
@@ -207,4 +221,6 @@ def skills():
         else:
             flash(_("Skill added."), "success")
             return redirect(url_for("accounts.skills"), 303)
-    return render_template("accounts/skills.html", form=form, skills=services.all_skills()), form_status(form)
+    return render_template(
+        "accounts/skills.html", form=form, skills=services.all_skills()
+    ), form_status(form)

@@ -103,7 +103,8 @@ def seed() -> Counter:
             partner = partners.get(scope) if role is Role.partner_staff else None
             unit = None if partner else by_name[scope]
             exists = any(
-                a.role is role and a.org_unit_id == (unit.id if unit else None)
+                a.role is role
+                and a.org_unit_id == (unit.id if unit else None)
                 and a.partner_id == (partner.id if partner else None)
                 for a in user.roles
             )
@@ -118,6 +119,8 @@ def seed() -> Counter:
 def logins_table() -> str:
     lines = ["", "Demo logins (phone / password / what they do):"]
     for item in load()["users"]:
-        roles = ", ".join(f"{role} @ {scope}" for role, scope in item.get("roles", [])) or "volunteer"
+        roles = (
+            ", ".join(f"{role} @ {scope}" for role, scope in item.get("roles", [])) or "volunteer"
+        )
         lines.append(f"  {item['phone']}  {item['password']:<22} {item['name']} - {roles}")
     return "\n".join(lines)

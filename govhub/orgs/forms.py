@@ -22,11 +22,17 @@ class PlaceFields:
     district_id = SelectField(_l("District"), coerce=optional_int, validate_choice=False)
     street_id = SelectField(_l("Street"), coerce=optional_int, validate_choice=False)
     community_id = SelectField(
-        _l("Community"), coerce=optional_int, validate_choice=False,
+        _l("Community"),
+        coerce=optional_int,
+        validate_choice=False,
         validators=[DataRequired(_l("Choose your community."))],
     )
-    grid_id = SelectField(_l("Grid"), coerce=optional_int, validate_choice=False,
-                          description=_l("Your grid or residential compound."))
+    grid_id = SelectField(
+        _l("Grid"),
+        coerce=optional_int,
+        validate_choice=False,
+        description=_l("Your grid or residential compound."),
+    )
 
     PLACE_LEVELS = (
         ("district_id", OrgLevel.district),
@@ -46,7 +52,11 @@ class PlaceFields:
             by_id = {unit.id: unit for unit in options}
             if field.data not in by_id:
                 field.data = None
-            placeholder = _l("Choose…") if options or name == "district_id" else _l("Choose the level above first")
+            placeholder = (
+                _l("Choose…")
+                if options or name == "district_id"
+                else _l("Choose the level above first")
+            )
             if name == "grid_id" and parent is not None and not options:
                 placeholder = _l("This community has no grids")
             field.choices = [("", placeholder)] + [(unit.id, unit.name) for unit in options]
@@ -70,13 +80,20 @@ class PlaceForm(PlaceFields, FlaskForm):
 class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=services.MAX_CODE)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=services.MAX_NAME)])
-    parent_id = SelectField(_l("Parent"), coerce=optional_int, validate_choice=False,
-                            validators=[Optional()])
+    parent_id = SelectField(
+        _l("Parent"), coerce=optional_int, validate_choice=False, validators=[Optional()]
+    )
 
 
 class ImportForm(FlaskForm):
     file = FileField(
         _l("CSV file"),
-        validators=[FileRequired(_l("Choose a CSV file.")), FileAllowed(["csv", "txt"], _l("Choose a .csv file."))],
-        description=_l("Columns: code, name, level (city, district, street, community, grid), parent_code. UTF-8 or GB18030."),
+        validators=[
+            FileRequired(_l("Choose a CSV file.")),
+            FileAllowed(["csv", "txt"], _l("Choose a .csv file.")),
+        ],
+        description=_l(
+            "Columns: code, name, level (city, district, street, community, grid), "
+            "parent_code. UTF-8 or GB18030."
+        ),
     )

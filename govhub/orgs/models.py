@@ -57,9 +57,7 @@ class OrgUnit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
-    level: Mapped[OrgLevel] = mapped_column(
-        enum_type(OrgLevel, 16)
-    )
+    level: Mapped[OrgLevel] = mapped_column(enum_type(OrgLevel, 16))
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("org_unit.id", ondelete="RESTRICT"), index=True
     )
@@ -67,9 +65,7 @@ class OrgUnit(db.Model):
     path: Mapped[str] = mapped_column(PathType, unique=True)
 
     parent: Mapped[OrgUnit | None] = relationship(remote_side=[id], back_populates="children")
-    children: Mapped[list[OrgUnit]] = relationship(
-        back_populates="parent", order_by="OrgUnit.code"
-    )
+    children: Mapped[list[OrgUnit]] = relationship(back_populates="parent", order_by="OrgUnit.code")
 
     def __repr__(self) -> str:
         return f"<OrgUnit {self.code} {self.name}>"

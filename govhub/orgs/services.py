@@ -28,7 +28,9 @@ def get_unit(unit_id: int | None) -> OrgUnit:
 
 def children(parent_id: int | None, level: OrgLevel | None = None) -> list[OrgUnit]:
     query = select(OrgUnit).order_by(OrgUnit.code)
-    query = query.where(OrgUnit.parent_id == parent_id if parent_id else OrgUnit.parent_id.is_(None))
+    query = query.where(
+        OrgUnit.parent_id == parent_id if parent_id else OrgUnit.parent_id.is_(None)
+    )
     if level is not None:
         query = query.where(OrgUnit.level == level)
     return list(db.session.scalars(query))
@@ -125,9 +127,11 @@ def update_unit(
         parent = get_unit(parent_id) if parent_id else None
         if _expected_level(parent) is not unit.level:
             raise ServiceError(
-                _("A %(level)s must be placed under a %(parent)s.",
-                  level=unit.level.label,
-                  parent=unit.level.parent.label if unit.level.parent else "-"),
+                _(
+                    "A %(level)s must be placed under a %(parent)s.",
+                    level=unit.level.label,
+                    parent=unit.level.parent.label if unit.level.parent else "-",
+                ),
                 field="parent_id",
             )
         old_path = unit.path
@@ -136,14 +140,22 @@ def update_unit(
         db.session.execute(
             update(OrgUnit)
             .where(OrgUnit.subtree_clause(old_path))
-            .values(path=literal(new_path, String).concat(func.substr(OrgUnit.path, len(old_path) + 1)))
+            .values(
+                path=literal(new_path, String).concat(func.substr(OrgUnit.path, len(old_path) + 1))
+            )
             .execution_options(synchronize_session=False)
         )
         unit.parent_id = parent.id if parent else None
         db.session.flush()
         db.session.expire_all()
-    audit.record(actor_id, "org.updated", "org_unit", unit_id, before=before,
-                 after={"code": code, "name": name, "parent_id": parent_id})
+    audit.record(
+        actor_id,
+        "org.updated",
+        "org_unit",
+        unit_id,
+        before=before,
+        after={"code": code, "name": name, "parent_id": parent_id},
+    )
     return db.session.get(OrgUnit, unit_id)
 
 
@@ -206,18 +218,38 @@ def _parse(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
     errors: list[tuple[int, str]] = []
     header = next(reader, None)
     if header is None or tuple(h.strip().lower() for h in header) != CSV_COLUMNS:
-        return [], [(1, _("The first line must be the header: %(columns)s.", columns=",".join(CSV_COLUMNS)))]
+        return [], [
+            (1, _("The first line must be the header: %(columns)s.", columns=",".join(CSV_COLUMNS)))
+        ]
     levels = {level.value: level for level in OrgLevel}
     for values in reader:
         line = reader.line_num
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(CSV_COLUMNS):
-            errors.append((line, _("Expected %(n)d columns, found %(found)d.", n=len(CSV_COLUMNS), found=len(values))))
+            errors.append(
+                (
+                    line,
+                    _(
+                        "Expected %(n)d columns, found %(found)d.",
+                        n=len(CSV_COLUMNS),
+                        found=len(values),
+                    ),
+                )
+            )
             continue
         code, name, level, parent_code = (v.strip() for v in values)
         if level.lower() not in levels:
-            errors.append((line, _("Unknown level %(level)s; use one of: %(levels)s.", level=level, levels=", ".join(levels))))
+            errors.append(
+                (
+                    line,
+                    _(
+                        "Unknown level %(level)s; use one of: %(levels)s.",
+                        level=level,
+                        levels=", ".join(levels),
+                    ),
+                )
+            )
             continue
         try:
             code, name = _clean(code, name)
@@ -241,13 +273,26 @@ def import_csv(actor_id: int | None, text: str) -> ImportResult:
     seen: dict[str, _Row] = {}
     for row in rows:
         if row.code in seen:
-            errors.append((row.line, _("The code %(code)s is also on line %(line)d.", code=row.code, line=seen[row.code].line)))
+            errors.append(
+                (
+                    row.line,
+                    _(
+                        "The code %(code)s is also on line %(line)d.",
+                        code=row.code,
+                        line=seen[row.code].line,
+                    ),
+                )
+            )
         else:
             seen[row.code] = row
     existing = {
         unit.code: unit
         for unit in db.session.scalars(
-            select(OrgUnit).where(OrgUnit.code.in_([r.code for r in rows] + [r.parent_code for r in rows if r.parent_code]))
+            select(OrgUnit).where(
+                OrgUnit.code.in_(
+                    [r.code for r in rows] + [r.parent_code for r in rows if r.parent_code]
+                )
+            )
         )
     }
 
@@ -264,13 +309,38 @@ def import_csv(actor_id: int | None, text: str) -> ImportResult:
         elif not row.parent_code:
             errors.append((row.line, _("Enter the parent code.")))
         elif level_of(row.parent_code) is None:
-            errors.append((row.line, _("The parent code %(code)s is neither in the file nor in the tree.", code=row.parent_code)))
+            errors.append(
+                (
+                    row.line,
+                    _(
+                        "The parent code %(code)s is neither in the file nor in the tree.",
+                        code=row.parent_code,
+                    ),
+                )
+            )
         elif level_of(row.parent_code) is not row.level.parent:
-            errors.append((row.line, _("A %(level)s must be placed under a %(parent)s.", level=row.level.label, parent=row.level.parent.label)))
+            errors.append(
+                (
+                    row.line,
+                    _(
+                        "A %(level)s must be placed under a %(parent)s.",
+                        level=row.level.label,
+                        parent=row.level.parent.label,
+                    ),
+                )
+            )
         if current is not None:
             parent_code = current.parent.code if current.parent else ""
             if current.level is not row.level or parent_code != row.parent_code:
-                errors.append((row.line, _("The code %(code)s already exists with another level or parent.", code=row.code)))
+                errors.append(
+                    (
+                        row.line,
+                        _(
+                            "The code %(code)s already exists with another level or parent.",
+                            code=row.code,
+                        ),
+                    )
+                )
 
     if errors:
         raise ImportRefused(sorted(errors))
@@ -287,8 +357,9 @@ def import_csv(actor_id: int | None, text: str) -> ImportResult:
             result.renamed += 1
         else:
             result.unchanged += 1
-    audit.record(actor_id, "org.imported", "org_unit", None,
-                 created=result.created, renamed=result.renamed)
+    audit.record(
+        actor_id, "org.imported", "org_unit", None, created=result.created, renamed=result.renamed
+    )
     return result
 
 
@@ -301,8 +372,10 @@ def search(text: str) -> list[OrgUnit]:
     """Units whose name contains ``text`` or whose code starts with it."""
     query = (
         select(OrgUnit)
-        .where(OrgUnit.name.contains(text, autoescape=True)
-               | OrgUnit.code.startswith(text, autoescape=True))
+        .where(
+            OrgUnit.name.contains(text, autoescape=True)
+            | OrgUnit.code.startswith(text, autoescape=True)
+        )
         .order_by(OrgUnit.path)
         .limit(SEARCH_LIMIT)
     )

@@ -116,7 +116,9 @@ def edit_unit(unit_id: int):
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("orgs.unit", unit_id=unit_id), 303)
-    return render_template("orgs/edit.html", form=form, parent=unit.parent, unit=unit), form_status(form)
+    return render_template("orgs/edit.html", form=form, parent=unit.parent, unit=unit), form_status(
+        form
+    )
 
 
 @bp.post("/admin/orgs/<int:unit_id>/delete")
@@ -130,7 +132,9 @@ def delete_unit(unit_id: int):
         flash(error.message, "error")
         return redirect(url_for("orgs.unit", unit_id=unit_id), 303)
     flash(_("%(name)s deleted.", name=name), "success")
-    return redirect(url_for("orgs.unit", unit_id=parent_id) if parent_id else url_for("orgs.tree"), 303)
+    return redirect(
+        url_for("orgs.unit", unit_id=parent_id) if parent_id else url_for("orgs.tree"), 303
+    )
 
 
 @bp.route("/admin/orgs/import", methods=["GET", "POST"])
@@ -147,8 +151,12 @@ def import_tree():
             form.file.errors = [refused.message]
         else:
             flash(
-                _("Imported: %(created)d added, %(renamed)d renamed, %(unchanged)d unchanged.",
-                  created=result.created, renamed=result.renamed, unchanged=result.unchanged),
+                _(
+                    "Imported: %(created)d added, %(renamed)d renamed, %(unchanged)d unchanged.",
+                    created=result.created,
+                    renamed=result.renamed,
+                    unchanged=result.unchanged,
+                ),
                 "success",
             )
             return redirect(url_for("orgs.tree"), 303)

@@ -18,18 +18,32 @@ class ApplyForm(PlaceFields, FlaskForm):
         default=PartnerKind.business.value,
         validators=[DataRequired(_l("Choose one."))],
     )
-    name = StringField(_l("Name of the unit or business"), validators=[DataRequired(_l("Enter the name of the unit or business.")), Length(max=80)])
-    address = StringField(_l("Address"), validators=[DataRequired(_l("Enter the address.")), Length(max=200)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)])
-    contact_phone = StringField(_l("Contact mobile number"), validators=[DataRequired(_l("Enter a mobile number.")), valid_phone], **PHONE_KW)
+    name = StringField(
+        _l("Name of the unit or business"),
+        validators=[DataRequired(_l("Enter the name of the unit or business.")), Length(max=80)],
+    )
+    address = StringField(
+        _l("Address"), validators=[DataRequired(_l("Enter the address.")), Length(max=200)]
+    )
+    contact_name = StringField(
+        _l("Contact person"),
+        validators=[DataRequired(_l("Enter a contact person.")), Length(max=40)],
+    )
+    contact_phone = StringField(
+        _l("Contact mobile number"),
+        validators=[DataRequired(_l("Enter a mobile number.")), valid_phone],
+        **PHONE_KW,
+    )
     description = TextAreaField(
-        _l("What you would like to offer"), validators=[Optional(), Length(max=2000)],
+        _l("What you would like to offer"),
+        validators=[Optional(), Length(max=2000)],
         description=_l("For example: rewards for volunteers, a venue, skills, goods."),
     )
 
 
 class DecisionForm(FlaskForm):
     reason = TextAreaField(
-        _l("Reason"), validators=[Optional(), Length(max=500)],
+        _l("Reason"),
+        validators=[Optional(), Length(max=500)],
         description=_l("Required for a rejection; the applicant sees it."),
     )

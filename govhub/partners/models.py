@@ -50,9 +50,7 @@ class Partner(db.Model):
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[PartnerKind] = mapped_column(
-        enum_type(PartnerKind, 16)
-    )
+    kind: Mapped[PartnerKind] = mapped_column(enum_type(PartnerKind, 16))
     name: Mapped[str] = mapped_column(String(80), index=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
     address: Mapped[str] = mapped_column(String(200), default="")

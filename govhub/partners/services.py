@@ -84,9 +84,16 @@ def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None 
     partner = get_partner(partner_id)
     reason = (reason or "").strip() or None
     if partner.status is not PartnerStatus.applied:
-        raise ServiceError(_("This application has already been decided (%(status)s).", status=partner.status.label))
+        raise ServiceError(
+            _(
+                "This application has already been decided (%(status)s).",
+                status=partner.status.label,
+            )
+        )
     if not approve and not reason:
-        raise ServiceError(_("Give a reason for the rejection; the applicant will see it."), field="reason")
+        raise ServiceError(
+            _("Give a reason for the rejection; the applicant will see it."), field="reason"
+        )
     if reason and len(reason) > MAX_REASON:
         raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
 
@@ -95,20 +102,34 @@ def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None 
     partner.decided_at = utcnow()
     partner.decision_reason = reason
     if approve:
-        owner = db.session.get(User, partner.owner_id) if partner.owner_id else db.session.scalar(
-            select(User).where(User.phone == partner.contact_phone)
+        owner = (
+            db.session.get(User, partner.owner_id)
+            if partner.owner_id
+            else db.session.scalar(select(User).where(User.phone == partner.contact_phone))
         )
         if owner is not None:
             partner.owner_id = owner.id
-            db.session.add(RoleAssignment(
-                user_id=owner.id, role=Role.partner_staff, partner=partner, granted_by_id=actor_id
-            ))
-    audit.record(actor_id, "partner.approved" if approve else "partner.rejected",
-                 "partner", partner.id, reason=reason)
+            db.session.add(
+                RoleAssignment(
+                    user_id=owner.id,
+                    role=Role.partner_staff,
+                    partner=partner,
+                    granted_by_id=actor_id,
+                )
+            )
+    audit.record(
+        actor_id,
+        "partner.approved" if approve else "partner.rejected",
+        "partner",
+        partner.id,
+        reason=reason,
+    )
     return partner
 
 
-def review_queue(scope_clause, status: PartnerStatus | None = PartnerStatus.applied) -> list[Partner]:
+def review_queue(
+    scope_clause, status: PartnerStatus | None = PartnerStatus.applied
+) -> list[Partner]:
     """Partners inside ``scope_clause`` (from ``permissions.partner_scope``), oldest first."""
     query = select(Partner).join(Partner.community).where(scope_clause)
     if status is not None:

@@ -51,8 +51,9 @@ def review():
     status = request.args.get("status", PartnerStatus.applied.value)
     chosen = PartnerStatus(status) if status in PartnerStatus.__members__ else None
     partners = services.review_queue(permissions.partner_scope(current_user), chosen)
-    return render_template("partners/review.html", partners=partners, status=chosen,
-                           statuses=list(PartnerStatus))
+    return render_template(
+        "partners/review.html", partners=partners, status=chosen, statuses=list(PartnerStatus)
+    )
 
 
 def _partner_page(partner: Partner, form: DecisionForm, status: int = 200):
@@ -78,7 +79,11 @@ def decide(partner_id: int):
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            flash(_("%(name)s approved.", name=partner.name) if approve
-                  else _("%(name)s rejected.", name=partner.name), "success")
+            flash(
+                _("%(name)s approved.", name=partner.name)
+                if approve
+                else _("%(name)s rejected.", name=partner.name),
+                "success",
+            )
             return redirect(url_for("partners.review"), 303)
     return _partner_page(db.get_or_404(Partner, partner_id), form, 422)

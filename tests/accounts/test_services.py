@@ -17,7 +17,9 @@ def count(model) -> int:
 
 def test_register_creates_profile_and_volunteer_role(app):
     tree = make_tree()
-    user = services.register(" 139-1234-5678 ", " 张三 ", "walk-dog-2026", tree.community_a, tree.grid_a2)
+    user = services.register(
+        " 139-1234-5678 ", " 张三 ", "walk-dog-2026", tree.community_a, tree.grid_a2
+    )
     user = services.get_user(user.id)
     assert user.phone == "13912345678"
     assert user.name == "张三"
@@ -164,8 +166,13 @@ def test_update_profile_moves_the_volunteer_role_with_the_home(app):
     user = make_user(tree)
     skills = [services.add_skill(None, "理发"), services.add_skill(None, "驾驶")]
     services.update_profile(
-        user.id, name="新名字", community_id=tree.community_b, grid_id=tree.grid_b1,
-        skill_ids=[s.id for s in skills], is_party_member=True, employer_unit="区税务局",
+        user.id,
+        name="新名字",
+        community_id=tree.community_b,
+        grid_id=tree.grid_b1,
+        skill_ids=[s.id for s in skills],
+        is_party_member=True,
+        employer_unit="区税务局",
         availability="周末",
     )
     user = services.get_user(user.id)
@@ -181,8 +188,14 @@ def test_update_profile_refuses_unknown_skills(app):
     user = make_user(tree)
     with pytest.raises(ServiceError) as refused:
         services.update_profile(
-            user.id, name="x", community_id=tree.community_a, grid_id=tree.grid_a1,
-            skill_ids=[999], is_party_member=False, employer_unit=None, availability=None,
+            user.id,
+            name="x",
+            community_id=tree.community_a,
+            grid_id=tree.grid_a1,
+            skill_ids=[999],
+            is_party_member=False,
+            employer_unit=None,
+            availability=None,
         )
     assert refused.value.field == "skills"
 

@@ -85,8 +85,10 @@ def test_register_without_javascript_refreshes_the_place_lists(app, client):
 
 def test_place_fields_fragment_cascades(app, client):
     tree = make_tree()
-    response = client.get(f"/places?district_id={tree.district}&street_id={tree.street}",
-                          headers={"HX-Request": "true"})
+    response = client.get(
+        f"/places?district_id={tree.district}&street_id={tree.street}",
+        headers={"HX-Request": "true"},
+    )
     page = text_of(response)
     assert response.status_code == 200
     assert "<html" not in page  # a fragment
@@ -94,7 +96,9 @@ def test_place_fields_fragment_cascades(app, client):
     assert "Alpha Community" in page and "Beta Community" in page
     assert "Gamma Community" not in page  # another street's
     # Changing the district clears a street that is not under it.
-    response = client.get(f"/places?district_id=999&street_id={tree.street}", headers={"HX-Request": "true"})
+    response = client.get(
+        f"/places?district_id=999&street_id={tree.street}", headers={"HX-Request": "true"}
+    )
     assert "Alpha Community" not in text_of(response)
 
 
@@ -133,7 +137,9 @@ def test_wrong_password_is_refused_without_saying_which_part_is_wrong(app, clien
 def test_login_honours_next_only_for_same_site_paths(app, client, next_value, expected):
     tree = make_tree()
     user = make_user(tree)
-    response = client.post("/login", data={"phone": user.phone, "password": PASSWORD, "next": next_value})
+    response = client.post(
+        "/login", data={"phone": user.phone, "password": PASSWORD, "next": next_value}
+    )
     assert response.status_code == 303
     assert response.headers["Location"] == expected
 
@@ -147,6 +153,10 @@ def test_protected_page_sends_to_login_and_back(app, client, auth):
     page = text_of(client.get(response.headers["Location"]))
     assert "请先登录。" in page
     assert 'value="/account/profile"' in page
+    response = client.post(
+        "/login", data={"phone": user.phone, "password": PASSWORD, "next": "/account/profile"}
+    )
+    assert response.headers["Location"] == "/account/profile"
 
 
 def _cookie(client, name):
@@ -184,9 +194,14 @@ def test_changing_password_ends_other_sessions_but_keeps_this_one(app, client, a
     AuthOther = type(auth)
     AuthOther(other_device).login(user.phone, remember=True)
     auth.login(user.phone)
-    response = client.post("/account/password", data={
-        "current_password": PASSWORD, "new_password": "new-pass-2026", "confirm": "new-pass-2026",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": "new-pass-2026",
+            "confirm": "new-pass-2026",
+        },
+    )
     assert response.status_code == 303
     assert "周九" in text_of(client.get("/"))
     assert "周九" not in text_of(other_device.get("/"))
@@ -199,9 +214,14 @@ def test_change_password_refuses_a_wrong_current_password(app, client, auth):
     tree = make_tree()
     user = make_user(tree)
     auth.login(user.phone)
-    response = client.post("/account/password", data={
-        "current_password": "nope-nope-1", "new_password": "new-pass-2026", "confirm": "new-pass-2026",
-    })
+    response = client.post(
+        "/account/password",
+        data={
+            "current_password": "nope-nope-1",
+            "new_password": "new-pass-2026",
+            "confirm": "new-pass-2026",
+        },
+    )
     assert response.status_code == 422
     assert services.authenticate(user.phone, PASSWORD) is not None
 
@@ -212,14 +232,19 @@ def test_login_attempts_are_limited_per_phone(app, client):
     user = make_user(tree)
     use_english(client)
     for _ in range(3):
-        assert client.post("/login", data={"phone": user.phone, "password": "bad-pass-1"}).status_code == 422
+        assert (
+            client.post("/login", data={"phone": user.phone, "password": "bad-pass-1"}).status_code
+            == 422
+        )
     # Even the right password is refused now, with a clear message rather than an error.
     response = client.post("/login", data={"phone": user.phone, "password": PASSWORD})
     assert response.status_code == 429
     assert re.search(r"Too many failed attempts\. Try again in 1[45] minutes\.", text_of(response))
     # Another phone from the same address is not locked out by this limit.
     other = make_user(tree)
-    assert client.post("/login", data={"phone": other.phone, "password": PASSWORD}).status_code == 303
+    assert (
+        client.post("/login", data={"phone": other.phone, "password": PASSWORD}).status_code == 303
+    )
 
 
 @pytest.mark.app_config(LOGIN_LIMIT_PER_ADDRESS="4 per 15 minutes")
@@ -275,7 +300,9 @@ def test_unknown_language_is_refused(app, client):
 
 
 def test_language_switch_does_not_redirect_off_site(app, client):
-    response = client.post("/preferences/language", data={"locale": "en", "next": "https://evil.example/"})
+    response = client.post(
+        "/preferences/language", data={"locale": "en", "next": "https://evil.example/"}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -300,14 +327,27 @@ def test_profile_edit(app, client, auth):
     auth.login(user.phone)
     page = text_of(client.get("/account/profile"))
     assert "理发" in page
-    response = client.post("/account/profile", data={
-        "name": "新名字", "district_id": tree.district, "street_id": tree.street,
-        "community_id": tree.community_b, "grid_id": tree.grid_b1, "skills": [skill.id],
-        "is_party_member": "y", "employer_unit": "区税务局", "availability": "周末上午",
-    })
+    response = client.post(
+        "/account/profile",
+        data={
+            "name": "新名字",
+            "district_id": tree.district,
+            "street_id": tree.street,
+            "community_id": tree.community_b,
+            "grid_id": tree.grid_b1,
+            "skills": [skill.id],
+            "is_party_member": "y",
+            "employer_unit": "区税务局",
+            "availability": "周末上午",
+        },
+    )
     assert response.status_code == 303
     user = services.get_user(user.id)
-    assert (user.name, user.profile.community_id, user.profile.employer_unit) == ("新名字", tree.community_b, "区税务局")
+    assert (user.name, user.profile.community_id, user.profile.employer_unit) == (
+        "新名字",
+        tree.community_b,
+        "区税务局",
+    )
     assert [s.name for s in user.profile.skills] == ["理发"]
 
 

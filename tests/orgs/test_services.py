@@ -29,11 +29,16 @@ def test_subtree_is_one_range_on_the_path(app):
     tree = make_tree()
     street = services.get_unit(tree.street)
     assert names(services.subtree(street)) == [
-        "North Street", "Alpha Community", "Alpha Grid 1", "Alpha Grid 2",
-        "Beta Community", "Beta Grid 1",
+        "North Street",
+        "Alpha Community",
+        "Alpha Grid 1",
+        "Alpha Grid 2",
+        "Beta Community",
+        "Beta Grid 1",
     ]
     assert names(services.units_at_level(OrgLevel.community, within=street)) == [
-        "Alpha Community", "Beta Community",
+        "Alpha Community",
+        "Beta Community",
     ]
     assert street.contains(services.get_unit(tree.grid_b1))
     assert not street.contains(services.get_unit(tree.community_c))
@@ -56,7 +61,9 @@ def test_the_subtree_query_uses_the_path_index(app):
     query = select(OrgUnit.id).where(OrgUnit.subtree_clause(street.path))
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     if db.engine.dialect.name == "sqlite":
-        plan = " ".join(str(row) for row in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {compiled}")))
+        plan = " ".join(
+            str(row) for row in db.session.execute(db.text(f"EXPLAIN QUERY PLAN {compiled}"))
+        )
         assert "INDEX" in plan and "(path>? AND path<?)" in plan
     else:
         db.session.execute(db.text("SET enable_seqscan = off"))
@@ -125,14 +132,16 @@ def test_import_adds_and_renames(app):
 
 
 def test_import_accepts_rows_in_any_order_and_a_whole_new_tree(app):
-    text = "\n".join([
-        "code,name,level,parent_code",
-        "G1,Grid,grid,CM",
-        "CM,Community,community,ST",
-        "ST,Street,street,DI",
-        "DI,District,district,CI",
-        "CI,City,city,",
-    ])
+    text = "\n".join(
+        [
+            "code,name,level,parent_code",
+            "G1,Grid,grid,CM",
+            "CM,Community,community,ST",
+            "ST,Street,street,DI",
+            "DI,District,district,CI",
+            "CI,City,city,",
+        ]
+    )
     assert services.import_csv(None, text).created == 5
     assert services.find_by_code("G1").path.count("/") == 6
 

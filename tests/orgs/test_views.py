@@ -13,11 +13,20 @@ def test_only_system_admins_manage_the_tree(app, client, auth):
     tree = make_tree()
     admin = make_admin(tree)
     auth.login(admin.phone)
-    for url in ("/admin/orgs", f"/admin/orgs/{tree.street}", "/admin/orgs/import", "/admin/users", "/admin/skills"):
+    for url in (
+        "/admin/orgs",
+        f"/admin/orgs/{tree.street}",
+        "/admin/orgs/import",
+        "/admin/users",
+        "/admin/skills",
+    ):
         response = client.get(url)
         assert response.status_code == 403, url
         assert "无权访问" in text_of(response)
-    response = client.post(f"/admin/orgs/{tree.street}/edit", data={"code": "S1", "name": "Hacked", "parent_id": tree.district})
+    response = client.post(
+        f"/admin/orgs/{tree.street}/edit",
+        data={"code": "S1", "name": "Hacked", "parent_id": tree.district},
+    )
     assert response.status_code == 403
     assert services.get_unit(tree.street).name == "North Street"
 
@@ -33,11 +42,16 @@ def test_browse_add_and_edit_units(app, client, auth):
     auth.login(make_system_admin(tree).phone)
     page = text_of(client.get(f"/admin/orgs/{tree.street}"))
     assert "Alpha Community" in page and "Beta Community" in page
-    response = client.post(f"/admin/orgs/new?parent={tree.street}", data={"code": "CD", "name": "Delta Community"})
+    response = client.post(
+        f"/admin/orgs/new?parent={tree.street}", data={"code": "CD", "name": "Delta Community"}
+    )
     assert response.status_code == 303
     delta = services.find_by_code("CD")
     assert delta.parent_id == tree.street
-    response = client.post(f"/admin/orgs/{delta.id}/edit", data={"code": "CD", "name": "Delta", "parent_id": tree.street2})
+    response = client.post(
+        f"/admin/orgs/{delta.id}/edit",
+        data={"code": "CD", "name": "Delta", "parent_id": tree.street2},
+    )
     assert response.status_code == 303
     assert services.get_unit(tree.street2).contains(services.find_by_code("CD"))
 
@@ -45,7 +59,10 @@ def test_browse_add_and_edit_units(app, client, auth):
 def test_edit_errors_are_shown_at_the_field(app, client, auth):
     tree = make_tree()
     auth.login(make_system_admin(tree).phone)
-    response = client.post(f"/admin/orgs/{tree.community_a}/edit", data={"code": "CB", "name": "Alpha", "parent_id": tree.street})
+    response = client.post(
+        f"/admin/orgs/{tree.community_a}/edit",
+        data={"code": "CB", "name": "Alpha", "parent_id": tree.street},
+    )
     assert response.status_code == 422
     assert "已有其他单位使用这个编码" in text_of(response)
     assert 'id="code-error"' in text_of(response)
@@ -61,9 +78,12 @@ def test_search_units(app, client, auth):
 def test_import_page_reports_bad_rows_by_line(app, client, auth):
     tree = make_tree()
     auth.login(make_system_admin(tree).phone)
-    data = "code,name,level,parent_code\nCN,Fine,community,S1\nCX,Bad,hamlet,S1\n".encode()
-    response = client.post("/admin/orgs/import", data={"file": (io.BytesIO(data), "tree.csv")},
-                           content_type="multipart/form-data")
+    data = b"code,name,level,parent_code\nCN,Fine,community,S1\nCX,Bad,hamlet,S1\n"
+    response = client.post(
+        "/admin/orgs/import",
+        data={"file": (io.BytesIO(data), "tree.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 422
     page = text_of(response)
     assert "<td>3</td>" in page and "hamlet" in page
@@ -74,8 +94,12 @@ def test_import_page_imports(app, client, auth):
     tree = make_tree()
     auth.login(make_system_admin(tree).phone)
     data = "code,name,level,parent_code\nCN,新社区,community,S1\n".encode("gb18030")
-    response = client.post("/admin/orgs/import", data={"file": (io.BytesIO(data), "tree.csv")},
-                           content_type="multipart/form-data", follow_redirects=True)
+    response = client.post(
+        "/admin/orgs/import",
+        data={"file": (io.BytesIO(data), "tree.csv")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
     assert response.status_code == 200
     assert services.find_by_code("CN").name == "新社区"
 
@@ -84,7 +108,10 @@ def test_assign_and_revoke_roles_from_the_unit_page(app, client, auth):
     tree = make_tree()
     auth.login(make_system_admin(tree).phone)
     person = make_user(tree, name="小李")
-    response = client.post(f"/admin/orgs/{tree.community_b}/roles", data={"phone": person.phone, "role": "community_admin"})
+    response = client.post(
+        f"/admin/orgs/{tree.community_b}/roles",
+        data={"phone": person.phone, "role": "community_admin"},
+    )
     assert response.status_code == 303
     page = text_of(client.get(f"/admin/orgs/{tree.community_b}"))
     assert "小李" in page
@@ -101,7 +128,10 @@ def test_assign_and_revoke_roles_from_the_unit_page(app, client, auth):
 def test_assigning_a_role_to_an_unknown_phone_is_explained(app, client, auth):
     tree = make_tree()
     auth.login(make_system_admin(tree).phone)
-    response = client.post(f"/admin/orgs/{tree.community_b}/roles", data={"phone": "13012345678", "role": "community_admin"})
+    response = client.post(
+        f"/admin/orgs/{tree.community_b}/roles",
+        data={"phone": "13012345678", "role": "community_admin"},
+    )
     assert response.status_code == 422
     assert "没有使用这个手机号的账号。" in text_of(response)
 

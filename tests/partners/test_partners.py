@@ -19,9 +19,15 @@ def status_of(partner_id: int) -> PartnerStatus:
 
 def application(tree, **overrides):
     data = {
-        "kind": "business", "name": "爱心理发店", "district_id": tree.district,
-        "street_id": tree.street, "community_id": tree.community_a, "grid_id": "",
-        "address": "幸福路 1 号", "contact_name": "刘老板", "contact_phone": next_phone(),
+        "kind": "business",
+        "name": "爱心理发店",
+        "district_id": tree.district,
+        "street_id": tree.street,
+        "community_id": tree.community_a,
+        "grid_id": "",
+        "address": "幸福路 1 号",
+        "contact_name": "刘老板",
+        "contact_phone": next_phone(),
         "description": "每月为老人免费理发",
     }
     data.update(overrides)
@@ -34,7 +40,11 @@ def test_anyone_can_apply(app, client):
     assert response.status_code == 200
     assert "爱心理发店" in text_of(response)
     partner = db.session.scalars(select(Partner)).one()
-    assert (partner.status, partner.community_id, partner.owner_id) == (PartnerStatus.applied, tree.community_a, None)
+    assert (partner.status, partner.community_id, partner.owner_id) == (
+        PartnerStatus.applied,
+        tree.community_a,
+        None,
+    )
 
 
 def test_a_logged_in_applicant_becomes_the_owner(app, client, auth):
@@ -90,7 +100,10 @@ def test_volunteers_cannot_review(app, client, auth):
     auth.login(make_user(tree).phone)
     assert client.get("/partners/review").status_code == 403
     assert client.get(f"/partners/{partner.id}").status_code == 403
-    assert client.post(f"/partners/{partner.id}/decide", data={"decision": "approve"}).status_code == 403
+    assert (
+        client.post(f"/partners/{partner.id}/decide", data={"decision": "approve"}).status_code
+        == 403
+    )
     assert status_of(partner.id) is PartnerStatus.applied
 
 
@@ -106,7 +119,12 @@ def test_approval_makes_the_applicant_staff(app, client, auth):
     assert (partner.status, partner.decided_by_id) == (PartnerStatus.approved, admin.id)
     staff = [(a.role, a.partner_id) for a in accounts.get_user(owner.id).roles if a.partner_id]
     assert staff == [(Role.partner_staff, partner.id)]
-    assert db.session.scalars(select(AuditEvent).where(AuditEvent.action == "partner.approved")).one().actor_id == admin.id
+    assert (
+        db.session.scalars(select(AuditEvent).where(AuditEvent.action == "partner.approved"))
+        .one()
+        .actor_id
+        == admin.id
+    )
 
 
 def test_approval_of_an_anonymous_application_finds_the_contact_account(app):
@@ -123,11 +141,15 @@ def test_rejection_needs_a_reason(app, client, auth):
     tree = make_tree()
     partner = make_partner(tree)
     auth.login(make_admin(tree).phone)
-    response = client.post(f"/partners/{partner.id}/decide", data={"decision": "reject", "reason": ""})
+    response = client.post(
+        f"/partners/{partner.id}/decide", data={"decision": "reject", "reason": ""}
+    )
     assert response.status_code == 422
     assert 'id="reason-error"' in text_of(response)
     assert status_of(partner.id) is PartnerStatus.applied
-    response = client.post(f"/partners/{partner.id}/decide", data={"decision": "reject", "reason": "不在本社区"})
+    response = client.post(
+        f"/partners/{partner.id}/decide", data={"decision": "reject", "reason": "不在本社区"}
+    )
     assert response.status_code == 303
     partner = db.session.get(Partner, partner.id)
     assert (partner.status, partner.decision_reason) == (PartnerStatus.rejected, "不在本社区")
@@ -141,7 +163,14 @@ def test_a_community_admin_cannot_decide_another_communitys_partner(app, client,
     assert response.status_code == 403
     assert "无权访问" in text_of(response)
     assert status_of(partner.id) is PartnerStatus.applied
-    assert db.session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action.in_(["partner.approved", "partner.rejected"]))) == 0
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action.in_(["partner.approved", "partner.rejected"]))
+        )
+        == 0
+    )
 
 
 def test_a_decided_application_cannot_be_decided_again(app, client, auth):
