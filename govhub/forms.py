@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
 
 from govhub.database import ServiceError
@@ -28,8 +29,6 @@ def show_service_error(form: FlaskForm, error: ServiceError) -> None:
 
 def refreshing_places() -> bool:
     """The no-JavaScript "Update the lists" button of the place selects was pressed."""
-    from flask import request
-
     return request.method == "POST" and "refresh_places" in request.form
 
 

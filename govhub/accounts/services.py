@@ -9,6 +9,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from govhub.accounts.models import (
@@ -340,8 +341,6 @@ def all_skills() -> list[Skill]:
 
 def role_holders(org_unit_id: int) -> list[RoleAssignment]:
     """Role assignments on one org unit, with their users (one query)."""
-    from sqlalchemy.orm import joinedload
-
     query = (
         select(RoleAssignment)
         .where(RoleAssignment.org_unit_id == org_unit_id, RoleAssignment.role != Role.volunteer)

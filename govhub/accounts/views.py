@@ -120,7 +120,8 @@ def change_password():
             show_service_error(form, error)
         else:
             # Every other session and "remember me" cookie is now void; keep this one.
-            remembered = request.cookies.get("remember_token") is not None
+            cookie_name = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            remembered = request.cookies.get(cookie_name) is not None
             login_user(user, remember=remembered)
             flash(_("Password changed. You have been logged out on other devices."), "success")
             return redirect(url_for("main.home"), 303)

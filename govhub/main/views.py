@@ -16,17 +16,16 @@ bp = Blueprint("main", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    pending = None
-    if permissions.can(current_user, permissions.REVIEW_PARTNERS):
-        pending = len(partners.review_queue(permissions.partner_scope(current_user)))
+    can_review = permissions.can(current_user, permissions.REVIEW_PARTNERS)
     return render_template(
         "main/home.html",
         user=current_user,
-        Role=Role,
-        has_role=lambda role: permissions.has_role(current_user, role),
-        scopes=lambda *roles: permissions.scope_units(current_user, *roles),
-        pending_applications=pending,
+        community_units=permissions.scope_units(current_user, Role.community_admin),
+        oversight_units=permissions.scope_units(current_user, Role.oversight_admin),
         staff_of=[a.partner for a in current_user.roles if a.role is Role.partner_staff],
+        pending_applications=(
+            partners.pending_count(permissions.partner_scope(current_user)) if can_review else 0
+        ),
         can_manage_orgs=permissions.can(current_user, permissions.MANAGE_ORGS),
     )
 

@@ -85,7 +85,8 @@ def assign_role(unit_id: int):
 @bp.route("/admin/orgs/new", methods=["GET", "POST"])
 @permissions.require(permissions.MANAGE_ORGS)
 def new_unit():
-    parent = _unit_or_404(int(request.args["parent"])) if request.args.get("parent") else None
+    parent_id = request.args.get("parent", type=int)
+    parent = _unit_or_404(parent_id) if parent_id else None
     form = UnitForm()
     if form.validate_on_submit():
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from govhub.accounts.models import Role, RoleAssignment, User
 from govhub.accounts.validation import normalize_phone, phone_error
@@ -125,6 +125,17 @@ def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None 
         reason=reason,
     )
     return partner
+
+
+def pending_count(scope_clause) -> int:
+    """How many applications inside ``scope_clause`` wait for a decision."""
+    query = (
+        select(func.count())
+        .select_from(Partner)
+        .join(Partner.community)
+        .where(scope_clause, Partner.status == PartnerStatus.applied)
+    )
+    return db.session.scalar(query)
 
 
 def review_queue(

@@ -142,3 +142,10 @@ def test_roles_offered_depend_on_the_level(app, client, auth):
     street_page = text_of(client.get(f"/admin/orgs/{tree.street}"))
     assert 'value="oversight_admin"' in street_page
     assert 'value="community_admin"' not in street_page
+
+
+def test_a_malformed_parent_is_not_an_error(app, client, auth):
+    tree = make_tree()
+    auth.login(make_system_admin(tree).phone)
+    assert client.get("/admin/orgs/new?parent=abc").status_code == 200
+    assert client.get("/admin/orgs/new?parent=99999").status_code == 404

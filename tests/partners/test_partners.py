@@ -190,3 +190,13 @@ def test_html_in_an_application_is_escaped(app, client, auth):
     page = text_of(client.get(f"/partners/{partner.id}"))
     assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page
+
+
+def test_home_page_counts_applications_waiting_in_the_admins_area(app, client, auth):
+    tree = make_tree()
+    make_partner(tree, community="community_a", name="One")
+    make_partner(tree, community="community_a", name="Two")
+    make_partner(tree, community="community_b", name="Not mine")
+    auth.login(make_admin(tree, scope="community_a").phone)
+    page = text_of(client.get("/"))
+    assert '<span class="badge">2</span>' in page
