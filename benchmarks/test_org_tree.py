@@ -23,34 +23,30 @@ STREETS, COMMUNITIES, GRIDS = 10, 54, 3
 def build_city(tree) -> int:
     """Add streets, communities and grids under the test district; returns a street id."""
     district = db.session.get(OrgUnit, tree.district)
-    next_id = db.session.scalar(select(func.max(OrgUnit.id))) + 1
+    ids = iter(range(db.session.scalar(select(func.max(OrgUnit.id))) + 1, 10**9))
     rows, partner_rows, street_ids = [], [], []
-    for s in range(STREETS):
-        street_id, next_id = next_id, next_id + 1
-        street_path = f"{district.path}{street_id}/"
-        street_ids.append(street_id)
+
+    def add(level: OrgLevel, code: str, parent_id: int, parent_path: str) -> tuple[int, str]:
+        unit_id = next(ids)
+        path = f"{parent_path}{unit_id}/"
         rows.append(
             dict(
-                id=street_id,
-                code=f"B{s}",
-                name=f"Street {s}",
-                level=OrgLevel.street,
-                parent_id=district.id,
-                path=street_path,
+                id=unit_id,
+                code=code,
+                name=f"{level.value} {code}",
+                level=level,
+                parent_id=parent_id,
+                path=path,
             )
         )
+        return unit_id, path
+
+    for s in range(STREETS):
+        street_id, street_path = add(OrgLevel.street, f"B{s}", district.id, district.path)
+        street_ids.append(street_id)
         for c in range(COMMUNITIES):
-            community_id, next_id = next_id, next_id + 1
-            community_path = f"{street_path}{community_id}/"
-            rows.append(
-                dict(
-                    id=community_id,
-                    code=f"B{s}-{c}",
-                    name=f"Community {s}-{c}",
-                    level=OrgLevel.community,
-                    parent_id=street_id,
-                    path=community_path,
-                )
+            community_id, community_path = add(
+                OrgLevel.community, f"B{s}-{c}", street_id, street_path
             )
             partner_rows.append(
                 dict(
@@ -65,17 +61,7 @@ def build_city(tree) -> int:
                 )
             )
             for g in range(GRIDS):
-                grid_id, next_id = next_id, next_id + 1
-                rows.append(
-                    dict(
-                        id=grid_id,
-                        code=f"B{s}-{c}-{g}",
-                        name=f"Grid {s}-{c}-{g}",
-                        level=OrgLevel.grid,
-                        parent_id=community_id,
-                        path=f"{community_path}{grid_id}/",
-                    )
-                )
+                add(OrgLevel.grid, f"B{s}-{c}-{g}", community_id, community_path)
     db.session.execute(insert(OrgUnit), rows)
     db.session.execute(insert(Partner), partner_rows)
     db.session.commit()

@@ -77,3 +77,18 @@ def make_partner(tree, community="community_a", name="Kind Grocery", owner_id=No
         owner_id=owner_id,
         **kwargs,
     )
+
+
+def registration_form(tree, **overrides) -> dict:
+    """The fields of the registration page, filled in for community A, grid A1."""
+    return {
+        "phone": next_phone(),
+        "name": "王小红",
+        "password": "walk-dog-2026",
+        "confirm": "walk-dog-2026",
+        "district_id": tree.district,
+        "street_id": tree.street,
+        "community_id": tree.community_a,
+        "grid_id": tree.grid_a1,
+        **overrides,
+    }

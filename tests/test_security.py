@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from govhub.accounts.models import User
 from govhub.extensions import db
 from govhub.security import CONTENT_SECURITY_POLICY, safe_next
-from tests.factories import make_tree, next_phone
+from tests.factories import make_tree, registration_form
 
 CSRF_MESSAGE = "表单已过期或来源有误，请刷新页面后重试。"
 
@@ -34,17 +34,7 @@ def test_a_forged_csrf_token_writes_nothing(app, client):
     client.get("/register")
     response = client.post(
         "/register",
-        data={
-            "csrf_token": "forged." + "x" * 40,
-            "phone": next_phone(),
-            "name": "伪造",
-            "password": "walk-dog-2026",
-            "confirm": "walk-dog-2026",
-            "district_id": tree.district,
-            "street_id": tree.street,
-            "community_id": tree.community_a,
-            "grid_id": tree.grid_a1,
-        },
+        data=registration_form(tree, csrf_token="forged." + "x" * 40, name="伪造"),
     )
     assert response.status_code == 400
     assert CSRF_MESSAGE in response.get_data(as_text=True)

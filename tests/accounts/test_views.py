@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from govhub.accounts import services
 from govhub.accounts.models import User
 from govhub.extensions import db
-from tests.factories import PASSWORD, make_tree, make_user, next_phone
+from tests.factories import PASSWORD, make_tree, make_user, next_phone, registration_form
 
 
 def text_of(response) -> str:
@@ -17,24 +17,9 @@ def use_english(client):
     client.post("/preferences/language", data={"locale": "en"})
 
 
-def registration(tree, **overrides):
-    data = {
-        "phone": next_phone(),
-        "name": "王小红",
-        "password": "walk-dog-2026",
-        "confirm": "walk-dog-2026",
-        "district_id": tree.district,
-        "street_id": tree.street,
-        "community_id": tree.community_a,
-        "grid_id": tree.grid_a1,
-    }
-    data.update(overrides)
-    return data
-
-
 def test_register_logs_the_volunteer_in(app, client):
     tree = make_tree()
-    response = client.post("/register", data=registration(tree), follow_redirects=True)
+    response = client.post("/register", data=registration_form(tree), follow_redirects=True)
     assert response.status_code == 200
     assert "王小红，您好" in text_of(response)
     assert "退出登录" in text_of(response)
@@ -52,7 +37,7 @@ def test_register_logs_the_volunteer_in(app, client):
 )
 def test_register_shows_the_error_at_the_field_and_keeps_the_input(app, client, overrides, message):
     tree = make_tree()
-    data = registration(tree, **overrides)
+    data = registration_form(tree, **overrides)
     response = client.post("/register", data=data)
     assert response.status_code == 422
     page = text_of(response)
@@ -67,7 +52,7 @@ def test_register_duplicate_phone_is_refused_in_english_too(app, client):
     tree = make_tree()
     user = make_user(tree)
     use_english(client)
-    response = client.post("/register", data=registration(tree, phone=user.phone))
+    response = client.post("/register", data=registration_form(tree, phone=user.phone))
     assert response.status_code == 422
     assert "This phone number is already registered." in text_of(response)
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
