@@ -35,6 +35,10 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.accounts.views import bp as accounts_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.main.views import bp as main_bp
+    from govhub.needs.manage_views import bp as manage_bp
+    from govhub.needs.request_views import bp as requests_bp
+    from govhub.needs.views import bp as needs_bp
+    from govhub.notifications import views as notifications
     from govhub.orgs.views import bp as orgs_bp
     from govhub.partners.views import bp as partners_bp
 
@@ -51,10 +55,21 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
-    for blueprint in (main_bp, accounts_bp, orgs_bp, partners_bp):
+    blueprints = (
+        main_bp,
+        accounts_bp,
+        orgs_bp,
+        partners_bp,
+        needs_bp,
+        manage_bp,
+        requests_bp,
+        notifications.bp,
+    )
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
 
     i18n.init_app(app)
+    notifications.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

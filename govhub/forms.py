@@ -18,9 +18,21 @@ def optional_int(value) -> int | None:
         return None
 
 
+def find_field(form, name: str):
+    """The field called ``name`` (as in the HTML form), also inside FieldLists."""
+    for field in form:
+        if field.name == name:
+            return field
+        if field.type in ("FieldList", "FormField"):
+            found = find_field(field, name)
+            if found is not None:
+                return found
+    return None
+
+
 def show_service_error(form: FlaskForm, error: ServiceError) -> None:
     """Put a service's refusal beside the field it concerns (or above the form)."""
-    field = getattr(form, error.field, None) if error.field else None
+    field = find_field(form, error.field) if error.field else None
     if field is not None:
         field.errors = [*field.errors, error.message]
     else:

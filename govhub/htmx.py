@@ -10,7 +10,7 @@ def wants_fragment() -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def render(page: str, fragment: str, status: int = 200, **context):
+def render(page: str, fragment: str, /, status: int = 200, **context):
     """The full page for plain and history-restore requests, the fragment for htmx swaps."""
     template = fragment if wants_fragment() else page
     response = make_response(render_template(template, **context), status)

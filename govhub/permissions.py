@@ -21,6 +21,7 @@ from sqlalchemy import false, or_, true
 
 from govhub.accounts.models import Role, User
 from govhub.extensions import login_manager
+from govhub.needs.models import Need, NeedStatus, ResidentRequest
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
 
@@ -28,9 +29,17 @@ from govhub.partners.models import Partner
 MANAGE_ORGS = "orgs.manage"
 MANAGE_ROLES = "roles.manage"
 REVIEW_PARTNERS = "partners.review"  # open the review queue at all
+MANAGE_NEEDS = "needs.manage"  # post needs at all (community admins)
+REVIEW_REQUESTS = "requests.review"
+SUBMIT_ON_BEHALF = "requests.on_behalf"
 # Actions on an object.
 VIEW_PARTNER = "partner.view"
 DECIDE_PARTNER = "partner.decide"
+EDIT_NEED = "need.edit"  # edit, publish, close, complete, cancel; see claimants' phones
+VIEW_NEED = "need.view"
+DECIDE_REQUEST = "request.decide"
+VIEW_REQUEST = "request.view"
+SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
 
@@ -72,18 +81,59 @@ def can(user: User, action: str, obj=None) -> bool:
         case "partner.view" | "partner.decide":
             assert isinstance(obj, Partner)
             return _within(user, obj.community, *ADMIN_ROLES)
+        case "needs.manage" | "requests.review" | "requests.on_behalf":
+            return bool(scope_units(user, Role.community_admin))
+        case "need.edit":
+            assert isinstance(obj, Need)
+            return _within(user, obj.community, Role.community_admin)
+        case "need.view":
+            assert isinstance(obj, Need)
+            if _within(user, obj.community, Role.community_admin):
+                return True
+            from govhub.needs.services import can_see
+
+            return obj.status is not NeedStatus.draft and can_see(user, obj)
+        case "request.decide":
+            assert isinstance(obj, ResidentRequest)
+            return _within(user, obj.community, Role.community_admin)
+        case "request.view":
+            assert isinstance(obj, ResidentRequest)
+            return obj.requester_id == user.id or _within(user, obj.community, Role.community_admin)
+        case "community.submit_on_behalf":
+            assert isinstance(obj, OrgUnit)
+            return _within(user, obj, Role.community_admin)
     raise ValueError(f"unknown action {action!r}")
+
+
+def _subtree_scope(user: User, *roles: Role):
+    if is_system_admin(user):
+        return true()
+    units = scope_units(user, *roles)
+    if not units:
+        return false()
+    return or_(*(OrgUnit.subtree_clause(unit.path) for unit in units))
 
 
 def partner_scope(user: User):
     """SQL condition on a query joined to the partner's community (``OrgUnit``): the
     partners ``user`` may review."""
+    return _subtree_scope(user, *ADMIN_ROLES)
+
+
+def community_admin_scope(user: User):
+    """SQL condition on a query joined to a community (``OrgUnit``): where ``user`` posts
+    needs and reviews resident requests."""
+    return _subtree_scope(user, Role.community_admin)
+
+
+def admin_communities(user: User) -> list[OrgUnit]:
+    """The communities where ``user`` may post needs (every community for a system admin)."""
     if is_system_admin(user):
-        return true()
-    units = scope_units(user, *ADMIN_ROLES)
-    if not units:
-        return false()
-    return or_(*(OrgUnit.subtree_clause(unit.path) for unit in units))
+        from govhub.orgs.models import OrgLevel
+        from govhub.orgs.services import units_at_level
+
+        return units_at_level(OrgLevel.community)
+    return [u for u in scope_units(user, Role.community_admin) if u.level.value == "community"]
 
 
 def authorize(action: str, obj=None) -> None:

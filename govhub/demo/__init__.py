@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 
@@ -15,8 +16,12 @@ from sqlalchemy import func, select
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import Role, RoleAssignment, Skill, User, VolunteerProfile
-from govhub.database import transactional
+from govhub.clock import to_local, to_utc
+from govhub.database import transactional, utcnow
 from govhub.extensions import db
+from govhub.needs import requests
+from govhub.needs import services as needs
+from govhub.needs.models import Category, Need, ResidentRequest, Urgency
 from govhub.orgs import services as orgs
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
@@ -113,12 +118,137 @@ def seed() -> Counter:
                 added["roles"] += 1
                 if partner is not None and partner.owner_id is None:
                     partner.owner_id = user.id
+    _seed_needs(data, by_name, added)
     return added
+
+
+# Extra residents (not in city.json) so that one demo shift is full with a waiting list.
+EXTRA_RESIDENTS = [
+    ("13800000031", "孙阿姨"),
+    ("13800000032", "周大爷"),
+    ("13800000033", "吴师傅"),
+    ("13800000034", "郑老师"),
+]
+
+
+def _upcoming(weekday: int, start: str, end: str, weeks: int, now: datetime):
+    """Local (start, end) slots on ``weekday`` (0 = Monday) for the next ``weeks`` weeks."""
+    first = to_local(now).date() + timedelta(days=1)
+    first += timedelta(days=(weekday - first.weekday()) % 7)
+    return needs.recurring_slots(
+        {weekday}, time.fromisoformat(start), time.fromisoformat(end), first, weeks
+    )
+
+
+def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None:
+    now = utcnow()
+    known = {c.code for c in db.session.scalars(select(Category))}
+    for item in data["need_categories"]:
+        if item["code"] not in known:
+            db.session.add(Category(code=item["code"], name_zh=item["zh"], name_en=item["en"]))
+            added["need categories"] += 1
+    db.session.flush()
+    categories = {c.code: c.id for c in db.session.scalars(select(Category))}
+    skills = {s.name: s.id for s in db.session.scalars(select(Skill))}
+    users = {u.phone: u for u in db.session.scalars(select(User))}
+    grid = by_name["南昌路一网格"]
+    for phone, name in EXTRA_RESIDENTS:
+        if phone not in users:
+            users[phone] = accounts.register(
+                phone, name, "demo-volunteer-2026", grid.parent_id, grid.id
+            )
+            added["users"] += 1
+
+    admins = {"金叶社区": users["13800000002"], "南昌路社区": users["13800000003"]}
+    for item in data["needs"]:
+        community = by_name[item["community"]]
+        exists_already = db.session.scalar(
+            select(Need.id).where(Need.community_id == community.id, Need.title == item["title"])
+        )
+        if exists_already:
+            continue
+        admin = admins.get(item["community"])
+        shifts = [
+            needs.ShiftInput(to_utc(start), to_utc(end), spec["capacity"])
+            for spec in item["shifts"]
+            for start, end in _upcoming(spec["weekday"], spec["start"], spec["end"], 4, now)
+        ]
+        need = needs.save_need(
+            admin.id if admin else None,
+            community.id,
+            needs.NeedInput(
+                title=item["title"],
+                description=item["description"],
+                category_id=categories[item["category"]],
+                place=f"{community.name}党群服务中心",
+                contact_name=admin.name if admin else "社区工作人员",
+                contact_phone=admin.phone if admin else "13800000099",
+                skill_ids=[skills[name] for name in item["skills"]],
+            ),
+            sorted(shifts, key=lambda s: s.starts_at),
+            now=now,
+        )
+        needs.publish(admin.id if admin else None, need.id, now=now)
+        added["needs"] += 1
+        first = min(need.shifts, key=lambda s: s.starts_at)
+        for phone in DEMO_CLAIMS.get(item["title"], []):
+            needs.claim_shift(users[phone].id, first.id, now=now, waitlist=True)
+            added["claims"] += 1
+
+    for phone, what, kwargs in DEMO_REQUESTS:
+        requester = users[phone]
+        if db.session.scalar(
+            select(ResidentRequest.id).where(
+                ResidentRequest.requester_id == requester.id, ResidentRequest.what == what
+            )
+        ):
+            continue
+        kwargs = dict(kwargs)
+        if "community" in kwargs:
+            kwargs["community_id"] = by_name[kwargs.pop("community")].id
+        requests.submit(requester.id, what=what, **kwargs)
+        added["resident requests"] += 1
+
+
+# Who claims the first shift of which demo need (the environment shift has 3 places:
+# the fourth claimant waits on the list).
+DEMO_CLAIMS = {
+    "九点伴课堂:晚间作业辅导": ["13800000010"],
+    "五彩夕阳:独居老人上门探访": ["13800000011"],
+    "红袖标治安巡防": ["13800000012"],
+    "楼栋益管家:垃圾分类引导": ["13800000031", "13800000032", "13800000033", "13800000034"],
+}
+DEMO_REQUESTS = [
+    (
+        "13800000011",
+        "帮忙把一袋米扛上五楼",
+        {
+            "details": "腿脚不便,超市送到楼下,需要有人帮忙搬上楼。",
+            "when_text": "本周六上午",
+            "place": "金叶小区 5 栋",
+            "urgency": Urgency.high,
+        },
+    ),
+    (
+        "13800000002",
+        "独居老人需要陪同去社区医院复诊",
+        {
+            "details": "老人不会用智能手机,需要陪同挂号取药。",
+            "when_text": "下周二上午",
+            "place": "金叶社区卫生服务站",
+            "urgency": Urgency.normal,
+            "community": "金叶社区",
+            "resident_name": "李奶奶",
+            "resident_building": "3 栋 2 单元 101",
+        },
+    ),
+]
 
 
 def logins_table() -> str:
     lines = ["", "Demo logins (phone / password / what they do):"]
-    for item in load()["users"]:
+    extra = [{"phone": p, "name": n, "password": "demo-volunteer-2026"} for p, n in EXTRA_RESIDENTS]
+    for item in load()["users"] + extra:
         roles = (
             ", ".join(f"{role} @ {scope}" for role, scope in item.get("roles", [])) or "volunteer"
         )

@@ -30,6 +30,11 @@ def home():
     )
 
 
+@bp.app_context_processor
+def _navigation():
+    return {"can_manage_needs": lambda: permissions.can(current_user, permissions.MANAGE_NEEDS)}
+
+
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}

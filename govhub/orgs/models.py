@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, String, and_
+from sqlalchemy import CheckConstraint, ForeignKey, String, and_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -89,3 +89,23 @@ class OrgUnit(db.Model):
         """
         column = OrgUnit.path if column is None else column
         return and_(column >= path, column < path[:-1] + "0")
+
+
+class CommunitySettings(db.Model):
+    """Rules a community sets for itself; a community without a row uses the defaults."""
+
+    __tablename__ = "community_settings"
+    __table_args__ = (
+        CheckConstraint("points_per_hour BETWEEN 0 AND 1000", name="points_per_hour_range"),
+        CheckConstraint("cancel_cutoff_minutes BETWEEN 0 AND 10080", name="cutoff_range"),
+    )
+
+    DEFAULT_POINTS_PER_HOUR = 10
+    DEFAULT_CANCEL_CUTOFF_MINUTES = 120
+
+    community_id: Mapped[int] = mapped_column(
+        ForeignKey("org_unit.id", ondelete="CASCADE"), primary_key=True
+    )
+    points_per_hour: Mapped[int] = mapped_column(default=DEFAULT_POINTS_PER_HOUR)
+    # Volunteers may cancel a claim until this many minutes before the shift starts.
+    cancel_cutoff_minutes: Mapped[int] = mapped_column(default=DEFAULT_CANCEL_CUTOFF_MINUTES)

@@ -1,0 +1,437 @@
+"""Community admins' pages: post and edit needs with their shifts, run their lifecycle,
+see who claimed, and set the community's rules."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from govhub import permissions
+from govhub.accounts import services as accounts
+from govhub.clock import to_local, to_utc
+from govhub.database import NotFound, ServiceError, utcnow
+from govhub.extensions import db
+from govhub.forms import find_field, form_status, show_service_error
+from govhub.htmx import render
+from govhub.needs import requests, services
+from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
+from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Visibility
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+EDITOR_ACTIONS = ("add_shift", "remove_shift", "preview_recurring", "add_recurring")
+
+
+def _need_or_404(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    permissions.authorize(permissions.EDIT_NEED, need)
+    return need
+
+
+@bp.get("/needs")
+@permissions.require(permissions.MANAGE_NEEDS)
+def needs():
+    status = request.args.get("status")
+    chosen = NeedStatus(status) if status in NeedStatus.__members__ else None
+    items = services.managed_needs(permissions.community_admin_scope(current_user), chosen)
+    return render_template(
+        "needs/manage_list.html",
+        needs=items,
+        status=chosen,
+        statuses=list(NeedStatus),
+        now=utcnow(),
+        pending_requests=len(
+            requests.review_queue(permissions.community_admin_scope(current_user))
+        ),
+    )
+
+
+# --- The editor ----------------------------------------------------------------------
+
+
+def _fill_choices(form: NeedForm) -> None:
+    communities = permissions.admin_communities(current_user)
+    form.community_id.choices = [(c.id, c.name) for c in communities]
+    if form.community_id.data is None and communities:
+        form.community_id.data = communities[0].id
+    form.category_id.choices = [("", _("Choose…"))] + [
+        (c.id, c.name) for c in services.categories()
+    ]
+    form.skill_ids.choices = [(s.id, s.name) for s in accounts.all_skills()]
+
+
+def _shift_inputs(form: NeedForm) -> list[services.ShiftInput]:
+    return [
+        services.ShiftInput(
+            starts_at=to_utc(entry.starts_at.data) if entry.starts_at.data else None,
+            ends_at=to_utc(entry.ends_at.data) if entry.ends_at.data else None,
+            capacity=entry.capacity.data,
+            walk_ins=bool(entry.walk_ins.data),
+            id=entry.shift_id.data,
+            field=entry.name,
+        )
+        for entry in form.shifts
+    ]
+
+
+def _need_input(form: NeedForm) -> services.NeedInput:
+    max_hours = form.max_hours.data
+    return services.NeedInput(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        category_id=form.category_id.data,
+        place=form.place.data or "",
+        contact_name=form.contact_name.data or "",
+        contact_phone=form.contact_phone.data or "",
+        skill_ids=form.skill_ids.data or [],
+        points_mode=PointsMode(form.points_mode.data or "per_hour"),
+        points_per_hour=form.points_per_hour.data,
+        fixed_points=form.fixed_points.data,
+        max_minutes_per_shift=int(max_hours * 60) if max_hours else None,
+        visibility=Visibility(form.visibility.data or "community"),
+    )
+
+
+def _run_editor_action(form: NeedForm) -> list | None:
+    """Add or remove shift rows, or expand a recurring pattern; returns the preview."""
+    if "add_shift" in request.form:
+        form.shifts.append_entry()
+    elif "remove_shift" in request.form:
+        name = request.form["remove_shift"]
+        form.shifts.entries = [
+            e for e in form.shifts.entries if e.name != name
+        ] or form.shifts.entries
+    elif "preview_recurring" in request.form or "add_recurring" in request.form:
+        try:
+            slots = (
+                services.recurring_shifts(
+                    set(form.rec_weekdays.data or []),
+                    form.rec_start.data,
+                    form.rec_end.data,
+                    form.rec_first_day.data,
+                    form.rec_weeks.data or 0,
+                    form.rec_capacity.data,
+                    now=utcnow(),
+                )
+                if form.rec_start.data and form.rec_end.data and form.rec_first_day.data
+                else None
+            )
+            if slots is None:
+                raise ServiceError(
+                    _("Enter the weekdays, times and first day."), field="rec_first_day"
+                )
+        except ServiceError as error:
+            field = {
+                "end_time": "rec_end",
+                "weekdays": "rec_weekdays",
+                "weeks": "rec_weeks",
+                "first_day": "rec_first_day",
+                "capacity": "rec_capacity",
+            }.get(error.field, error.field)
+            show_service_error(form, ServiceError(error.message, field=field))
+            return None
+        if "preview_recurring" in request.form:
+            return [(to_local(s.starts_at), to_local(s.ends_at)) for s in slots]
+        # Replace a single empty starter row rather than keep it.
+        entries = form.shifts.entries
+        if len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data:
+            form.shifts.entries = []
+            form.shifts.last_index = -1
+        for slot in slots:
+            form.shifts.append_entry(
+                {
+                    "starts_at": to_local(slot.starts_at),
+                    "ends_at": to_local(slot.ends_at),
+                    "capacity": slot.capacity,
+                }
+            )
+    return None
+
+
+def _editor(form: NeedForm, need: Need | None, status: int = 200, preview=None, source=None):
+    context = {
+        "form": form,
+        "need": need,
+        "preview": preview,
+        "source": source,
+        "default_rate": _default_rate(form),
+    }
+    return render("needs/edit.html", "needs/_shifts.html", status, **context)
+
+
+def _default_rate(form: NeedForm) -> int | None:
+    if form.community_id.data:
+        return services.default_points_per_hour(form.community_id.data, form.category_id.data)
+    return None
+
+
+def _save(form: NeedForm, need: Need | None, source=None):
+    community_id = need.community_id if need else form.community_id.data
+    if need is None and community_id not in [
+        c.id for c in permissions.admin_communities(current_user)
+    ]:
+        abort(403)
+    if not form.validate_on_submit():
+        return _editor(form, need, 422, source=source)
+    try:
+        saved = services.save_need(
+            current_user.id,
+            community_id,
+            _need_input(form),
+            _shift_inputs(form),
+            now=utcnow(),
+            need_id=need.id if need else None,
+            request_id=form.request_id.data if need is None else None,
+        )
+    except ServiceError as error:
+        show_service_error(form, error)
+        return _editor(form, need, 422, source=source)
+    flash(_("Saved.") if need else _("Saved as a draft. Publish it when it is ready."), "success")
+    return redirect(url_for("manage.need", need_id=saved.id), 303)
+
+
+@bp.route("/needs/new", methods=["GET", "POST"])
+@permissions.require(permissions.MANAGE_NEEDS)
+def new_need():
+    form = NeedForm()
+    source = None
+    request_id = request.args.get("request", type=int) or form.request_id.data
+    if request_id:
+        source = db.get_or_404(requests.ResidentRequest, request_id)
+        permissions.authorize(permissions.DECIDE_REQUEST, source)
+    if request.method == "GET":
+        form.contact_name.data = current_user.name
+        form.contact_phone.data = current_user.phone
+        if source is not None:
+            form.request_id.data = source.id
+            form.community_id.data = source.community_id
+            form.title.data = source.what
+            form.description.data = "\n".join(
+                filter(
+                    None,
+                    [
+                        source.details,
+                        _("When: %(when)s", when=source.when_text) if source.when_text else "",
+                        _("Resident: %(name)s", name=source.resident_display),
+                    ],
+                )
+            )
+            form.place.data = source.place
+    _fill_choices(form)
+    if request.method == "POST":
+        if any(action in request.form for action in EDITOR_ACTIONS):
+            preview = _run_editor_action(form)
+            return _editor(form, None, preview=preview, source=source)
+        return _save(form, None, source)
+    return _editor(form, None, source=source)
+
+
+@bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
+def edit_need(need_id: int):
+    need = _need_or_404(need_id)
+    if need.status not in services.EDITABLE:
+        flash(_("A %(status)s need can no longer be changed.", status=need.status.label), "error")
+        return redirect(url_for("manage.need", need_id=need.id), 303)
+    if request.method == "GET":
+        form = NeedForm(obj=need)
+        form.skill_ids.data = [s.id for s in need.skills]
+        form.max_hours.data = (
+            need.max_minutes_per_shift / 60 if need.max_minutes_per_shift else None
+        )
+        form.points_mode.data = need.points_mode.value
+        form.visibility.data = need.visibility.value
+        while len(form.shifts.entries):
+            form.shifts.pop_entry()
+        for shift in need.shifts:
+            form.shifts.append_entry(
+                {
+                    "shift_id": shift.id,
+                    "starts_at": to_local(shift.starts_at),
+                    "ends_at": to_local(shift.ends_at),
+                    "capacity": shift.capacity,
+                    "walk_ins": shift.walk_ins,
+                }
+            )
+    else:
+        form = NeedForm()
+    form.community_id.data = need.community_id
+    _fill_choices(form)
+    if request.method == "POST":
+        if any(action in request.form for action in EDITOR_ACTIONS):
+            return _editor(form, need, preview=_run_editor_action(form))
+        return _save(form, need)
+    return _editor(form, need)
+
+
+@bp.post("/needs/validate")
+@permissions.require(permissions.MANAGE_NEEDS)
+def validate_field():
+    """Inline validation: the error (or nothing) for the one field being typed in."""
+    form = NeedForm()
+    _fill_choices(form)
+    name = request.headers.get("HX-Trigger-Name") or request.args.get("field", "")
+    field = find_field(form, name)
+    if field is None:
+        abort(400)
+    form.validate()
+    errors = list(field.errors)
+    if not errors and name.startswith("shifts-"):
+        row = next((e for e in form.shifts if name.startswith(e.name + "-")), None)
+        errors = _shift_row_errors(row, name)
+    return render_template("_macros/_field_error.html", field=field, errors=errors)
+
+
+def _shift_row_errors(row, name: str) -> list[str]:
+    if row is None:
+        return []
+    starts = to_utc(row.starts_at.data) if row.starts_at.data else None
+    ends = to_utc(row.ends_at.data) if row.ends_at.data else None
+    existing = db.session.get(services.Shift, row.shift_id.data) if row.shift_id.data else None
+    unchanged = existing is not None and existing.starts_at == starts
+    problem = services.shift_error(starts, ends, row.capacity.data, utcnow(), new=not unchanged)
+    if problem and name == f"{row.name}-{problem[0]}":
+        return [problem[1]]
+    return []
+
+
+# --- One need: roster and lifecycle --------------------------------------------------
+
+
+@bp.get("/needs/<int:need_id>")
+def need(need_id: int):
+    need = _need_or_404(need_id)
+    return _need_page(need)
+
+
+def _need_page(
+    need: Need, reason_form: ReasonForm | None = None, status: int = 200, remove_errors=None
+):
+    return render_template(
+        "needs/manage_need.html",
+        need=need,
+        roster=services.roster(need),
+        now=utcnow(),
+        reason_form=reason_form or ReasonForm(),
+        remove_errors=remove_errors or {},
+        ratings=requests.ratings_for(need.id),
+        transitions=services.TRANSITIONS[need.status],
+        NeedStatus=NeedStatus,
+    ), status
+
+
+LIFECYCLE = {
+    "publish": (
+        lambda actor, need_id: services.publish(actor, need_id, now=utcnow()),
+        _l("Published: it is on the board now."),
+    ),
+    "close": (services.close, _l("Closed: no new claims.")),
+    "reopen": (
+        lambda actor, need_id: services.publish(actor, need_id, now=utcnow()),
+        _l("Open for claims again."),
+    ),
+    "complete": (
+        lambda actor, need_id: services.complete(actor, need_id, now=utcnow()),
+        _l("Marked as completed."),
+    ),
+}
+
+
+@bp.post("/needs/<int:need_id>/<any(publish, close, reopen, complete):action>")
+def lifecycle(need_id: int, action: str):
+    need = _need_or_404(need_id)
+    run, done = LIFECYCLE[action]
+    try:
+        run(current_user.id, need.id)
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(str(done), "success")
+    return redirect(url_for("manage.need", need_id=need.id), 303)
+
+
+@bp.post("/needs/<int:need_id>/cancel")
+def cancel(need_id: int):
+    need = _need_or_404(need_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.cancel(current_user.id, need.id, form.reason.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Cancelled. Everyone who claimed has been told."), "success")
+            return redirect(url_for("manage.need", need_id=need.id), 303)
+    return _need_page(db.get_or_404(Need, need_id), form, 422)
+
+
+@bp.post("/claims/<int:claim_id>/remove")
+def remove_claimant(claim_id: int):
+    claim = db.get_or_404(Claim, claim_id)
+    need = _need_or_404(claim.shift.need_id)
+    form = ReasonForm(prefix=f"remove-{claim_id}")
+    if form.validate_on_submit():
+        try:
+            services.remove_claimant(current_user.id, claim_id, form.reason.data, now=utcnow())
+        except (ServiceError, NotFound) as error:
+            flash(error.message, "error")
+        else:
+            flash(
+                _("%(name)s was removed and has been told why.", name=claim.volunteer.name),
+                "success",
+            )
+        return redirect(url_for("manage.need", need_id=need.id), 303)
+    return _need_page(need, status=422, remove_errors={claim_id: form.reason.errors})
+
+
+# --- Community settings --------------------------------------------------------------
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@permissions.require(permissions.MANAGE_NEEDS)
+def settings():
+    communities = permissions.admin_communities(current_user)
+    community_id = request.args.get("community", type=int) or communities[0].id
+    if community_id not in [c.id for c in communities]:
+        abort(403)
+    current = services.community_settings(community_id)
+    percents = services.category_percents(community_id)
+    form = SettingsForm(obj=current) if request.method == "GET" else SettingsForm()
+    categories = services.categories()
+    rate_errors: dict[int, str] = {}
+    if form.validate_on_submit():
+        submitted = {}
+        for category in categories:
+            raw = request.form.get(f"rate_{category.id}", "").strip()
+            if not raw.isdigit():
+                rate_errors[category.id] = _("Enter a whole number.")
+            else:
+                submitted[category.id] = int(raw)
+        if not rate_errors:
+            try:
+                services.save_settings(
+                    current_user.id,
+                    community_id,
+                    points_per_hour=form.points_per_hour.data,
+                    cancel_cutoff_minutes=form.cancel_cutoff_minutes.data,
+                    percents=submitted,
+                )
+            except ServiceError as error:
+                if error.field and error.field.startswith("rate_"):
+                    rate_errors[int(error.field[5:])] = error.message
+                else:
+                    show_service_error(form, error)
+            else:
+                flash(_("Settings saved."), "success")
+                return redirect(url_for("manage.settings", community=community_id), 303)
+        percents = {**percents, **submitted}
+    return render_template(
+        "needs/settings.html",
+        form=form,
+        communities=communities,
+        community_id=community_id,
+        categories=categories,
+        percents=percents,
+        rate_errors=rate_errors,
+    ), form_status(form)

@@ -1,0 +1,191 @@
+"""Volunteers' pages: the needs board, a need, claiming, My tasks, rating."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from govhub import permissions
+from govhub.accounts import services as accounts
+from govhub.database import NotFound, ServiceError, utcnow
+from govhub.extensions import db
+from govhub.forms import show_service_error
+from govhub.htmx import render, wants_fragment
+from govhub.needs import requests, services
+from govhub.needs.forms import ActionForm, BoardForm, RatingForm
+from govhub.needs.models import Claim, Need, Shift
+
+bp = Blueprint("needs", __name__)
+
+
+def _filters(form: BoardForm) -> services.BoardFilters:
+    return services.BoardFilters(
+        q=form.q.data or "",
+        category_id=form.category.data,
+        skill_id=form.skill.data,
+        date_from=form.date_from.data,
+        date_to=form.date_to.data,
+        my_skills=bool(form.mine.data),
+        has_places=bool(form.places.data),
+        page=request.args.get("page", 1, type=int),
+    )
+
+
+def board_query(form: BoardForm, page: int | None = None) -> dict:
+    """The filters as query arguments, for links that keep them (load more, sharing)."""
+    args = {key: value for key, value in request.args.items(multi=False) if value and key != "page"}
+    if page:
+        args["page"] = page
+    return args
+
+
+@bp.get("/needs")
+@login_required
+def board():
+    form = BoardForm(request.args)
+    form.validate()
+    form.category.choices = [("", _("All categories"))] + [
+        (c.id, c.name) for c in services.categories()
+    ]
+    form.skill.choices = [("", _("All skills"))] + [(s.id, s.name) for s in accounts.all_skills()]
+    page = services.board(current_user, _filters(form), now=utcnow())
+    context = {"form": form, "page": page, "board_query": board_query}
+    if wants_fragment() and page.page > 1:
+        return render("needs/board.html", "needs/_cards.html", **context)
+    return render("needs/board.html", "needs/_results.html", **context)
+
+
+def _need_or_404(need_id: int) -> Need:
+    need = db.get_or_404(Need, need_id)
+    permissions.authorize(permissions.VIEW_NEED, need)
+    return need
+
+
+def _detail_context(need: Need) -> dict:
+    now = utcnow()
+    return {
+        "need": need,
+        "now": now,
+        "my_claims": services.my_claims_for(current_user.id, need),
+        "action_form": ActionForm(),
+        "can_edit": permissions.can(current_user, permissions.EDIT_NEED, need),
+        "rating_role": requests.rating_role(current_user, need, now=now),
+        "my_rating": requests.existing_rating(current_user.id, need.id),
+        "rating_form": RatingForm(),
+        "errors": {},
+    }
+
+
+@bp.get("/needs/<int:need_id>")
+@login_required
+def detail(need_id: int):
+    need = _need_or_404(need_id)
+    return render_template("needs/detail.html", **_detail_context(need))
+
+
+def _shift_response(shift: Shift, error: str | None = None, can_waitlist: bool = False):
+    """After a claim action: the shift's row for htmx, or the need page."""
+    status = 422 if error else 200
+    if wants_fragment():
+        context = _detail_context(shift.need)
+        context["errors"] = {shift.id: (error, can_waitlist)} if error else {}
+        return render("needs/detail.html", "needs/_shift.html", status, shift=shift, **context)
+    if error:
+        flash(error, "error")
+    return redirect(
+        url_for("needs.detail", need_id=shift.need_id, _anchor=f"shift-{shift.id}"), 303
+    )
+
+
+@bp.post("/shifts/<int:shift_id>/claim")
+@login_required
+def claim(shift_id: int):
+    shift = db.get_or_404(Shift, shift_id)
+    permissions.authorize(permissions.VIEW_NEED, shift.need)
+    try:
+        services.claim_shift(
+            current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
+        )
+    except services.ClaimRefused as refused:
+        return _shift_response(
+            db.session.get(Shift, shift_id), refused.message, refused.can_waitlist
+        )
+    if not wants_fragment():
+        flash(_("Done. It is in My tasks."), "success")
+    return _shift_response(db.session.get(Shift, shift_id))
+
+
+@bp.post("/claims/<int:claim_id>/cancel")
+@login_required
+def cancel_claim(claim_id: int):
+    claim = db.get_or_404(Claim, claim_id)
+    if claim.volunteer_id != current_user.id:
+        abort(404)
+    shift_id = claim.shift_id
+    try:
+        services.cancel_claim(current_user.id, claim_id, now=utcnow())
+    except (services.ClaimRefused, NotFound) as refused:
+        if request.form.get("from") == "tasks":
+            flash(refused.message, "error")
+            return redirect(url_for("needs.my_tasks"), 303)
+        return _shift_response(db.session.get(Shift, shift_id), refused.message)
+    if request.form.get("from") == "tasks":
+        flash(_("Cancelled."), "success")
+        return redirect(url_for("needs.my_tasks"), 303)
+    if not wants_fragment():
+        flash(_("Cancelled."), "success")
+    return _shift_response(db.session.get(Shift, shift_id))
+
+
+@bp.get("/my/tasks")
+@login_required
+def my_tasks():
+    tasks = services.my_tasks(current_user.id, now=utcnow())
+    return render_template(
+        "needs/my_tasks.html",
+        tasks=tasks,
+        action_form=ActionForm(),
+        cancellable_until=services.cancellable_until,
+        now=utcnow(),
+    )
+
+
+@bp.get("/shifts/<int:shift_id>/calendar.ics")
+@login_required
+def calendar(shift_id: int):
+    shift = db.get_or_404(Shift, shift_id)
+    permissions.authorize(permissions.VIEW_NEED, shift.need)
+    response = make_response(services.shift_calendar(shift))
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="govhub-shift-{shift.id}.ics"'
+    return response
+
+
+@bp.post("/needs/<int:need_id>/rate")
+@login_required
+def rate(need_id: int):
+    need = _need_or_404(need_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        try:
+            requests.rate(
+                current_user.id, need.id, form.stars.data, form.comment.data, now=utcnow()
+            )
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Thank you for your rating."), "success")
+            return redirect(url_for("needs.detail", need_id=need.id), 303)
+    context = _detail_context(need)
+    context["rating_form"] = form
+    return render_template("needs/detail.html", **context), 422

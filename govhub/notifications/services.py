@@ -1,0 +1,57 @@
+"""Writing and reading notifications. ``notify`` joins the caller's transaction."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from govhub.database import transactional, utcnow
+from govhub.extensions import db
+from govhub.notifications.models import Notification
+
+PAGE_SIZE = 30
+
+
+def notify(user_id: int, kind: str, target_type: str, target_id: int, **params) -> Notification:
+    """Add a notification to the current transaction: it exists if and only if the event does."""
+    notification = Notification(
+        user_id=user_id, kind=kind, target_type=target_type, target_id=target_id, params=params
+    )
+    db.session.add(notification)
+    return notification
+
+
+def unread_count(user_id: int) -> int:
+    query = select(func.count()).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None)
+    )
+    return db.session.scalar(query)
+
+
+def recent(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:
+    query = (
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+@transactional
+def mark_read(user_id: int, notification_id: int) -> Notification | None:
+    """Mark one of the user's notifications read; None if it is not theirs."""
+    notification = db.session.get(Notification, notification_id)
+    if notification is None or notification.user_id != user_id:
+        return None
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+    return notification
+
+
+@transactional
+def mark_all_read(user_id: int) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )
