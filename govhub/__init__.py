@@ -98,6 +98,8 @@ def _configure(app: Flask) -> None:
     )
     app.config["SQLALCHEMY_DATABASE_URI"] = url
     options: dict[str, Any] = {"pool_pre_ping": True}
+    if app.config.get("DATABASE_POOL_SIZE"):
+        options["pool_size"] = int(app.config["DATABASE_POOL_SIZE"])
     if url.startswith("sqlite"):
         # The busy timeout is set again per connection as a PRAGMA (database.py).
         options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}

@@ -15,6 +15,8 @@ ENV = "development"
 # Database. Empty means SQLite in the instance folder.
 DATABASE_URL = ""
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# Connections each app process keeps open to PostgreSQL (SQLAlchemy's default: 5).
+DATABASE_POOL_SIZE = None
 
 SECRET_KEY = None
 

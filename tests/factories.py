@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import itertools
+from datetime import datetime, timedelta
 from types import SimpleNamespace
+
+from sqlalchemy import select
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import Role
@@ -92,3 +95,57 @@ def registration_form(tree, **overrides) -> dict:
         "grid_id": tree.grid_a1,
         **overrides,
     }
+
+
+# --- Needs -----------------------------------------------------------------------------
+
+NOW = datetime(2026, 12, 1, 2, 0)  # 10:00 in Shanghai: the tests' "now" (naive UTC)
+
+
+def make_category(code: str = "elderly") -> int:
+    from govhub.extensions import db
+    from govhub.needs.models import Category
+
+    existing = db.session.scalar(select(Category.id).where(Category.code == code))
+    if existing:
+        return existing
+    category = Category(code=code, name_zh="助老服务", name_en="Elderly care")
+    db.session.add(category)
+    db.session.commit()
+    return category.id
+
+
+def make_need(
+    tree,
+    *,
+    admin=None,
+    community="community_a",
+    title="Visit lonely elders",
+    shifts=((1, 2, 10),),
+    publish=True,
+    now=NOW,
+    **fields,
+):
+    """A need with ``shifts`` given as (days from now, hours long, capacity)."""
+    from govhub.needs import services as needs
+
+    admin = admin or make_admin(tree, scope=community)
+    data = needs.NeedInput(
+        title=title,
+        description=fields.pop("description", "Chat and help with shopping."),
+        category_id=fields.pop("category_id", None) or make_category(),
+        place=fields.pop("place", "Community centre"),
+        contact_name="Organizer",
+        contact_phone=fields.pop("contact_phone", "13812345678"),
+        **fields,
+    )
+    inputs = [
+        needs.ShiftInput(
+            now + timedelta(days=days), now + timedelta(days=days, hours=hours), capacity
+        )
+        for days, hours, capacity in shifts
+    ]
+    need = needs.save_need(admin.id, getattr(tree, community), data, inputs, now=now)
+    if publish:
+        needs.publish(admin.id, need.id, now=now)
+    return needs.get_need(need.id)

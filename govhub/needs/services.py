@@ -548,7 +548,8 @@ def claim_shift(
     # Serialize this volunteer's claims (PostgreSQL), so two overlapping shifts claimed
     # at the same moment cannot both pass the overlap check. SQLite's BEGIN IMMEDIATE
     # already serializes writers.
-    volunteer = db.session.scalar(select(User).where(User.id == volunteer_id).with_for_update())
+    db.session.execute(select(User.id).where(User.id == volunteer_id).with_for_update())
+    volunteer = db.session.get(User, volunteer_id)
     shift = get_shift(shift_id)
     need = shift.need
     if volunteer is None or volunteer.profile is None:

@@ -93,15 +93,14 @@ def detail(need_id: int):
     return render_template("needs/detail.html", **_detail_context(need))
 
 
-def _shift_response(shift: Shift, error: str | None = None, can_waitlist: bool = False):
-    """After a claim action: the shift's row for htmx, or the need page."""
-    status = 422 if error else 200
-    if wants_fragment():
+def _shift_response(shift: Shift, error: str | None = None):
+    """After a claim action: the shift's row for htmx; the need page (422) with the
+    refusal beside the shift; or, after success, a redirect to the need page."""
+    if error or wants_fragment():
         context = _detail_context(shift.need)
-        context["errors"] = {shift.id: (error, can_waitlist)} if error else {}
+        context["errors"] = {shift.id: error} if error else {}
+        status = 422 if error else 200
         return render("needs/detail.html", "needs/_shift.html", status, shift=shift, **context)
-    if error:
-        flash(error, "error")
     return redirect(
         url_for("needs.detail", need_id=shift.need_id, _anchor=f"shift-{shift.id}"), 303
     )
@@ -117,9 +116,7 @@ def claim(shift_id: int):
             current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
         )
     except services.ClaimRefused as refused:
-        return _shift_response(
-            db.session.get(Shift, shift_id), refused.message, refused.can_waitlist
-        )
+        return _shift_response(db.session.get(Shift, shift_id), refused.message)
     if not wants_fragment():
         flash(_("Done. It is in My tasks."), "success")
     return _shift_response(db.session.get(Shift, shift_id))
