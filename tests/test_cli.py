@@ -19,8 +19,14 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert "13800000002" in result.output and "demo-jinye-2026" in result.output
     first = snapshot()
     assert len(first["org_unit"]) == 13
-    assert len(first["user_account"]) == 8
+    assert len(first["user_account"]) == 12  # 8 from city.json, 4 extra residents
     assert len(first["partner"]) == 4
+    # A living board: open needs with claims, a full shift with a waiting list, and
+    # resident requests waiting for review.
+    assert len(first["need"]) == 5
+    statuses = [row[3] for row in first["claim"]]
+    assert statuses.count("confirmed") == 6 and statuses.count("waitlisted") == 1
+    assert len(first["resident_request"]) == 2
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

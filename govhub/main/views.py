@@ -7,6 +7,9 @@ from flask_login import current_user
 
 from govhub import permissions
 from govhub.accounts.models import Role
+from govhub.database import utcnow
+from govhub.needs import requests as resident_requests
+from govhub.needs import services as needs
 from govhub.partners import services as partners
 
 bp = Blueprint("main", __name__)
@@ -27,6 +30,12 @@ def home():
             partners.pending_count(permissions.partner_scope(current_user)) if can_review else 0
         ),
         can_manage_orgs=permissions.can(current_user, permissions.MANAGE_ORGS),
+        pending_requests=(
+            resident_requests.pending_count(permissions.community_admin_scope(current_user))
+            if permissions.can(current_user, permissions.REVIEW_REQUESTS)
+            else 0
+        ),
+        upcoming_tasks=needs.upcoming_count(current_user.id, now=utcnow()),
     )
 
 

@@ -113,7 +113,7 @@ class NeedForm(FlaskForm):
         **PHONE_KW,
     )
     points_mode = RadioField(
-        _l("Points"),
+        _l("How points are counted"),
         choices=[
             SelectChoice(PointsMode.per_hour.value, _l("Per confirmed hour")),
             SelectChoice(PointsMode.fixed.value, _l("A fixed amount per shift")),

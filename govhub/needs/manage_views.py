@@ -42,9 +42,7 @@ def needs():
         status=chosen,
         statuses=list(NeedStatus),
         now=utcnow(),
-        pending_requests=len(
-            requests.review_queue(permissions.community_admin_scope(current_user))
-        ),
+        pending_requests=requests.pending_count(permissions.community_admin_scope(current_user)),
     )
 
 

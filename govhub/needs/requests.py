@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from govhub.accounts.models import User
@@ -145,6 +145,16 @@ def review_queue(scope_clause) -> list[ResidentRequest]:
         .order_by(ResidentRequest.created_at)
     ).all()
     return sorted(requests, key=lambda r: urgency_rank[r.urgency])
+
+
+def pending_count(scope_clause) -> int:
+    query = (
+        select(func.count())
+        .select_from(ResidentRequest)
+        .join(OrgUnit, ResidentRequest.community_id == OrgUnit.id)
+        .where(scope_clause, ResidentRequest.status == RequestStatus.submitted)
+    )
+    return db.session.scalar(query)
 
 
 def mine(user_id: int) -> list[ResidentRequest]:

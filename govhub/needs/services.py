@@ -874,6 +874,21 @@ def my_tasks(volunteer_id: int, *, now: datetime) -> MyTasks:
     return MyTasks(upcoming, waitlisted, past)
 
 
+def upcoming_count(volunteer_id: int, *, now: datetime) -> int:
+    """How many claimed shifts lie ahead of the volunteer."""
+    query = (
+        select(func.count())
+        .select_from(Claim)
+        .join(Claim.shift)
+        .where(
+            Claim.volunteer_id == volunteer_id,
+            Claim.status == ClaimStatus.confirmed,
+            Shift.ends_at > now,
+        )
+    )
+    return db.session.scalar(query)
+
+
 def managed_needs(scope_clause, status: NeedStatus | None = None) -> list[Need]:
     """Needs inside ``scope_clause`` (from ``permissions.need_scope``), newest first."""
     query = select(Need).join(OrgUnit, Need.community_id == OrgUnit.id).where(scope_clause)

@@ -62,7 +62,11 @@ def board():
     context = {"form": form, "page": page, "board_query": board_query}
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
-    return render("needs/board.html", "needs/_results.html", **context)
+    response = render("needs/board.html", "needs/_results.html", **context)
+    if wants_fragment():
+        # The address bar shows the filters in use, without the empty ones.
+        response.headers["HX-Push-Url"] = url_for("needs.board", **board_query(form))
+    return response
 
 
 def _need_or_404(need_id: int) -> Need:
