@@ -422,6 +422,9 @@ def publish(actor_id: int, need_id: int, *, now: datetime) -> Need:
     if not any(shift.starts_at > now for shift in need.shifts):
         raise ServiceError(_("Add a shift in the future before publishing."))
     _transition(need, NeedStatus.open)
+    # Places freed while the need was closed go to the waiting list first.
+    for shift in need.shifts:
+        _promote_waitlist(shift, now)
     audit.record(actor_id, "need.published", "need", need.id)
     return need
 
@@ -564,9 +567,13 @@ def claim_shift(
     )
     if claim is not None and claim.status is ClaimStatus.confirmed:
         raise ClaimRefused(_("You have already claimed this shift."))
-    if claim is not None and claim.status is ClaimStatus.waitlisted:
+    if claim is not None and claim.status is ClaimStatus.removed:
         raise ClaimRefused(
-            _("You are already on the waiting list (number %(n)d).", n=waitlist_position(claim))
+            _(
+                "The organizer took you off this shift. Please talk to %(name)s (%(phone)s).",
+                name=need.contact_name,
+                phone=need.contact_phone,
+            )
         )
     if other := _overlapping_claim(volunteer_id, shift):
         raise ClaimRefused(
@@ -576,6 +583,22 @@ def claim_shift(
                 when=local_text(other.shift.starts_at),
             )
         )
+    if claim is not None and claim.status is ClaimStatus.waitlisted:
+        # Someone passed over while another claim overlapped may take a free place now.
+        if not _take_place(shift.id):
+            raise ClaimRefused(
+                _("You are already on the waiting list (number %(n)d).", n=waitlist_position(claim))
+            )
+        claim.status = ClaimStatus.confirmed
+        notify(
+            volunteer_id,
+            "claim_confirmed",
+            "need",
+            need.id,
+            title=need.title,
+            starts_at=shift.starts_at.isoformat(),
+        )
+        return claim
 
     taken = _take_place(shift.id)
     if not taken and not waitlist:
@@ -633,6 +656,14 @@ def cancel_claim(volunteer_id: int, claim_id: int, *, now: datetime) -> Claim:
     claim.status = ClaimStatus.cancelled
     db.session.flush()
     _promote_waitlist(shift, now)
+    # The volunteer's time is free again: their own waiting-list places may now be given.
+    waiting = db.session.scalars(
+        select(Claim).where(
+            Claim.volunteer_id == volunteer_id, Claim.status == ClaimStatus.waitlisted
+        )
+    ).all()
+    for other in waiting:
+        _promote_waitlist(other.shift, now)
     return claim
 
 
@@ -817,8 +848,8 @@ def board(
     if text := filters.q.strip():
         query = query.where(
             or_(
-                Need.title.contains(text, autoescape=True),
-                Need.description.contains(text, autoescape=True),
+                Need.title.icontains(text, autoescape=True),
+                Need.description.icontains(text, autoescape=True),
             )
         )
     page = max(filters.page, 1)
