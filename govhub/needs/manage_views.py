@@ -102,33 +102,8 @@ def _run_editor_action(form: NeedForm) -> list | None:
             e for e in form.shifts.entries if e.name != name
         ] or form.shifts.entries
     elif "preview_recurring" in request.form or "add_recurring" in request.form:
-        try:
-            slots = (
-                services.recurring_shifts(
-                    set(form.rec_weekdays.data or []),
-                    form.rec_start.data,
-                    form.rec_end.data,
-                    form.rec_first_day.data,
-                    form.rec_weeks.data or 0,
-                    form.rec_capacity.data,
-                    now=utcnow(),
-                )
-                if form.rec_start.data and form.rec_end.data and form.rec_first_day.data
-                else None
-            )
-            if slots is None:
-                raise ServiceError(
-                    _("Enter the weekdays, times and first day."), field="rec_first_day"
-                )
-        except ServiceError as error:
-            field = {
-                "end_time": "rec_end",
-                "weekdays": "rec_weekdays",
-                "weeks": "rec_weeks",
-                "first_day": "rec_first_day",
-                "capacity": "rec_capacity",
-            }.get(error.field, error.field)
-            show_service_error(form, ServiceError(error.message, field=field))
+        slots = _recurring(form)
+        if slots is None:
             return None
         if "preview_recurring" in request.form:
             return [(to_local(s.starts_at), to_local(s.ends_at)) for s in slots]
@@ -146,6 +121,37 @@ def _run_editor_action(form: NeedForm) -> list | None:
                 }
             )
     return None
+
+
+# The recurring pattern's fields, by the names the service gives its refusals.
+RECURRING_FIELDS = {
+    "end_time": "rec_end",
+    "weekdays": "rec_weekdays",
+    "weeks": "rec_weeks",
+    "first_day": "rec_first_day",
+    "capacity": "rec_capacity",
+}
+
+
+def _recurring(form: NeedForm) -> list[services.ShiftInput] | None:
+    """The shifts of the recurring pattern, or None with the refusal put at its field."""
+    if not (form.rec_start.data and form.rec_end.data and form.rec_first_day.data):
+        form.rec_first_day.errors = [_("Enter the weekdays, times and first day.")]
+        return None
+    try:
+        return services.recurring_shifts(
+            set(form.rec_weekdays.data or []),
+            form.rec_start.data,
+            form.rec_end.data,
+            form.rec_first_day.data,
+            form.rec_weeks.data or 0,
+            form.rec_capacity.data,
+            now=utcnow(),
+        )
+    except ServiceError as error:
+        field = RECURRING_FIELDS.get(error.field, error.field)
+        show_service_error(form, ServiceError(error.message, field=field))
+        return None
 
 
 def _editor(form: NeedForm, need: Need | None, status: int = 200, preview=None, source=None):

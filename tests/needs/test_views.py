@@ -439,3 +439,17 @@ def test_settings_set_the_default_rate(world, client, auth):
         },
     )
     assert response.status_code == 422
+
+
+def test_a_bad_recurring_pattern_is_explained_at_its_field(world, client, auth):
+    auth.login(world["admin"].phone)
+    first_day = (to_local(utcnow()) + timedelta(days=1)).date().isoformat()
+    base = need_form(world["tree"], world["category"])
+    page = text_of(client.post("/manage/needs/new", headers={"HX-Request": "true"}, data={
+        **base, "rec_weekdays": ["1"], "rec_start": "21:00", "rec_end": "19:00",
+        "rec_first_day": first_day, "rec_weeks": "8", "rec_capacity": "4", "preview_recurring": "1",
+    }))
+    assert 'id="rec_end-error"' in page and "结束时间必须晚于开始时间" in page
+    page = text_of(client.post("/manage/needs/new", headers={"HX-Request": "true"},
+                               data={**base, "preview_recurring": "1"}))
+    assert 'id="rec_first_day-error"' in page
