@@ -97,10 +97,10 @@ def _run_editor_action(form: NeedForm) -> list | None:
     if "add_shift" in request.form:
         form.shifts.append_entry()
     elif "remove_shift" in request.form:
-        name = request.form["remove_shift"]
-        form.shifts.entries = [
-            e for e in form.shifts.entries if e.name != name
-        ] or form.shifts.entries
+        names = [entry.name for entry in form.shifts.entries]
+        if request.form["remove_shift"] in names and len(names) > 1:
+            # Renumbers the rows left 0..n-1, as WTForms reads them on the next post.
+            form.shifts.pop_entry(names.index(request.form["remove_shift"]))
     elif "preview_recurring" in request.form or "add_recurring" in request.form:
         slots = _recurring(form)
         if slots is None:

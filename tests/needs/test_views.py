@@ -145,7 +145,11 @@ def test_add_and_remove_shift_rows_in_place(world, client, auth):
     assert 'name="shifts-2-starts_at"' in page
     data = need_form(world["tree"], world["category"], remove_shift="shifts-0")
     page = text_of(client.post("/manage/needs/new", data=data, headers={"HX-Request": "true"}))
-    assert 'name="shifts-0-starts_at"' not in page and 'name="shifts-1-starts_at"' in page
+    # One row is left, renumbered 0, holding the second shift's values.
+    assert page.count('type="datetime-local"') == 2
+    assert f'value="{data["shifts-1-starts_at"]}"' in page
+    assert f'value="{data["shifts-0-starts_at"]}"' not in page
+    assert 'name="shifts-0-starts_at"' in page and 'name="shifts-1-starts_at"' not in page
     # Without JavaScript the same buttons reload the whole page.
     page = text_of(
         client.post(
@@ -445,11 +449,28 @@ def test_a_bad_recurring_pattern_is_explained_at_its_field(world, client, auth):
     auth.login(world["admin"].phone)
     first_day = (to_local(utcnow()) + timedelta(days=1)).date().isoformat()
     base = need_form(world["tree"], world["category"])
-    page = text_of(client.post("/manage/needs/new", headers={"HX-Request": "true"}, data={
-        **base, "rec_weekdays": ["1"], "rec_start": "21:00", "rec_end": "19:00",
-        "rec_first_day": first_day, "rec_weeks": "8", "rec_capacity": "4", "preview_recurring": "1",
-    }))
+    page = text_of(
+        client.post(
+            "/manage/needs/new",
+            headers={"HX-Request": "true"},
+            data={
+                **base,
+                "rec_weekdays": ["1"],
+                "rec_start": "21:00",
+                "rec_end": "19:00",
+                "rec_first_day": first_day,
+                "rec_weeks": "8",
+                "rec_capacity": "4",
+                "preview_recurring": "1",
+            },
+        )
+    )
     assert 'id="rec_end-error"' in page and "结束时间必须晚于开始时间" in page
-    page = text_of(client.post("/manage/needs/new", headers={"HX-Request": "true"},
-                               data={**base, "preview_recurring": "1"}))
+    page = text_of(
+        client.post(
+            "/manage/needs/new",
+            headers={"HX-Request": "true"},
+            data={**base, "preview_recurring": "1"},
+        )
+    )
     assert 'id="rec_first_day-error"' in page
