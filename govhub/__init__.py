@@ -31,7 +31,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_overrides or {})
     _configure(app)
 
-    from govhub import cli, errors, i18n, security
+    from govhub import cli, errors, i18n, models, security  # noqa: F401  (models: every table)
     from govhub.accounts.views import bp as accounts_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.main.views import bp as main_bp

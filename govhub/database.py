@@ -60,8 +60,16 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
-def _is_retryable(error: DBAPIError) -> bool:
-    return getattr(error.orig, "sqlstate", None) in RETRYABLE_SQLSTATES
+class RetryTransaction(Exception):
+    """Raised inside a transaction that lost a race it can win by running again (e.g. a
+    concurrent insert of the same idempotency key): the outermost ``@transactional``
+    rolls back and runs the service again."""
+
+
+def _is_retryable(error: Exception) -> bool:
+    if isinstance(error, RetryTransaction):
+        return True
+    return getattr(getattr(error, "orig", None), "sqlstate", None) in RETRYABLE_SQLSTATES
 
 
 def transactional(fn: Callable[P, R]) -> Callable[P, R]:
@@ -84,7 +92,7 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
                     result = fn(*args, **kwargs)
                     db.session.commit()
                     return result
-                except DBAPIError as error:
+                except (DBAPIError, RetryTransaction) as error:
                     db.session.rollback()
                     if attempt < MAX_ATTEMPTS and _is_retryable(error):
                         continue
@@ -115,8 +123,10 @@ class NotFound(ServiceError):
     pass
 
 
-def enum_type(enum_cls, length: int = 24):
-    """A string column for a StrEnum, with a CHECK constraint on the allowed values."""
+def enum_type(enum_cls, length: int = 24, name: str | None = None):
+    """A string column for a StrEnum, with a CHECK constraint on the allowed values.
+
+    ``name`` names the constraint when a table has two columns of the same enum."""
     from sqlalchemy import Enum
 
     return Enum(
@@ -125,5 +135,18 @@ def enum_type(enum_cls, length: int = 24):
         create_constraint=True,
         length=length,
         validate_strings=True,
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
     )
+
+
+def insert_ignoring_conflict(model, values: dict, *conflict_columns: str) -> int:
+    """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL; the row count
+    says whether the row was inserted (1) or already there (0)."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = (
+        insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict_columns))
+    )
+    return db.session.execute(statement).rowcount

@@ -94,6 +94,10 @@ def community_settings(community_id: int) -> CommunitySettings:
         community_id=community_id,
         points_per_hour=CommunitySettings.DEFAULT_POINTS_PER_HOUR,
         cancel_cutoff_minutes=CommunitySettings.DEFAULT_CANCEL_CUTOFF_MINUTES,
+        checkin_opens_minutes=CommunitySettings.DEFAULT_CHECKIN_OPENS_MINUTES,
+        rounding_minutes=CommunitySettings.DEFAULT_ROUNDING_MINUTES,
+        auto_confirm_days=CommunitySettings.DEFAULT_AUTO_CONFIRM_DAYS,
+        manual_hours_earn=True,
     )
 
 
@@ -545,9 +549,17 @@ def waitlist_position(claim: Claim) -> int:
 
 @transactional
 def claim_shift(
-    volunteer_id: int, shift_id: int, *, now: datetime, waitlist: bool = False
+    volunteer_id: int,
+    shift_id: int,
+    *,
+    now: datetime,
+    waitlist: bool = False,
+    walk_in: bool = False,
 ) -> Claim:
-    """Claim a place in a shift, or (``waitlist=True``) join its waiting list when full."""
+    """Claim a place in a shift, or (``waitlist=True``) join its waiting list when full.
+
+    ``walk_in``: claimed at the door while checking in, which shifts that welcome
+    walk-ins allow until they end."""
     # Serialize this volunteer's claims (PostgreSQL), so two overlapping shifts claimed
     # at the same moment cannot both pass the overlap check. SQLite's BEGIN IMMEDIATE
     # already serializes writers.
@@ -559,7 +571,9 @@ def claim_shift(
         raise ClaimRefused(_("Set your home community in your profile before claiming."))
     if need.status is not NeedStatus.open or not can_see(volunteer, need):
         raise ClaimRefused(_("This need is not open for claims."))
-    if now >= shift.starts_at:
+    if walk_in and not shift.walk_ins:
+        raise ClaimRefused(_("This shift does not take walk-ins."))
+    if now >= (shift.ends_at if walk_in else shift.starts_at):
         raise ClaimRefused(_("This shift has already started."))
 
     claim = db.session.scalar(

@@ -28,3 +28,5 @@ class Notification(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+    # For notifications a job may try to send twice (reminders): sent once per key.
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)

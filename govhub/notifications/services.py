@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
-from govhub.database import transactional, utcnow
+from govhub.database import insert_ignoring_conflict, transactional, utcnow
 from govhub.extensions import db
 from govhub.notifications.models import Notification
 
@@ -18,6 +18,27 @@ def notify(user_id: int, kind: str, target_type: str, target_id: int, **params) 
     )
     db.session.add(notification)
     return notification
+
+
+def notify_once(
+    key: str, user_id: int, kind: str, target_type: str, target_id: int, **params
+) -> bool:
+    """Like ``notify``, but only the first call with ``key`` writes (for jobs); True if it did."""
+    return bool(
+        insert_ignoring_conflict(
+            Notification,
+            {
+                "user_id": user_id,
+                "kind": kind,
+                "target_type": target_type,
+                "target_id": target_id,
+                "params": params,
+                "dedupe_key": key,
+                "created_at": utcnow(),
+            },
+            "dedupe_key",
+        )
+    )
 
 
 def unread_count(user_id: int) -> int:

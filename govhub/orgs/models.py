@@ -98,10 +98,17 @@ class CommunitySettings(db.Model):
     __table_args__ = (
         CheckConstraint("points_per_hour BETWEEN 0 AND 1000", name="points_per_hour_range"),
         CheckConstraint("cancel_cutoff_minutes BETWEEN 0 AND 10080", name="cutoff_range"),
+        CheckConstraint("checkin_opens_minutes BETWEEN 0 AND 1440", name="checkin_opens_range"),
+        CheckConstraint("rounding_minutes BETWEEN 1 AND 60", name="rounding_range"),
+        CheckConstraint("auto_confirm_days BETWEEN 1 AND 30", name="auto_confirm_range"),
     )
 
     DEFAULT_POINTS_PER_HOUR = 10
     DEFAULT_CANCEL_CUTOFF_MINUTES = 120
+
+    DEFAULT_CHECKIN_OPENS_MINUTES = 30
+    DEFAULT_ROUNDING_MINUTES = 30
+    DEFAULT_AUTO_CONFIRM_DAYS = 3
 
     community_id: Mapped[int] = mapped_column(
         ForeignKey("org_unit.id", ondelete="CASCADE"), primary_key=True
@@ -109,3 +116,11 @@ class CommunitySettings(db.Model):
     points_per_hour: Mapped[int] = mapped_column(default=DEFAULT_POINTS_PER_HOUR)
     # Volunteers may cancel a claim until this many minutes before the shift starts.
     cancel_cutoff_minutes: Mapped[int] = mapped_column(default=DEFAULT_CANCEL_CUTOFF_MINUTES)
+    # Check-in opens this many minutes before a shift starts (and closes at its end).
+    checkin_opens_minutes: Mapped[int] = mapped_column(default=DEFAULT_CHECKIN_OPENS_MINUTES)
+    # Hours served are rounded down to this many minutes.
+    rounding_minutes: Mapped[int] = mapped_column(default=DEFAULT_ROUNDING_MINUTES)
+    # Attendance not confirmed by an admin within this many days is confirmed as recorded.
+    auto_confirm_days: Mapped[int] = mapped_column(default=DEFAULT_AUTO_CONFIRM_DAYS)
+    # Hours entered by hand (no scan) earn points; they are flagged for a second look.
+    manual_hours_earn: Mapped[bool] = mapped_column(default=True)

@@ -1,0 +1,509 @@
+"""Check-in and check-out, hours served, confirmation and the points it earns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+
+from govhub.audit import services as audit
+from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, ShiftLeader, VolunteerCard
+from govhub.database import NotFound, ServiceError, insert_ignoring_conflict, transactional
+from govhub.extensions import db
+from govhub.needs import services as needs
+from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
+from govhub.points import services as points
+from govhub.points.models import EntryKind
+
+MAX_REASON = 500
+# Volunteers may scan the check-out code until this long after the shift ends.
+CHECKOUT_GRACE = timedelta(hours=2)
+RUNNING = (NeedStatus.open, NeedStatus.closed)
+
+
+class CheckinRefused(ServiceError):
+    pass
+
+
+@dataclass
+class ScanResult:
+    attendance: Attendance
+    already: bool  # nothing changed: it had been recorded before
+
+
+def get_shift(shift_id: int) -> Shift:
+    return needs.get_shift(shift_id)
+
+
+def window(shift: Shift) -> tuple[datetime, datetime]:
+    """When volunteers may check in: from N minutes before the start until the end."""
+    settings = needs.community_settings(shift.need.community_id)
+    return shift.starts_at - timedelta(minutes=settings.checkin_opens_minutes), shift.ends_at
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ServiceError(_("Give a reason; it is kept in the audit trail."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    return reason
+
+
+def attendance_of(shift_id: int, volunteer_id: int) -> Attendance | None:
+    return db.session.scalar(
+        select(Attendance).where(
+            Attendance.shift_id == shift_id, Attendance.volunteer_id == volunteer_id
+        )
+    )
+
+
+def _confirmed_claim(shift_id: int, volunteer_id: int) -> Claim | None:
+    return db.session.scalar(
+        select(Claim).where(
+            Claim.shift_id == shift_id,
+            Claim.volunteer_id == volunteer_id,
+            Claim.status == ClaimStatus.confirmed,
+        )
+    )
+
+
+@transactional
+def check_in(
+    volunteer_id: int,
+    shift_id: int,
+    *,
+    now: datetime,
+    evidence: Evidence,
+    actor_id: int | None = None,
+    reason: str | None = None,
+) -> ScanResult:
+    """Record that a volunteer is at a shift, once.
+
+    Scans (the volunteer's, or the organizer's of a card) are accepted inside the window
+    and only for a volunteer who claimed the shift — or, where the shift welcomes
+    walk-ins and has places left, they claim a place and check in in one step. An admin
+    may enter a check-in by hand at any time before confirmation, with a reason.
+    """
+    shift = get_shift(shift_id)
+    need = shift.need
+    if need.status not in RUNNING:
+        raise CheckinRefused(
+            _("This activity is not running (%(status)s).", status=need.status.label)
+        )
+    manual = evidence is Evidence.manual
+    if manual:
+        reason = _reason(reason)
+    else:
+        opens, closes = window(shift)
+        if now < opens:
+            raise CheckinRefused(_("Check-in opens at %(time)s.", time=needs.local_text(opens)))
+        if now > closes:
+            raise CheckinRefused(_("This shift has ended; check-in is closed."))
+
+    existing = attendance_of(shift_id, volunteer_id)
+    if existing is not None and existing.checked_in_at is not None:
+        return ScanResult(existing, already=True)
+    if existing is None and _confirmed_claim(shift_id, volunteer_id) is None:
+        if manual or not shift.walk_ins:
+            raise CheckinRefused(
+                _("You have not claimed this shift. Claim it first, or ask the organizer.")
+                if not manual
+                else _("This volunteer has not claimed this shift.")
+            )
+        try:
+            needs.claim_shift(volunteer_id, shift_id, now=now, walk_in=True)
+        except needs.ClaimRefused as refused:
+            raise CheckinRefused(refused.message) from refused
+
+    settings = needs.community_settings(need.community_id)
+    if existing is None:
+        inserted = insert_ignoring_conflict(
+            Attendance,
+            {
+                "shift_id": shift_id,
+                "volunteer_id": volunteer_id,
+                "checked_in_at": now,
+                "check_in_evidence": evidence.value,
+                "status": AttendanceStatus.present.value,
+                "needs_review": manual and settings.manual_hours_earn,
+                "created_at": now,
+            },
+            "shift_id",
+            "volunteer_id",
+        )
+        attendance = attendance_of(shift_id, volunteer_id)
+        if not inserted:  # the same volunteer's second scan at the same moment
+            return ScanResult(attendance, already=True)
+    else:  # marked a no-show earlier, then turned up after all
+        attendance = existing
+        attendance.checked_in_at, attendance.check_in_evidence = now, evidence
+        attendance.status = AttendanceStatus.present
+        attendance.needs_review = manual and settings.manual_hours_earn
+    if manual:
+        audit.record(
+            actor_id,
+            "attendance.manual_check_in",
+            "attendance",
+            attendance.id,
+            reason=reason,
+            shift_id=shift_id,
+            volunteer_id=volunteer_id,
+        )
+    return ScanResult(attendance, already=False)
+
+
+@transactional
+def check_out(
+    volunteer_id: int,
+    shift_id: int,
+    *,
+    now: datetime,
+    evidence: Evidence,
+    actor_id: int | None = None,
+    reason: str | None = None,
+) -> ScanResult:
+    shift = get_shift(shift_id)
+    attendance = attendance_of(shift_id, volunteer_id)
+    if attendance is None or attendance.checked_in_at is None:
+        raise CheckinRefused(_("There is no check-in to check out from. Check in first."))
+    if attendance.status is not AttendanceStatus.present:
+        raise CheckinRefused(_("These hours are already confirmed."))
+    if attendance.checked_out_at is not None:
+        return ScanResult(attendance, already=True)
+    manual = evidence is Evidence.manual
+    if manual:
+        reason = _reason(reason)
+    elif now > shift.ends_at + CHECKOUT_GRACE:
+        raise CheckinRefused(_("Check-out by scanning has closed. Ask the organizer."))
+    attendance.checked_out_at = max(now, attendance.checked_in_at)
+    attendance.check_out_evidence = evidence
+    if manual:
+        settings = needs.community_settings(shift.need.community_id)
+        attendance.needs_review = attendance.needs_review or settings.manual_hours_earn
+        audit.record(
+            actor_id,
+            "attendance.manual_check_out",
+            "attendance",
+            attendance.id,
+            reason=reason,
+            shift_id=shift_id,
+            volunteer_id=volunteer_id,
+        )
+    return ScanResult(attendance, already=False)
+
+
+def recorded_minutes(attendance: Attendance, shift: Shift, rounding: int) -> int:
+    """The overlap of [check-in, check-out] with [start, end], rounded down to
+    ``rounding`` minutes, never negative, never more than the shift."""
+    if attendance.checked_in_at is None:
+        return 0
+    out = attendance.checked_out_at or shift.ends_at
+    start = max(attendance.checked_in_at, shift.starts_at)
+    end = min(out, shift.ends_at)
+    minutes = max(0, int((end - start).total_seconds() // 60))
+    minutes -= minutes % rounding
+    return min(minutes, shift.minutes)
+
+
+@transactional
+def auto_check_out(*, now: datetime) -> int:
+    """At the end of every shift, check out whoever forgot (flagged as automatic)."""
+    open_rows = db.session.scalars(
+        select(Attendance)
+        .join(Attendance.shift)
+        .where(
+            Attendance.checked_in_at.is_not(None),
+            Attendance.checked_out_at.is_(None),
+            Attendance.status == AttendanceStatus.present,
+            Shift.ends_at <= now,
+        )
+    ).all()
+    for attendance in open_rows:
+        attendance.checked_out_at = max(attendance.shift.ends_at, attendance.checked_in_at)
+        attendance.check_out_evidence = Evidence.auto
+    return len(open_rows)
+
+
+@transactional
+def close_ended_needs(*, now: datetime) -> int:
+    """Close open needs whose every shift has ended: no more claims."""
+    ended = db.session.scalars(
+        select(Need).where(
+            Need.status == NeedStatus.open,
+            ~select(Shift.id).where(Shift.need_id == Need.id, Shift.ends_at > now).exists(),
+        )
+    ).all()
+    for need in ended:
+        need.status = NeedStatus.closed
+    return len(ended)
+
+
+# --- Confirmation --------------------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What the admin decided for one attendance: keep, change the minutes, or no-show."""
+
+    minutes: int | None = None  # None: as recorded
+    no_show: bool = False
+    note: str | None = None
+
+
+@dataclass
+class AttendanceRow:
+    attendance: Attendance | None
+    claim: Claim | None
+    volunteer_id: int
+    recorded: int  # minutes as recorded
+    points: int  # what confirming as recorded would earn
+
+
+def attendance_list(shift: Shift) -> list[AttendanceRow]:
+    """Everyone who claimed or attended the shift, with recorded hours (two queries)."""
+    rounding = needs.community_settings(shift.need.community_id).rounding_minutes
+    rows = {
+        a.volunteer_id: a
+        for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
+    }
+    claims = {
+        c.volunteer_id: c
+        for c in db.session.scalars(
+            select(Claim).where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.confirmed)
+        )
+    }
+    result = []
+    for volunteer_id in list(claims) + [v for v in rows if v not in claims]:
+        attendance = rows.get(volunteer_id)
+        minutes = recorded_minutes(attendance, shift, rounding) if attendance else 0
+        result.append(
+            AttendanceRow(
+                attendance,
+                claims.get(volunteer_id),
+                volunteer_id,
+                minutes,
+                _points_for(shift, attendance, minutes),
+            )
+        )
+    return result
+
+
+def _points_for(shift: Shift, attendance: Attendance | None, minutes: int) -> int:
+    if attendance is None or minutes == 0:
+        return 0
+    settings = needs.community_settings(shift.need.community_id)
+    if attendance.manual and not settings.manual_hours_earn:
+        return 0
+    return shift.need.points_for(minutes)
+
+
+def _confirm_one(
+    attendance: Attendance, minutes: int, *, actor_id: int | None, now: datetime, note: str | None
+) -> None:
+    shift = attendance.shift
+    attendance.status = AttendanceStatus.confirmed
+    attendance.minutes = minutes
+    attendance.confirmed_at = now
+    attendance.confirmed_by_id = actor_id
+    attendance.note = note
+    amount = _points_for(shift, attendance, minutes)
+    if amount or minutes:
+        points.post_entry(
+            attendance.volunteer_id,
+            amount,
+            EntryKind.earn,
+            key=f"attendance:{attendance.id}:earn",
+            ref=("attendance", attendance.id),
+            actor_id=actor_id,
+            minutes=minutes,
+        )
+
+
+@transactional
+def confirm_shift(
+    actor_id: int, shift_id: int, decisions: dict[int, Decision], *, now: datetime
+) -> int:
+    """Confirm a shift's attendance: one earn entry per attendance (hours × the need's rate,
+    or its fixed amount). Changed hours and no-shows need a note. Returns how many
+    attendances were confirmed now; running it again confirms nothing twice."""
+    shift = get_shift(shift_id)
+    if now < shift.ends_at:
+        raise ServiceError(_("Hours can be confirmed once the shift has ended."))
+    rounding = needs.community_settings(shift.need.community_id).rounding_minutes
+    pending = db.session.scalars(
+        select(Attendance).where(
+            Attendance.shift_id == shift_id, Attendance.status == AttendanceStatus.present
+        )
+    ).all()
+    confirmed = 0
+    for attendance in pending:
+        decision = decisions.get(attendance.id, Decision())
+        recorded = recorded_minutes(attendance, shift, rounding)
+        if decision.no_show:
+            attendance.status = AttendanceStatus.no_show
+            attendance.minutes, attendance.note = 0, _reason(decision.note)
+            attendance.confirmed_at, attendance.confirmed_by_id = now, actor_id
+            continue
+        minutes = recorded if decision.minutes is None else decision.minutes
+        if not 0 <= minutes <= shift.minutes:
+            raise ServiceError(
+                _("Between %(low)d and %(high)d.", low=0, high=shift.minutes),
+                field=f"minutes-{attendance.id}",
+            )
+        note = _reason(decision.note) if minutes != recorded else (decision.note or None)
+        _confirm_one(attendance, minutes, actor_id=actor_id, now=now, note=note)
+        confirmed += 1
+    audit.record(actor_id, "shift.confirmed", "shift", shift_id, confirmed=confirmed)
+    return confirmed
+
+
+@transactional
+def mark_no_show(
+    actor_id: int, shift_id: int, volunteer_id: int, reason: str, *, now: datetime
+) -> Attendance:
+    """A claimant who never came (no check-in): recorded, with a reason."""
+    reason = _reason(reason)
+    if _confirmed_claim(shift_id, volunteer_id) is None:
+        raise NotFound(_("This volunteer has not claimed this shift."))
+    insert_ignoring_conflict(
+        Attendance,
+        {
+            "shift_id": shift_id,
+            "volunteer_id": volunteer_id,
+            "status": AttendanceStatus.no_show.value,
+            "minutes": 0,
+            "note": reason,
+            "confirmed_at": now,
+            "confirmed_by_id": actor_id,
+            "created_at": now,
+            "needs_review": False,
+        },
+        "shift_id",
+        "volunteer_id",
+    )
+    attendance = attendance_of(shift_id, volunteer_id)
+    audit.record(actor_id, "attendance.no_show", "attendance", attendance.id, reason=reason)
+    return attendance
+
+
+@transactional
+def auto_confirm(*, now: datetime) -> int:
+    """Confirm, as recorded, attendance left unconfirmed past the community's grace period."""
+    candidates = db.session.scalars(
+        select(Attendance)
+        .join(Attendance.shift)
+        .where(
+            Attendance.status == AttendanceStatus.present, Shift.ends_at <= now - timedelta(days=1)
+        )
+        .order_by(Attendance.id)
+    ).all()
+    done = 0
+    for attendance in candidates:
+        shift = attendance.shift
+        settings = needs.community_settings(shift.need.community_id)
+        if shift.ends_at > now - timedelta(days=settings.auto_confirm_days):
+            continue
+        if attendance.checked_out_at is None:
+            attendance.checked_out_at = max(shift.ends_at, attendance.checked_in_at)
+            attendance.check_out_evidence = Evidence.auto
+        minutes = recorded_minutes(attendance, shift, settings.rounding_minutes)
+        _confirm_one(attendance, minutes, actor_id=None, now=now, note=None)
+        done += 1
+    return done
+
+
+# --- Shift leaders and cards ---------------------------------------------------------
+
+
+def is_leader(user_id: int, shift_id: int) -> bool:
+    return db.session.get(ShiftLeader, (shift_id, user_id)) is not None
+
+
+def leaders(shift_id: int) -> list[ShiftLeader]:
+    return list(db.session.scalars(select(ShiftLeader).where(ShiftLeader.shift_id == shift_id)))
+
+
+@transactional
+def name_leader(actor_id: int, shift_id: int, user_id: int) -> None:
+    insert_ignoring_conflict(
+        ShiftLeader, {"shift_id": shift_id, "user_id": user_id}, "shift_id", "user_id"
+    )
+    audit.record(actor_id, "shift.leader_named", "shift", shift_id, user_id=user_id)
+
+
+@transactional
+def remove_leader(actor_id: int, shift_id: int, user_id: int) -> None:
+    leader = db.session.get(ShiftLeader, (shift_id, user_id))
+    if leader is not None:
+        db.session.delete(leader)
+        audit.record(actor_id, "shift.leader_removed", "shift", shift_id, user_id=user_id)
+
+
+def card_version(user_id: int) -> int | None:
+    card = db.session.get(VolunteerCard, user_id)
+    return card.version if card else None
+
+
+@transactional
+def issue_card(user_id: int, *, now: datetime) -> int:
+    """The volunteer's card version (issuing version 1 the first time)."""
+    insert_ignoring_conflict(
+        VolunteerCard, {"user_id": user_id, "version": 1, "issued_at": now}, "user_id"
+    )
+    return db.session.get(VolunteerCard, user_id).version
+
+
+@transactional
+def revoke_card(user_id: int, *, now: datetime) -> int:
+    """Invalidate every printed copy of the card; returns the new version."""
+    issue_card(user_id, now=now)
+    db.session.execute(
+        update(VolunteerCard)
+        .where(VolunteerCard.user_id == user_id)
+        .values(version=VolunteerCard.version + 1, issued_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.expire_all()
+    audit.record(user_id, "card.revoked", "user", user_id)
+    return db.session.get(VolunteerCard, user_id).version
+
+
+def shifts_for_card(volunteer_id: int, shift_ids_in_scope, *, now: datetime) -> list[Shift]:
+    """Shifts open for check-in now that the organizer may run and the volunteer can join."""
+    query = (
+        select(Shift)
+        .join(Shift.need)
+        .where(
+            Shift.id.in_(shift_ids_in_scope),
+            Need.status.in_(RUNNING),
+            Shift.starts_at <= now + timedelta(hours=24),
+            Shift.ends_at >= now,
+        )
+        .order_by(Shift.starts_at)
+    )
+    shifts = [s for s in db.session.scalars(query) if window(s)[0] <= now <= window(s)[1]]
+    claimed = {
+        c.shift_id
+        for c in db.session.scalars(
+            select(Claim).where(
+                Claim.volunteer_id == volunteer_id,
+                Claim.status == ClaimStatus.confirmed,
+                Claim.shift_id.in_([s.id for s in shifts] or [-1]),
+            )
+        )
+    }
+    return [s for s in shifts if s.id in claimed or s.walk_ins]
+
+
+def counts(shift_id: int) -> tuple[int, int, int]:
+    """(checked in, checked out, claimed) for the live counter: two indexed queries."""
+    checked_in, checked_out = db.session.execute(
+        select(func.count(Attendance.checked_in_at), func.count(Attendance.checked_out_at)).where(
+            Attendance.shift_id == shift_id
+        )
+    ).one()
+    claimed = db.session.scalar(select(Shift.claimed).where(Shift.id == shift_id))
+    return checked_in, checked_out, claimed

@@ -1,0 +1,37 @@
+"""Every table, imported in one place so Alembic and ``db.create_all`` see them all."""
+
+from govhub.accounts.models import RoleAssignment, Skill, User, VolunteerProfile
+from govhub.audit.models import AuditEvent
+from govhub.checkin.models import Attendance, ShiftLeader, VolunteerCard
+from govhub.needs.models import Category, CategoryRate, Claim, Need, Rating, ResidentRequest, Shift
+from govhub.notifications.models import Notification
+from govhub.orgs.models import CommunitySettings, OrgUnit
+from govhub.partners.models import Partner
+from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
+from govhub.scheduler import SchedulerLease
+
+__all__ = [
+    "Attendance",
+    "AuditEvent",
+    "Category",
+    "CategoryRate",
+    "Claim",
+    "CommunitySettings",
+    "LedgerAudit",
+    "LedgerEntry",
+    "Need",
+    "Notification",
+    "OrgUnit",
+    "Partner",
+    "PointsAccount",
+    "Rating",
+    "ResidentRequest",
+    "RoleAssignment",
+    "SchedulerLease",
+    "Shift",
+    "ShiftLeader",
+    "Skill",
+    "User",
+    "VolunteerCard",
+    "VolunteerProfile",
+]

@@ -1,0 +1,100 @@
+"""Points (积分): the append-only ledger and each volunteer's cached account."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from govhub.accounts.models import User
+from govhub.database import enum_type, utcnow
+from govhub.extensions import db
+
+
+class EntryKind(enum.StrEnum):
+    earn = "earn"
+    redeem = "redeem"
+    refund = "refund"
+    adjust = "adjust"
+    expire = "expire"
+
+    @property
+    def label(self) -> str:
+        return str(KIND_LABELS[self])
+
+
+KIND_LABELS = {
+    EntryKind.earn: _l("Earned"),
+    EntryKind.redeem: _l("Redeemed"),
+    EntryKind.refund: _l("Refunded"),
+    EntryKind.adjust: _l("Adjusted"),
+    EntryKind.expire: _l("Expired"),
+}
+
+
+class LedgerEntry(db.Model):
+    """One change of a volunteer's points. Never updated, never deleted.
+
+    ``idempotency_key`` is UNIQUE: a retried request, a double click or a job that runs
+    twice writes nothing the second time.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_volunteer_created", "volunteer_id", "created_at"),
+        Index("ix_ledger_entry_kind_created", "kind", "created_at"),
+        # An entry moves points, or records service minutes that earned no points.
+        CheckConstraint("amount <> 0 OR minutes <> 0", name="not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    amount: Mapped[int]
+    kind: Mapped[EntryKind] = mapped_column(enum_type(EntryKind, 16))
+    # What caused it: ("attendance", id), ("redemption", id), or None for an adjustment.
+    ref_type: Mapped[str | None] = mapped_column(String(32))
+    ref_id: Mapped[int | None]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    # Service minutes this entry stands for (earn entries from attendance), for hours totals.
+    minutes: Mapped[int] = mapped_column(default=0)
+    idempotency_key: Mapped[str] = mapped_column(String(120), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class PointsAccount(db.Model):
+    """A volunteer's balance and confirmed service time, cached from the ledger.
+
+    Changed only by ``points.services.post_entry``, in the entry's own transaction; the
+    database refuses a negative balance whatever the Python code does.
+    """
+
+    __tablename__ = "points_account"
+    __table_args__ = (
+        CheckConstraint("balance >= 0", name="balance_not_negative"),
+        CheckConstraint("total_minutes >= 0", name="minutes_not_negative"),
+    )
+
+    volunteer_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    balance: Mapped[int] = mapped_column(default=0)
+    total_minutes: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class LedgerAudit(db.Model):
+    """A run of the nightly check that every cached balance equals its ledger sum."""
+
+    __tablename__ = "ledger_audit"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ran_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    accounts_checked: Mapped[int] = mapped_column(default=0)
+    mismatches: Mapped[list] = mapped_column(db.JSON, default=list)
