@@ -41,6 +41,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.notifications import views as notifications
     from govhub.orgs.views import bp as orgs_bp
     from govhub.partners.views import bp as partners_bp
+    from govhub.points.views import bp as points_bp
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -64,6 +65,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         manage_bp,
         requests_bp,
         notifications.bp,
+        points_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

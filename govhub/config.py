@@ -47,3 +47,6 @@ LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 
 # Uploads (org tree CSV).
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+
+# Star level (星级志愿者) from total confirmed hours: 1 star at 100 h … 5 stars at 1500 h.
+STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)

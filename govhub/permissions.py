@@ -21,7 +21,7 @@ from sqlalchemy import false, or_, true
 
 from govhub.accounts.models import Role, User
 from govhub.extensions import login_manager
-from govhub.needs.models import Need, NeedStatus, ResidentRequest
+from govhub.needs.models import Need, NeedStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
 
@@ -40,6 +40,12 @@ VIEW_NEED = "need.view"
 DECIDE_REQUEST = "request.decide"
 VIEW_REQUEST = "request.view"
 SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
+VIEW_LEDGER_AUDIT = "ledger.audit"  # see the nightly ledger check (admins)
+SCAN_CARDS = "cards.scan"  # open a volunteer's card: admins and shift leaders
+RUN_SHIFT = "shift.run"  # show the check-in screen: the community's admins, the shift leader
+CONFIRM_SHIFT = "shift.confirm"  # manual check-in/out, confirm hours, name leaders
+VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their community's admins
+ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
 
@@ -65,6 +71,11 @@ def _authenticated(user) -> bool:
 
 def _within(user: User, unit: OrgUnit | None, *roles: Role) -> bool:
     return any(scope.contains(unit) for scope in scope_units(user, *roles))
+
+
+def _volunteer_in_scope(admin: User, volunteer: User) -> bool:
+    profile = volunteer.profile
+    return profile is not None and _within(admin, profile.community, Role.community_admin)
 
 
 def can(user: User, action: str, obj=None) -> bool:
@@ -102,6 +113,28 @@ def can(user: User, action: str, obj=None) -> bool:
         case "community.submit_on_behalf":
             assert isinstance(obj, OrgUnit)
             return _within(user, obj, Role.community_admin)
+        case "ledger.audit":
+            return bool(scope_units(user, Role.community_admin, Role.oversight_admin))
+        case "cards.scan":
+            from govhub.checkin.services import leads_any_shift
+
+            return bool(scope_units(user, Role.community_admin)) or leads_any_shift(user.id)
+        case "shift.run":
+            assert isinstance(obj, Shift)
+            if _within(user, obj.need.community, Role.community_admin):
+                return True
+            from govhub.checkin.services import is_leader
+
+            return is_leader(user.id, obj.id)
+        case "shift.confirm":
+            assert isinstance(obj, Shift)
+            return _within(user, obj.need.community, Role.community_admin)
+        case "volunteer.points":
+            assert isinstance(obj, User)
+            return obj.id == user.id or _volunteer_in_scope(user, obj)
+        case "volunteer.adjust":
+            assert isinstance(obj, User)
+            return _volunteer_in_scope(user, obj)
     raise ValueError(f"unknown action {action!r}")
 
 

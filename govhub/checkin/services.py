@@ -422,6 +422,15 @@ def is_leader(user_id: int, shift_id: int) -> bool:
     return db.session.get(ShiftLeader, (shift_id, user_id)) is not None
 
 
+def leads_any_shift(user_id: int) -> bool:
+    return (
+        db.session.scalar(
+            select(ShiftLeader.shift_id).where(ShiftLeader.user_id == user_id).limit(1)
+        )
+        is not None
+    )
+
+
 def leaders(shift_id: int) -> list[ShiftLeader]:
     return list(db.session.scalars(select(ShiftLeader).where(ShiftLeader.shift_id == shift_id)))
 
