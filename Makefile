@@ -27,11 +27,16 @@ install: $(VENV)/.installed
 
 translations: $(COMPILED)
 
+# HOST=0.0.0.0 makes the site reachable from phones on the same network (LAN).
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
 run: install translations
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo --if-empty
-	@echo "govhub is serving on http://127.0.0.1:5000 (Ctrl-C to stop)"
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	@echo "govhub is serving on http://$(HOST):$(PORT) with its scheduler (Ctrl-C to stop)"
+	@$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)

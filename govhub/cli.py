@@ -25,6 +25,20 @@ def init_app(app: Flask) -> None:
             )
         click.echo(demo.logins_table())
 
+    @app.cli.command("scheduler")
+    def scheduler() -> None:
+        """Run the scheduled jobs (one scheduler per deployment; a second one waits)."""
+        from govhub.scheduler import Runner
+
+        runner = Runner(app)
+        click.echo(f"Scheduler {runner.holder} starting (Ctrl-C to stop).")
+        try:
+            runner.start()
+        except (KeyboardInterrupt, SystemExit):
+            pass
+        finally:
+            runner.shutdown()
+
     @app.cli.command("create-admin")
     @click.option("--phone", prompt="Mobile number")
     @click.option("--name", prompt="Name")

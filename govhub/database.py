@@ -140,13 +140,18 @@ def enum_type(enum_cls, length: int = 24, name: str | None = None):
 
 
 def insert_ignoring_conflict(model, values: dict, *conflict_columns: str) -> int:
-    """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL; the row count
-    says whether the row was inserted (1) or already there (0)."""
+    """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL; returns 1 if
+    the row was inserted, 0 if it was already there.
+
+    RETURNING tells which: psycopg reports rowcount -1 for this statement."""
     from sqlalchemy.dialects import postgresql, sqlite
 
     dialect = db.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(model).values(**values).on_conflict_do_nothing(index_elements=list(conflict_columns))
+        insert(model)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(*model.__table__.primary_key.columns)
     )
-    return db.session.execute(statement).rowcount
+    return 1 if db.session.execute(statement).first() is not None else 0

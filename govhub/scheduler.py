@@ -11,12 +11,12 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import String, or_, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from govhub.database import insert_ignoring_conflict, transactional
+from govhub.database import insert_ignoring_conflict, transactional, utcnow
 from govhub.extensions import db
 
 LEASE_NAME = "scheduler"
@@ -64,3 +64,64 @@ def release_lease(holder: str) -> None:
         .values(expires_at=datetime(2000, 1, 1))
         .execution_options(synchronize_session=False)
     )
+
+
+class Runner:
+    """One scheduler process: APScheduler runs the jobs, each guarded by the lease."""
+
+    def __init__(self, app, *, holder: str | None = None, jobs=None, scheduler_class=None) -> None:
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        from govhub.jobs import JOBS
+
+        self.app = app
+        self.holder = holder or new_holder_id()
+        self.jobs = JOBS if jobs is None else jobs
+        self.scheduler = (scheduler_class or BlockingScheduler)(timezone="UTC")
+        self.runs: list[str] = []
+        for name, job in self.jobs.items():
+            self.scheduler.add_job(
+                self._guarded(name, job.func),
+                job.trigger,
+                id=name,
+                name=name,
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=job.misfire_grace_time,
+                # Run once at start: catches up whatever was missed while no scheduler ran.
+                next_run_time=datetime.now(UTC),
+                **job.options,
+            )
+        self.scheduler.add_job(
+            self.renew,
+            "interval",
+            seconds=RENEW_SECONDS,
+            id="lease",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=RENEW_SECONDS,
+        )
+
+    def renew(self) -> bool:
+        with self.app.app_context():
+            return acquire_lease(self.holder, now=utcnow())
+
+    def _guarded(self, name: str, func):
+        def run() -> None:
+            with self.app.app_context():
+                if not acquire_lease(self.holder, now=utcnow()):
+                    return  # another scheduler holds the lease
+                self.runs.append(name)
+                result = func(now=utcnow())
+                self.app.logger.info("job %s done: %s", name, result)
+
+        return run
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def shutdown(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        with self.app.app_context():
+            release_lease(self.holder)

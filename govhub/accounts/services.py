@@ -45,6 +45,12 @@ def get_user(user_id: int) -> User:
     return user
 
 
+def users_by_id(user_ids: list[int]) -> list[User]:
+    if not user_ids:
+        return []
+    return list(db.session.scalars(select(User).where(User.id.in_(user_ids))))
+
+
 def find_by_phone(phone: str) -> User | None:
     return db.session.scalar(select(User).where(User.phone == normalize_phone(phone)))
 

@@ -52,6 +52,19 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
+def _entered_time(at: datetime | None, now: datetime, *, earliest: datetime) -> datetime:
+    """The time an admin enters by hand: not in the future, not before ``earliest``."""
+    if at is None:
+        return now
+    if at > now:
+        raise ServiceError(_("The time cannot be in the future."), field="at")
+    if at < earliest:
+        raise ServiceError(
+            _("The time must be after %(time)s.", time=needs.local_text(earliest)), field="at"
+        )
+    return at
+
+
 def attendance_of(shift_id: int, volunteer_id: int) -> Attendance | None:
     return db.session.scalar(
         select(Attendance).where(
@@ -79,6 +92,7 @@ def check_in(
     evidence: Evidence,
     actor_id: int | None = None,
     reason: str | None = None,
+    at: datetime | None = None,
 ) -> ScanResult:
     """Record that a volunteer is at a shift, once.
 
@@ -96,6 +110,7 @@ def check_in(
     manual = evidence is Evidence.manual
     if manual:
         reason = _reason(reason)
+        now = _entered_time(at, now, earliest=window(shift)[0])
     else:
         opens, closes = window(shift)
         if now < opens:
@@ -164,6 +179,7 @@ def check_out(
     evidence: Evidence,
     actor_id: int | None = None,
     reason: str | None = None,
+    at: datetime | None = None,
 ) -> ScanResult:
     shift = get_shift(shift_id)
     attendance = attendance_of(shift_id, volunteer_id)
@@ -176,6 +192,7 @@ def check_out(
     manual = evidence is Evidence.manual
     if manual:
         reason = _reason(reason)
+        now = _entered_time(at, now, earliest=attendance.checked_in_at)
     elif now > shift.ends_at + CHECKOUT_GRACE:
         raise CheckinRefused(_("Check-out by scanning has closed. Ask the organizer."))
     attendance.checked_out_at = max(now, attendance.checked_in_at)

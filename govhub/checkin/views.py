@@ -1,0 +1,455 @@
+"""Check-in pages: the organizer's rotating QR screen, scanning it, volunteers' cards,
+and the attendance list where hours are confirmed."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta
+
+import qrcode
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from govhub import permissions
+from govhub.accounts import services as accounts
+from govhub.checkin import services, tokens
+from govhub.checkin.models import Evidence
+from govhub.checkin.tokens import Problem, Purpose, TokenRefused
+from govhub.clock import to_local, to_utc
+from govhub.database import NotFound, ServiceError, utcnow
+from govhub.extensions import db
+from govhub.htmx import render
+from govhub.needs.models import Need, Shift
+from govhub.orgs.models import OrgUnit
+
+bp = Blueprint("checkin", __name__)
+
+# A scanned code stays usable this long while the volunteer logs in.
+PENDING_SCAN_MINUTES = 10
+
+
+def qr_png(data: str) -> bytes:
+    image = qrcode.make(data, box_size=10, border=2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def png_response(data: bytes):
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
+def _shift_for(action: str, shift_id: int) -> Shift:
+    shift = db.get_or_404(Shift, shift_id)
+    permissions.authorize(action, shift)
+    return shift
+
+
+def _purpose(mode: str | None) -> Purpose:
+    return Purpose.check_out if mode == "out" else Purpose.check_in
+
+
+def scan_url(shift_id: int, purpose: Purpose, token: str) -> str:
+    return url_for(
+        "checkin.scan", shift_id=shift_id, mode=purpose.value, token=token, _external=True
+    )
+
+
+# --- The organizer's screen ----------------------------------------------------------
+
+
+@bp.get("/manage/shifts/<int:shift_id>/checkin")
+def screen(shift_id: int):
+    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    purpose = _purpose(request.args.get("mode"))
+    can_confirm = permissions.can(current_user, permissions.CONFIRM_SHIFT, shift)
+    return render_template(
+        "checkin/screen.html", can_confirm=can_confirm, **_code_context(shift, purpose)
+    )
+
+
+def _code_context(shift: Shift, purpose: Purpose) -> dict:
+    now = utcnow()
+    token = tokens.shift_token(shift.id, purpose, now)
+    checked_in, checked_out, claimed = services.counts(shift.id)
+    return {
+        "shift": shift,
+        "purpose": purpose,
+        "token": token,
+        "url": scan_url(shift.id, purpose, token),
+        "refresh_in": tokens.slot_ends(now),
+        "checked_in": checked_in,
+        "checked_out": checked_out,
+        "claimed": claimed,
+    }
+
+
+@bp.get("/manage/shifts/<int:shift_id>/checkin/code")
+def code(shift_id: int):
+    """The QR block, new every 30 seconds (htmx polls it)."""
+    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    context = _code_context(shift, _purpose(request.args.get("mode")))
+    return render("checkin/screen.html", "checkin/_code.html", **context)
+
+
+@bp.get("/manage/shifts/<int:shift_id>/checkin/counter")
+def counter(shift_id: int):
+    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    context = _code_context(shift, _purpose(request.args.get("mode")))
+    return render("checkin/screen.html", "checkin/_counter.html", **context)
+
+
+@bp.get("/manage/shifts/<int:shift_id>/checkin/<any(in, out):mode>/<token>.png")
+def code_image(shift_id: int, mode: str, token: str):
+    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    purpose = _purpose(mode)
+    try:
+        tokens.read_shift_token(token, shift.id, purpose, utcnow())
+    except TokenRefused:
+        abort(404)
+    return png_response(qr_png(scan_url(shift.id, purpose, token)))
+
+
+# --- Scanning the code ---------------------------------------------------------------
+
+PROBLEM_MESSAGES = {
+    Problem.forged: (
+        _l("This code is not valid."),
+        _l("Scan the code on the organizer's screen again with your phone's camera."),
+    ),
+    Problem.expired: (
+        _l("This code has expired."),
+        _l("The code changes every 30 seconds. Scan the code on the organizer's screen again."),
+    ),
+    Problem.wrong_purpose: (
+        _l("This is the wrong code."),
+        _l(
+            "You scanned a check-out code to check in, or a check-in code to check out. "
+            "Ask the organizer to show the right one."
+        ),
+    ),
+    Problem.wrong_shift: (
+        _l("This code belongs to another activity."),
+        _l("Scan the code on the screen of the activity you are at."),
+    ),
+    Problem.revoked: (
+        _l("This card has been replaced."),
+        _l("The volunteer has a new card; ask them for it, or check them in by hand."),
+    ),
+}
+
+
+def problem_page(problem: Problem, status: int = 400):
+    title, advice = PROBLEM_MESSAGES[problem]
+    return render_template("checkin/problem.html", title=title, advice=advice), status
+
+
+@bp.get("/s/<int:shift_id>/<any(in, out):mode>/<token>")
+def scan(shift_id: int, mode: str, token: str):
+    """What a phone's camera opens. The code is checked now; the check-in itself is a
+    POST after the volunteer has logged in (a login may take longer than the code lives)."""
+    purpose = _purpose(mode)
+    try:
+        tokens.read_shift_token(token, shift_id, purpose, utcnow())
+    except TokenRefused as refused:
+        return problem_page(refused.problem, 410 if refused.problem is Problem.expired else 400)
+    session["scan"] = {"shift": shift_id, "mode": purpose.value, "at": utcnow().isoformat()}
+    if not current_user.is_authenticated:
+        flash(_("Log in to finish checking in."), "info")
+        return redirect(url_for("accounts.login", next=url_for("checkin.confirm_scan")))
+    return redirect(url_for("checkin.confirm_scan"))
+
+
+def _pending_scan() -> tuple[Shift, Purpose] | None:
+    pending = session.get("scan")
+    if not pending:
+        return None
+    scanned_at = datetime.fromisoformat(pending["at"])
+    if utcnow() - scanned_at > timedelta(minutes=PENDING_SCAN_MINUTES):
+        session.pop("scan", None)
+        return None
+    shift = db.session.get(Shift, pending["shift"])
+    return (shift, _purpose(pending["mode"])) if shift else None
+
+
+@bp.route("/s/confirm", methods=["GET", "POST"])
+@login_required
+def confirm_scan():
+    pending = _pending_scan()
+    if pending is None:
+        return problem_page(Problem.expired, 410)
+    shift, purpose = pending
+    if request.method == "GET":
+        # The form submits itself (htmx, on load); without JavaScript, one tap.
+        return render_template("checkin/confirm.html", shift=shift, purpose=purpose)
+    action = services.check_in if purpose is Purpose.check_in else services.check_out
+    try:
+        result = action(current_user.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
+    except ServiceError as refused:
+        return render(
+            "checkin/result.html",
+            "checkin/_result.html",
+            422,
+            shift=shift,
+            purpose=purpose,
+            error=refused.message,
+            result=None,
+        )
+    session.pop("scan", None)
+    return render(
+        "checkin/result.html",
+        "checkin/_result.html",
+        shift=shift,
+        purpose=purpose,
+        error=None,
+        result=result,
+    )
+
+
+# --- Volunteers' cards (for those without a smartphone) -----------------------------
+
+
+def card_url(user_id: int, version: int) -> str:
+    return url_for("checkin.card", token=tokens.card_token(user_id, version), _external=True)
+
+
+@bp.get("/my/card")
+@login_required
+def my_card():
+    version = services.card_version(current_user.id) or services.issue_card(
+        current_user.id, now=utcnow()
+    )
+    return render_template("checkin/my_card.html", version=version)
+
+
+@bp.get("/my/card.png")
+@login_required
+def my_card_image():
+    version = services.card_version(current_user.id)
+    if version is None:
+        abort(404)
+    return png_response(qr_png(card_url(current_user.id, version)))
+
+
+@bp.post("/my/card/revoke")
+@login_required
+def revoke_card():
+    services.revoke_card(current_user.id, now=utcnow())
+    flash(_("Your old card no longer works. Print the new one."), "success")
+    return redirect(url_for("checkin.my_card"), 303)
+
+
+def _card_holder(token: str):
+    """The volunteer of a card token, or an explanatory page."""
+    try:
+        user_id, version = tokens.read_card_token(token)
+    except TokenRefused as refused:
+        return None, problem_page(refused.problem)
+    if services.card_version(user_id) != version:
+        return None, problem_page(Problem.revoked)
+    return accounts.get_user(user_id), None
+
+
+def _organizer_shift_ids() -> list[int]:
+    """Shifts the current user may run: their communities' (admins) or led ones."""
+    from govhub.checkin.models import ShiftLeader
+
+    led = db.session.scalars(
+        select(ShiftLeader.shift_id).where(ShiftLeader.user_id == current_user.id)
+    )
+    ids = set(led)
+    scope = permissions.community_admin_scope(current_user)
+    ids.update(
+        db.session.scalars(
+            select(Shift.id)
+            .join(Shift.need)
+            .join(OrgUnit, Need.community_id == OrgUnit.id)
+            .where(scope, Shift.ends_at >= utcnow() - timedelta(days=1))
+        )
+    )
+    return list(ids)
+
+
+@bp.get("/card/<token>")
+@permissions.require(permissions.SCAN_CARDS)
+def card(token: str):
+    holder, problem = _card_holder(token)
+    if problem:
+        return problem
+    shifts = services.shifts_for_card(holder.id, _organizer_shift_ids(), now=utcnow())
+    attendances = {s.id: services.attendance_of(s.id, holder.id) for s in shifts}
+    return render_template(
+        "checkin/card.html", holder=holder, token=token, shifts=shifts, attendances=attendances
+    )
+
+
+@bp.post("/card/<token>/<any(in, out):mode>")
+@permissions.require(permissions.SCAN_CARDS)
+def card_action(token: str, mode: str):
+    holder, problem = _card_holder(token)
+    if problem:
+        return problem
+    shift = _shift_for(permissions.RUN_SHIFT, request.form.get("shift_id", type=int) or 0)
+    action = services.check_in if mode == "in" else services.check_out
+    try:
+        result = action(
+            holder.id, shift.id, now=utcnow(), evidence=Evidence.card_scan, actor_id=current_user.id
+        )
+    except ServiceError as refused:
+        flash(refused.message, "error")
+    else:
+        when = result.attendance.checked_in_at if mode == "in" else result.attendance.checked_out_at
+        flash(
+            _(
+                "%(name)s: %(what)s at %(time)s.",
+                name=holder.name,
+                what=_("checked in") if mode == "in" else _("checked out"),
+                time=services.needs.local_text(when),
+            ),
+            "success",
+        )
+    return redirect(url_for("checkin.card", token=token), 303)
+
+
+# --- Attendance and confirmation -----------------------------------------------------
+
+
+@bp.get("/manage/shifts/<int:shift_id>/attendance")
+def attendance(shift_id: int):
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    return _attendance_page(shift)
+
+
+def _attendance_page(shift: Shift, errors: dict | None = None, status: int = 200):
+    rows = services.attendance_list(shift)
+    users = {u.id: u for u in accounts.users_by_id([row.volunteer_id for row in rows])}
+    return render_template(
+        "checkin/attendance.html",
+        shift=shift,
+        rows=rows,
+        users=users,
+        now=utcnow(),
+        leaders=services.leaders(shift.id),
+        errors=errors or {},
+    ), status
+
+
+@bp.post("/manage/shifts/<int:shift_id>/attendance/<any(in, out):mode>")
+def manual(shift_id: int, mode: str):
+    """An admin enters a check-in or check-out by hand, with a reason (audited)."""
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    action = services.check_in if mode == "in" else services.check_out
+    try:
+        action(
+            volunteer_id,
+            shift.id,
+            now=utcnow(),
+            evidence=Evidence.manual,
+            actor_id=current_user.id,
+            reason=request.form.get("reason"),
+        )
+    except ServiceError as refused:
+        return _attendance_page(shift, {f"{mode}-{volunteer_id}": refused.message}, 422)
+    flash(_("Recorded by hand; it is flagged for a second look."), "success")
+    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+
+
+def _entered_time(shift: Shift, value: str | None) -> datetime | None:
+    """ "HH:MM" typed by an admin, on the shift's (local) day, as UTC; None if empty."""
+    if not value:
+        return None
+    try:
+        clock = datetime.strptime(value, "%H:%M").time()
+    except ValueError:
+        raise ServiceError(_("Enter a time like 18:30."), field="at") from None
+    return to_utc(datetime.combine(to_local(shift.starts_at).date(), clock))
+
+
+@bp.post("/manage/shifts/<int:shift_id>/no-show")
+def no_show(shift_id: int):
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    try:
+        services.mark_no_show(
+            current_user.id, shift.id, volunteer_id, request.form.get("reason"), now=utcnow()
+        )
+    except (ServiceError, NotFound) as refused:
+        return _attendance_page(shift, {f"noshow-{volunteer_id}": refused.message}, 422)
+    flash(_("Marked as a no-show."), "success")
+    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+
+
+@bp.post("/manage/shifts/<int:shift_id>/confirm")
+def confirm(shift_id: int):
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    decisions = {}
+    for key, value in request.form.items():
+        if key.startswith("minutes-"):
+            attendance_id = int(key.removeprefix("minutes-"))
+            hours = value.strip()
+            try:
+                minutes = round(float(hours) * 60) if hours else None
+            except ValueError:
+                return _attendance_page(shift, {key: _("Enter hours as a number, e.g. 1.5.")}, 422)
+            decisions[attendance_id] = services.Decision(
+                minutes=minutes,
+                no_show=request.form.get(f"noshow-{attendance_id}") == "1",
+                note=request.form.get(f"note-{attendance_id}"),
+            )
+    try:
+        confirmed = services.confirm_shift(current_user.id, shift.id, decisions, now=utcnow())
+    except ServiceError as refused:
+        return _attendance_page(shift, {refused.field or "form": refused.message}, 422)
+    flash(_("Confirmed: %(n)d volunteers' hours and points.", n=confirmed), "success")
+    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+
+
+@bp.post("/manage/shifts/<int:shift_id>/leaders")
+def add_leader(shift_id: int):
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    user = accounts.find_by_phone(request.form.get("phone", ""))
+    if user is None:
+        return _attendance_page(shift, {"leader": _("No account has this phone number.")}, 422)
+    services.name_leader(current_user.id, shift.id, user.id)
+    flash(_("%(name)s can now run this shift's check-in.", name=user.name), "success")
+    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+
+
+@bp.post("/manage/shifts/<int:shift_id>/leaders/<int:user_id>/remove")
+def remove_leader(shift_id: int, user_id: int):
+    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    services.remove_leader(current_user.id, shift.id, user_id)
+    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+
+
+@bp.get("/my/shifts/led")
+@login_required
+def led_shifts():
+    """Shifts the current user leads (a volunteer named shift leader)."""
+    from govhub.checkin.models import ShiftLeader
+
+    shifts = db.session.scalars(
+        select(Shift)
+        .join(ShiftLeader, ShiftLeader.shift_id == Shift.id)
+        .where(
+            ShiftLeader.user_id == current_user.id, Shift.ends_at >= utcnow() - timedelta(days=1)
+        )
+        .order_by(Shift.starts_at)
+    ).all()
+    return render_template("checkin/led.html", shifts=shifts)

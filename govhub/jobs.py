@@ -1,0 +1,80 @@
+"""Scheduled jobs: thin, idempotent wrappers around services, each taking the clock.
+
+Running a job twice for the same moment changes nothing the second time: reminders are
+sent once per claim (a dedupe key), check-outs and confirmations only touch rows not yet
+handled, and every earn entry has an idempotency key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from govhub.checkin import services as checkin
+from govhub.database import transactional
+from govhub.extensions import db
+from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
+from govhub.notifications.services import notify_once
+from govhub.points import services as points
+
+REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))
+
+
+@transactional
+def send_reminders(*, now: datetime) -> int:
+    """Remind volunteers of a claimed shift 24 hours and 2 hours before it starts."""
+    sent = 0
+    for ahead, label in REMINDERS:
+        claims = db.session.execute(
+            select(Claim.id, Claim.volunteer_id, Shift.need_id, Shift.starts_at, Need.title)
+            .join(Claim.shift)
+            .join(Shift.need)
+            .where(
+                Claim.status == ClaimStatus.confirmed,
+                Need.status == NeedStatus.open,
+                Shift.starts_at > now,
+                Shift.starts_at <= now + ahead,
+            )
+        ).all()
+        for claim_id, volunteer_id, need_id, starts_at, title in claims:
+            sent += notify_once(
+                f"reminder:{label}:{claim_id}",
+                volunteer_id,
+                f"reminder_{label}",
+                "need",
+                need_id,
+                title=title,
+                starts_at=starts_at.isoformat(),
+            )
+    return sent
+
+
+def end_shifts(*, now: datetime) -> int:
+    """At the end of shifts: check out whoever forgot, close needs whose shifts all ended."""
+    return checkin.auto_check_out(now=now) + checkin.close_ended_needs(now=now)
+
+
+def auto_confirm(*, now: datetime) -> int:
+    return checkin.auto_confirm(now=now)
+
+
+def audit_ledger(*, now: datetime) -> int:
+    return len(points.audit_ledger(now=now).mismatches)
+
+
+@dataclass(frozen=True)
+class Job:
+    func: object
+    trigger: str  # "interval" or "cron"
+    options: dict
+    misfire_grace_time: int  # seconds a late run is still made (APScheduler's default is 1 s)
+
+
+JOBS = {
+    "send_reminders": Job(send_reminders, "interval", {"minutes": 5}, 10 * 60),
+    "end_shifts": Job(end_shifts, "interval", {"minutes": 5}, 10 * 60),
+    "auto_confirm": Job(auto_confirm, "interval", {"hours": 1}, 2 * 60 * 60),
+    "audit_ledger": Job(audit_ledger, "cron", {"hour": 3, "minute": 17}, 12 * 60 * 60),
+}

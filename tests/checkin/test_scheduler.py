@@ -1,0 +1,108 @@
+"""The scheduler: idempotent jobs, and one scheduler per deployment."""
+
+import threading
+import time
+from datetime import timedelta
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import select
+
+from govhub import jobs, scheduler
+from govhub.checkin.models import AttendanceStatus
+from govhub.extensions import db
+from govhub.jobs import Job
+from govhub.notifications.models import Notification
+from govhub.points import services as points
+from tests.checkin.helpers import HOUR, START, scan_in, shift_world
+
+
+def kinds(user_id):
+    return [
+        n.kind
+        for n in db.session.scalars(select(Notification).where(Notification.user_id == user_id))
+    ]
+
+
+def test_reminders_are_sent_24_and_2_hours_before_once_each(app):
+    w = shift_world()
+    volunteer = w.volunteers[0]
+    before = kinds(volunteer.id)
+    assert jobs.send_reminders(now=START - 25 * HOUR) == 0
+    assert jobs.send_reminders(now=START - 23 * HOUR) == 2  # both volunteers
+    assert jobs.send_reminders(now=START - 23 * HOUR) == 0  # the same moment again: nothing
+    assert jobs.send_reminders(now=START - 90 * timedelta(minutes=1)) == 2
+    assert kinds(volunteer.id)[len(before) :] == ["reminder_24h", "reminder_2h"]
+
+
+def test_end_of_shift_jobs_run_twice_change_nothing_the_second_time(app):
+    w = shift_world()
+    scan_in(w.volunteers[0], w.shift, START)
+    end = START + 2 * HOUR
+    assert jobs.end_shifts(now=end + HOUR) == 2  # one check-out, one need closed
+    assert jobs.end_shifts(now=end + HOUR) == 0
+    assert jobs.auto_confirm(now=end + timedelta(days=3)) == 1
+    assert jobs.auto_confirm(now=end + timedelta(days=3)) == 0
+    account = points.account(w.volunteers[0].id)
+    assert (account.balance, account.total_minutes) == (20, 120)
+    assert jobs.audit_ledger(now=end + timedelta(days=4)) == 0
+
+
+def test_the_ledger_audit_records_a_mismatch(app):
+    w = shift_world()
+    points.adjust(w.admin.id, w.volunteers[0].id, 50, "活动奖励", key="t-1")
+    db.session.execute(db.text("UPDATE points_account SET balance = balance + 7"))
+    db.session.commit()
+    assert jobs.audit_ledger(now=START) == 1
+    run = points.LedgerAudit.query.order_by(points.LedgerAudit.id.desc()).first()
+    assert run.mismatches[0]["balance"] == 57 and run.mismatches[0]["ledger"] == 50
+
+
+def test_jobs_are_registered_to_survive_pauses():
+    for name, job in jobs.JOBS.items():
+        assert job.misfire_grace_time >= 600, name
+
+
+def test_a_second_scheduler_on_the_same_database_runs_nothing(app):
+    """Two scheduler processes (here: two runners with their own APScheduler threads) share
+    one database; every run of the test job must come from one of them only."""
+    runs: list[str] = []
+    lock = threading.Lock()
+
+    def record(*, now):
+        with lock:
+            runs.append(threading.current_thread().name)
+
+    test_jobs = {"tick": Job(record, "interval", {"seconds": 0.2}, 60)}
+    first = scheduler.Runner(
+        app, holder="first", jobs=test_jobs, scheduler_class=BackgroundScheduler
+    )
+    second = scheduler.Runner(
+        app, holder="second", jobs=test_jobs, scheduler_class=BackgroundScheduler
+    )
+    first.start()
+    time.sleep(0.3)
+    second.start()
+    time.sleep(1.5)
+    second.shutdown()
+    first.shutdown()
+    assert first.runs and not second.runs
+    assert len(runs) == len(first.runs)
+
+
+def test_the_lease_passes_on_when_its_holder_stops_renewing(app):
+    now = START
+    assert scheduler.acquire_lease("first", now=now)
+    assert not scheduler.acquire_lease("second", now=now + timedelta(seconds=30))
+    assert scheduler.acquire_lease("first", now=now + timedelta(seconds=60))  # renewed
+    later = now + timedelta(seconds=60 + scheduler.LEASE_SECONDS + 1)
+    assert scheduler.acquire_lease("second", now=later)
+    assert not scheduler.acquire_lease("first", now=later)
+
+
+def test_attendance_statuses_after_confirmation(app):
+    w = shift_world()
+    scan_in(w.volunteers[0], w.shift, START)
+    jobs.auto_confirm(now=START + timedelta(days=4))
+    from govhub.checkin.services import attendance_of
+
+    assert attendance_of(w.shift.id, w.volunteers[0].id).status is AttendanceStatus.confirmed

@@ -1,0 +1,230 @@
+"""The check-in pages, following the QR code the way a phone camera would."""
+
+import io
+import re
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+import zxingcpp
+from PIL import Image
+from sqlalchemy import select
+
+from govhub.checkin import services, tokens
+from govhub.checkin.models import Attendance, Evidence
+from govhub.checkin.tokens import Purpose
+from govhub.database import utcnow
+from govhub.extensions import db
+from govhub.needs import services as needs
+from govhub.points import services as points
+from tests.factories import make_admin, make_need, make_tree, make_user
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def decode_qr(png: bytes) -> str:
+    results = zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))
+    assert len(results) == 1
+    return results[0].text
+
+
+@pytest.fixture
+def live(app):
+    """A shift running now (started 10 minutes ago) with two claimants."""
+    tree = make_tree()
+    admin = make_admin(tree, name="王书记")
+    now = utcnow()
+    need = make_need(
+        tree, admin=admin, now=now - timedelta(hours=1), title="楼道清洁", shifts=((0.01, 2, 5),)
+    )
+    shift = need.shifts[0]
+    volunteers = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
+    for volunteer in volunteers:
+        needs.claim_shift(volunteer.id, shift.id, now=now - timedelta(hours=1))
+    db.session.execute(
+        db.update(type(shift))
+        .where(type(shift).id == shift.id)
+        .values(starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=110))
+    )
+    db.session.commit()
+    return tree, admin, needs.get_shift(shift.id), volunteers
+
+
+def screen_qr_url(client, shift, mode="in") -> str:
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/checkin?mode={mode}"))
+    src = re.search(r'<img src="([^"]+\.png)"', page).group(1)
+    image = client.get(src)
+    assert image.headers["Content-Type"] == "image/png"
+    return decode_qr(image.data)
+
+
+def test_the_code_on_the_screen_checks_a_volunteer_in(live, client, auth, app):
+    tree, admin, shift, (volunteer, _) = live
+    auth.login(admin.phone)
+    url = screen_qr_url(client, shift)
+    assert url.startswith("http://localhost/s/")
+    phone = app.test_client()
+    phone.post("/login", data={"phone": volunteer.phone, "password": "secret-pass-1"})
+    path = urlsplit(url).path
+    response = phone.get(path)
+    assert response.status_code == 302 and response.headers["Location"] == "/s/confirm"
+    assert "楼道清洁" in text_of(phone.get("/s/confirm"))
+    result = phone.post("/s/confirm")
+    assert result.status_code == 200
+    assert "签到成功" in text_of(result)
+    again = phone.get(path)
+    assert again.status_code == 302
+    second = text_of(phone.post("/s/confirm"))
+    assert "您已在" in second  # "already checked in at HH:MM"
+    rows = db.session.scalars(select(Attendance)).all()
+    assert [(r.volunteer_id, r.check_in_evidence) for r in rows] == [
+        (volunteer.id, Evidence.code_scan)
+    ]
+    counter = text_of(
+        client.get(f"/manage/shifts/{shift.id}/checkin/counter", headers={"HX-Request": "true"})
+    )
+    assert "1" in counter and "2" in counter
+
+
+def test_a_volunteer_who_must_log_in_first_lands_back_on_the_check_in(live, client, app):
+    tree, admin, shift, (volunteer, _) = live
+    token = tokens.shift_token(shift.id, Purpose.check_in, utcnow())
+    response = client.get(f"/s/{shift.id}/in/{token}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/login?next=/s/confirm"
+    response = client.post(
+        "/login", data={"phone": volunteer.phone, "password": "secret-pass-1", "next": "/s/confirm"}
+    )
+    assert response.headers["Location"] == "/s/confirm"
+    assert client.post("/s/confirm").status_code == 200
+    assert services.attendance_of(shift.id, volunteer.id) is not None
+
+
+@pytest.mark.parametrize(
+    ("make_url", "status", "message"),
+    [
+        (
+            lambda s, now: (
+                f"/s/{s.id}/in/"
+                f"{tokens.shift_token(s.id, Purpose.check_in, now - timedelta(seconds=61))}"
+            ),
+            410,
+            "二维码已过期",
+        ),
+        (
+            lambda s, now: f"/s/{s.id + 1}/in/{tokens.shift_token(s.id, Purpose.check_in, now)}",
+            400,
+            "其他活动",
+        ),
+        (
+            lambda s, now: f"/s/{s.id}/in/{tokens.shift_token(s.id, Purpose.check_in, now)[:-2]}xx",
+            400,
+            "无效",
+        ),
+        (
+            lambda s, now: f"/s/{s.id}/in/{tokens.shift_token(s.id, Purpose.check_out, now)}",
+            400,
+            "签退码",
+        ),
+    ],
+    ids=["expired", "another-shift", "forged", "check-out-code"],
+)
+def test_bad_codes_get_an_explanatory_page(live, client, auth, make_url, status, message):
+    tree, admin, shift, (volunteer, _) = live
+    auth.login(volunteer.phone)
+    response = client.get(make_url(shift, utcnow()))
+    assert response.status_code == status
+    assert message in text_of(response)
+    assert db.session.scalars(select(Attendance)).all() == []
+
+
+def test_volunteers_cannot_open_the_check_in_screen_but_a_shift_leader_can(live, client, auth):
+    tree, admin, shift, (volunteer, other) = live
+    auth.login(volunteer.phone)
+    assert client.get(f"/manage/shifts/{shift.id}/checkin").status_code == 403
+    services.name_leader(admin.id, shift.id, volunteer.id)
+    assert client.get(f"/manage/shifts/{shift.id}/checkin").status_code == 200
+    assert client.get(f"/manage/shifts/{shift.id}/attendance").status_code == 403
+
+
+def test_check_out_code_and_confirmation_earn_points(live, client, auth, app):
+    tree, admin, shift, (volunteer, _) = live
+    services.check_in(volunteer.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
+    auth.login(admin.phone)
+    url = screen_qr_url(client, shift, mode="out")
+    assert "/out/" in url
+    phone = app.test_client()
+    phone.post("/login", data={"phone": volunteer.phone, "password": "secret-pass-1"})
+    phone.get(urlsplit(url).path)
+    assert phone.post("/s/confirm").status_code == 200
+    assert services.attendance_of(shift.id, volunteer.id).checked_out_at is not None
+    # After the end, the admin confirms with the recorded hours.
+    db.session.execute(
+        db.update(type(shift))
+        .where(type(shift).id == shift.id)
+        .values(ends_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    response = client.post(f"/manage/shifts/{shift.id}/confirm", data={})
+    assert response.status_code == 303
+    assert points.account(volunteer.id).total_minutes >= 0
+    assert (
+        len(points.ledger_sum.__name__)
+        and points.ledger_sum(volunteer.id) == points.account(volunteer.id).balance
+    )
+
+
+def test_organizer_scans_a_volunteers_card(live, client, auth, app):
+    tree, admin, shift, (volunteer, _) = live
+    phone = app.test_client()
+    phone.post("/login", data={"phone": volunteer.phone, "password": "secret-pass-1"})
+    assert volunteer.name in text_of(phone.get("/my/card"))
+    card_url = decode_qr(phone.get("/my/card.png").data)
+    auth.login(admin.phone)
+    page = text_of(client.get(urlsplit(card_url).path))
+    assert "楼道清洁" in page
+    response = client.post(urlsplit(card_url).path + "/in", data={"shift_id": shift.id})
+    assert response.status_code == 303
+    attendance = services.attendance_of(shift.id, volunteer.id)
+    assert attendance.check_in_evidence is Evidence.card_scan
+    # A replaced card stops working.
+    phone.post("/my/card/revoke")
+    response = client.get(urlsplit(card_url).path)
+    assert response.status_code == 400 and "已更换" in text_of(response)
+
+
+def test_volunteers_cannot_scan_cards(live, client, auth):
+    tree, admin, shift, (volunteer, other) = live
+    version = services.issue_card(other.id, now=utcnow())
+    auth.login(volunteer.phone)
+    assert client.get(f"/card/{tokens.card_token(other.id, version)}").status_code == 403
+
+
+def test_manual_check_in_needs_a_reason_and_is_flagged(live, client, auth):
+    tree, admin, shift, (volunteer, _) = live
+    auth.login(admin.phone)
+    response = client.post(
+        f"/manage/shifts/{shift.id}/attendance/in",
+        data={"volunteer_id": volunteer.id, "reason": ""},
+    )
+    assert response.status_code == 422
+    assert services.attendance_of(shift.id, volunteer.id) is None
+    response = client.post(
+        f"/manage/shifts/{shift.id}/attendance/in",
+        data={"volunteer_id": volunteer.id, "reason": "老人没有手机"},
+    )
+    assert response.status_code == 303
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
+    assert "管理员补录" in page or "Entered by an admin" in page
+    assert services.attendance_of(shift.id, volunteer.id).needs_review
+
+
+def test_another_communitys_admin_cannot_run_or_confirm(live, client, auth):
+    tree, admin, shift, volunteers = live
+    outsider = make_admin(tree, scope="community_b")
+    auth.login(outsider.phone)
+    for url in (f"/manage/shifts/{shift.id}/checkin", f"/manage/shifts/{shift.id}/attendance"):
+        assert client.get(url).status_code == 403
+    assert client.post(f"/manage/shifts/{shift.id}/confirm").status_code == 403
