@@ -25,6 +25,24 @@ def init_app(app: Flask) -> None:
             )
         click.echo(demo.logins_table())
 
+    @app.cli.command("demo-activity")
+    def demo_activity() -> None:
+        """Start a demo shift now (金叶社区) to try QR check-in live."""
+        from flask import url_for
+
+        from govhub import demo
+        from govhub.database import utcnow
+
+        need, shift_id = demo.start_activity(now=utcnow())
+        with app.test_request_context(
+            base_url=f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:5000'}"
+        ):
+            screen = url_for("checkin.screen", shift_id=shift_id, _external=True)
+        click.echo(
+            f"Demo activity {need.title!r} is running. Log in as 13800000002 "
+            f"(demo-jinye-2026) and open the check-in screen: {screen}"
+        )
+
     @app.cli.command("scheduler")
     def scheduler() -> None:
         """Run the scheduled jobs (one scheduler per deployment; a second one waits)."""

@@ -23,10 +23,12 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert len(first["partner"]) == 4
     # A living board: open needs with claims, a full shift with a waiting list, and
     # resident requests waiting for review.
-    assert len(first["need"]) == 5
+    assert len(first["need"]) == 6  # 5 open, 1 completed two weeks ago
     statuses = [row[3] for row in first["claim"]]
-    assert statuses.count("confirmed") == 6 and statuses.count("waitlisted") == 1
+    assert statuses.count("confirmed") == 8 and statuses.count("waitlisted") == 1
     assert len(first["resident_request"]) == 2
+    # The finished activity left confirmed hours and points behind.
+    assert len(first["ledger_entry"]) == 2 and len(first["attendance"]) == 2
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output
@@ -88,3 +90,10 @@ def test_create_admin_refuses_bad_input(app, runner):
     )
     assert result.exit_code != 0
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
+
+
+def test_demo_activity_starts_a_shift_open_for_check_in(app, runner):
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["demo-activity"])
+    assert result.exit_code == 0, result.output
+    assert "/manage/shifts/" in result.output and "/checkin" in result.output

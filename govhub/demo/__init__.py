@@ -119,7 +119,63 @@ def seed() -> Counter:
                 if partner is not None and partner.owner_id is None:
                     partner.owner_id = user.id
     _seed_needs(data, by_name, added)
+    _seed_history(by_name, added)
     return added
+
+
+# A finished activity two weeks ago, so points, hours and leaderboards have something
+# to show: (volunteer phone, minutes served). Built through the real services with
+# the clock set back.
+HISTORY_TITLE = "社区环境大扫除"
+HISTORY = [("13800000010", 180), ("13800000011", 150)]
+
+
+def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
+    from govhub.checkin import services as checkin
+    from govhub.checkin.models import Evidence
+
+    community = by_name["金叶社区"]
+    if db.session.scalar(select(Need.id).where(Need.title == HISTORY_TITLE)):
+        return
+    admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
+    then = utcnow() - timedelta(days=14)
+    start = then.replace(hour=1, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    need = needs.save_need(
+        admin.id,
+        community.id,
+        needs.NeedInput(
+            title=HISTORY_TITLE,
+            description="清理楼道杂物、绿化带垃圾。",
+            category_id=db.session.scalar(
+                select(Category.id).where(Category.code == "environment")
+            ),
+            place="金叶社区各楼栋",
+            contact_name=admin.name,
+            contact_phone=admin.phone,
+            skill_ids=[],
+        ),
+        [needs.ShiftInput(start, start + timedelta(hours=3), 10, walk_ins=True)],
+        now=then,
+    )
+    needs.publish(admin.id, need.id, now=then)
+    shift = need.shifts[0]
+    users = {u.phone: u for u in db.session.scalars(select(User))}
+    for phone, minutes in HISTORY:
+        volunteer = users[phone]
+        if volunteer.profile.community_id == community.id:
+            needs.claim_shift(volunteer.id, shift.id, now=then)
+            checkin.check_in(volunteer.id, shift.id, now=start, evidence=Evidence.code_scan)
+            checkin.check_out(
+                volunteer.id,
+                shift.id,
+                now=start + timedelta(minutes=minutes),
+                evidence=Evidence.code_scan,
+            )
+    checkin.confirm_shift(admin.id, shift.id, {}, now=start + timedelta(hours=4))
+    needs.complete(admin.id, need.id, now=start + timedelta(hours=4))
+    added["confirmed attendances"] += len(
+        [p for p, _ in HISTORY if users[p].profile.community_id == community.id]
+    )
 
 
 # Extra residents (not in city.json) so that one demo shift is full with a waiting list.
@@ -254,3 +310,34 @@ def logins_table() -> str:
         )
         lines.append(f"  {item['phone']}  {item['password']:<22} {item['name']} - {roles}")
     return "\n".join(lines)
+
+
+@transactional
+def start_activity(*, now: datetime) -> tuple[Need, int]:
+    """A demo shift of 金叶社区 running now (started 5 minutes ago, 2 hours long) with
+    张晓明 and 陈丽华 claimed, for trying check-in live. Returns the need and shift id."""
+    community = db.session.scalar(select(OrgUnit).where(OrgUnit.name == "金叶社区"))
+    admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
+    earlier = now - timedelta(hours=1)
+    start = now - timedelta(minutes=5)
+    need = needs.save_need(
+        admin.id,
+        community.id,
+        needs.NeedInput(
+            title=f"演示活动 {to_local(now):%m-%d %H:%M}",
+            description="用来现场体验扫码签到。",
+            category_id=db.session.scalar(select(Category.id).where(Category.code == "other")),
+            place="金叶社区党群服务中心",
+            contact_name=admin.name,
+            contact_phone=admin.phone,
+            skill_ids=[],
+        ),
+        [needs.ShiftInput(start, start + timedelta(hours=2), 20, walk_ins=True)],
+        now=earlier,
+    )
+    needs.publish(admin.id, need.id, now=earlier)
+    shift = need.shifts[0]
+    for phone in ("13800000010", "13800000011"):
+        volunteer = db.session.scalar(select(User).where(User.phone == phone))
+        needs.claim_shift(volunteer.id, shift.id, now=earlier)
+    return need, shift.id
