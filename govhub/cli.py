@@ -33,7 +33,10 @@ def init_app(app: Flask) -> None:
         from govhub import demo
         from govhub.database import utcnow
 
-        need, shift_id = demo.start_activity(now=utcnow())
+        try:
+            need, shift_id = demo.start_activity(now=utcnow())
+        except ServiceError as error:
+            raise click.ClickException(error.message) from error
         with app.test_request_context(
             base_url=f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:5000'}"
         ):

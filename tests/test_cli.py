@@ -97,3 +97,6 @@ def test_demo_activity_starts_a_shift_open_for_check_in(app, runner):
     result = runner.invoke(args=["demo-activity"])
     assert result.exit_code == 0, result.output
     assert "/manage/shifts/" in result.output and "/checkin" in result.output
+    again = runner.invoke(args=["demo-activity"])  # the running one is reused
+    assert again.exit_code == 0, again.output
+    assert again.output.split()[-1] == result.output.split()[-1]

@@ -7,6 +7,7 @@ only added when missing, so running the seed twice changes nothing.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from collections import Counter
 from datetime import datetime, time, timedelta
 from functools import cache
@@ -21,7 +22,7 @@ from govhub.database import transactional, utcnow
 from govhub.extensions import db
 from govhub.needs import requests
 from govhub.needs import services as needs
-from govhub.needs.models import Category, Need, ResidentRequest, Urgency
+from govhub.needs.models import Category, Need, NeedStatus, ResidentRequest, Shift, Urgency
 from govhub.orgs import services as orgs
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
@@ -314,8 +315,21 @@ def logins_table() -> str:
 
 @transactional
 def start_activity(*, now: datetime) -> tuple[Need, int]:
-    """A demo shift of 金叶社区 running now (started 5 minutes ago, 2 hours long) with
-    张晓明 and 陈丽华 claimed, for trying check-in live. Returns the need and shift id."""
+    """A demo shift of 金叶社区 running now (2 hours long, walk-ins welcome) with 张晓明
+    and 陈丽华 claimed, for trying check-in live. Reuses one that is still running."""
+    running = db.session.scalar(
+        select(Shift)
+        .join(Shift.need)
+        .where(
+            Need.title.startswith("演示活动"),
+            Need.status == NeedStatus.open,
+            Shift.starts_at <= now,
+            Shift.ends_at > now + timedelta(minutes=30),
+        )
+        .order_by(Shift.starts_at.desc())
+    )
+    if running is not None:
+        return running.need, running.id
     community = db.session.scalar(select(OrgUnit).where(OrgUnit.name == "金叶社区"))
     admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
     earlier = now - timedelta(hours=1)
@@ -339,5 +353,7 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
     shift = need.shifts[0]
     for phone in ("13800000010", "13800000011"):
         volunteer = db.session.scalar(select(User).where(User.phone == phone))
-        needs.claim_shift(volunteer.id, shift.id, now=earlier)
+        # Someone busy in another shift at this time can still walk in.
+        with suppress(needs.ClaimRefused):
+            needs.claim_shift(volunteer.id, shift.id, now=earlier)
     return need, shift.id

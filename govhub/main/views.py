@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from govhub import permissions
 from govhub.accounts.models import Role
+from govhub.checkin import services as checkin
 from govhub.database import utcnow
 from govhub.needs import requests as resident_requests
 from govhub.needs import services as needs
@@ -36,6 +37,7 @@ def home():
             else 0
         ),
         upcoming_tasks=needs.upcoming_count(current_user.id, now=utcnow()),
+        leads_shifts=checkin.leads_any_shift(current_user.id),
     )
 
 
