@@ -7,8 +7,8 @@ only added when missing, so running the seed twice changes nothing.
 from __future__ import annotations
 
 import json
-from contextlib import suppress
 from collections import Counter
+from contextlib import suppress
 from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
