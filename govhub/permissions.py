@@ -135,6 +135,13 @@ def can(user: User, action: str, obj=None) -> bool:
         case "volunteer.adjust":
             assert isinstance(obj, User)
             return _volunteer_in_scope(user, obj)
+        case "volunteers.find":
+            return bool(scope_units(user, Role.community_admin))
+        case "record.view":
+            from govhub.points.models import ServiceRecord
+
+            assert isinstance(obj, ServiceRecord)
+            return obj.volunteer_id == user.id or _within(user, obj.community, Role.community_admin)
     raise ValueError(f"unknown action {action!r}")
 
 

@@ -336,6 +336,7 @@ def _confirm_one(
             ref=("attendance", attendance.id),
             actor_id=actor_id,
             minutes=minutes,
+            now=now,
         )
 
 

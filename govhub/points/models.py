@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
 from govhub.extensions import db
+from govhub.orgs.models import OrgUnit
 
 
 class EntryKind(enum.StrEnum):
@@ -98,3 +99,32 @@ class LedgerAudit(db.Model):
     ran_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     accounts_checked: Mapped[int] = mapped_column(default=0)
     mismatches: Mapped[list] = mapped_column(db.JSON, default=list)
+
+
+class ServiceRecord(db.Model):
+    """A service record (志愿服务记录): the volunteer's confirmed service, frozen when issued.
+
+    ``activities`` is a snapshot, so a record reads the same however the needs and
+    attendances change later: a list of ``{"attendance_id", "date" (local, ISO), "title",
+    "community", "minutes", "evidence" (an ``Evidence`` value)}``. ``request_key`` is the
+    idempotency key of the issuing form: a double submit issues one record.
+    """
+
+    __tablename__ = "service_record"
+    __table_args__ = (CheckConstraint("total_minutes >= 0", name="minutes_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # "GH-2026-000042": the year issued and the id.
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    volunteer_name: Mapped[str] = mapped_column(String(40))
+    community_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    issued_at: Mapped[datetime]
+    total_minutes: Mapped[int]
+    activities: Mapped[list] = mapped_column(db.JSON, default=list)
+    request_key: Mapped[str] = mapped_column(String(120), unique=True)
+
+    volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
+    community: Mapped[OrgUnit] = relationship(lazy="joined")
+    issued_by: Mapped[User] = relationship(foreign_keys=[issued_by_id])

@@ -7,21 +7,29 @@ conditional UPDATE that can never take the balance below zero.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload
 
+from govhub.accounts.models import User, VolunteerProfile
+from govhub.accounts.validation import normalize_phone
 from govhub.audit import services as audit
+from govhub.checkin.models import Attendance
 from govhub.database import (
     RetryTransaction,
     ServiceError,
     insert_ignoring_conflict,
     transactional,
+    utcnow,
 )
 from govhub.extensions import db
+from govhub.needs.models import Shift
+from govhub.orgs.models import OrgUnit
 from govhub.points.models import EntryKind, LedgerAudit, LedgerEntry, PointsAccount
 
 MAX_REASON = 500
@@ -54,18 +62,52 @@ def post_entry(
     actor_id: int | None = None,
     reason: str | None = None,
     minutes: int = 0,
+    now: datetime | None = None,
 ) -> LedgerEntry:
     """Write one ledger entry and move the cached balance, once per ``key``.
 
     A second call with the same key and the same content returns the first entry and
     changes nothing; with different content it is refused (``KeyReused``). A debit the
     balance does not cover is refused (``InsufficientPoints``) and writes nothing.
+    ``now`` stamps the entry (the wall clock when not given).
     """
+    return _post(
+        volunteer_id,
+        amount,
+        kind,
+        key=key,
+        ref=ref,
+        actor_id=actor_id,
+        reason=reason,
+        minutes=minutes,
+        now=now,
+    ).entry
+
+
+@dataclass
+class Posted:
+    entry: LedgerEntry
+    written: bool  # False: the key had been used before and nothing changed
+
+
+def _post(
+    volunteer_id: int,
+    amount: int,
+    kind: EntryKind,
+    *,
+    key: str,
+    ref: tuple[str, int] | None,
+    actor_id: int | None,
+    reason: str | None,
+    minutes: int,
+    now: datetime | None,
+) -> Posted:
+    """The body of ``post_entry`` (call it inside a transaction), saying whether it wrote."""
     if amount == 0 and minutes == 0:
         raise ServiceError(_("The amount cannot be zero."), field="amount")
     existing = db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
     if existing is not None:
-        return _same_or_refuse(existing, volunteer_id, amount, kind, ref)
+        return Posted(_same_or_refuse(existing, volunteer_id, amount, kind, ref), written=False)
 
     insert_ignoring_conflict(
         PointsAccount,
@@ -86,6 +128,10 @@ def post_entry(
         .execution_options(synchronize_session=False)
     ).rowcount
     if moved != 1:
+        if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)):
+            # The same key committed while we waited for the balance (PostgreSQL): run
+            # again, which answers like a retry instead of "not enough points".
+            raise RetryTransaction()
         raise InsufficientPoints(_("Not enough points."))
     inserted = insert_ignoring_conflict(
         LedgerEntry,
@@ -99,6 +145,7 @@ def post_entry(
             "reason": reason,
             "minutes": minutes,
             "idempotency_key": key,
+            "created_at": now or utcnow(),
         },
         "idempotency_key",
     )
@@ -106,7 +153,8 @@ def post_entry(
         # A concurrent request with the same key committed first: undo our balance move
         # and run again, which then answers like a retry.
         raise RetryTransaction()
-    return db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    return Posted(entry, written=True)
 
 
 def _same_or_refuse(entry: LedgerEntry, volunteer_id, amount, kind, ref) -> LedgerEntry:
@@ -119,25 +167,59 @@ def _same_or_refuse(entry: LedgerEntry, volunteer_id, amount, kind, ref) -> Ledg
 
 
 @transactional
-def adjust(actor_id: int, volunteer_id: int, amount: int, reason: str, *, key: str) -> LedgerEntry:
-    """A manual correction by a community admin: needs a reason, lands in the audit trail."""
+def adjust(
+    actor_id: int,
+    volunteer_id: int,
+    amount: int,
+    reason: str,
+    *,
+    key: str,
+    now: datetime | None = None,
+) -> LedgerEntry:
+    """A manual correction by a community admin: needs a reason, lands in the audit trail.
+
+    Sent again with the same key (a double submit) it writes nothing, not even a second
+    audit event. A deduction larger than the balance is refused at the amount field.
+    """
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason for the adjustment."), field="reason")
     if len(reason) > MAX_REASON:
         raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
-    entry = post_entry(
-        volunteer_id, amount, EntryKind.adjust, key=key, actor_id=actor_id, reason=reason
-    )
-    audit.record(
-        actor_id,
-        "points.adjusted",
-        "user",
-        volunteer_id,
-        reason=reason,
-        amount=amount,
-        entry_id=entry.id,
-    )
+    if amount == 0:
+        raise ServiceError(_("The amount cannot be zero."), field="amount")
+    try:
+        posted = _post(
+            volunteer_id,
+            amount,
+            EntryKind.adjust,
+            key=key,
+            ref=None,
+            actor_id=actor_id,
+            reason=reason,
+            minutes=0,
+            now=now,
+        )
+    except InsufficientPoints:
+        raise InsufficientPoints(
+            _(
+                "The volunteer has only %(n)d points; a deduction cannot be larger "
+                "than the balance.",
+                n=account(volunteer_id).balance,
+            ),
+            field="amount",
+        ) from None
+    entry = posted.entry
+    if posted.written:
+        audit.record(
+            actor_id,
+            "points.adjusted",
+            "user",
+            volunteer_id,
+            reason=reason,
+            amount=amount,
+            entry_id=entry.id,
+        )
     return entry
 
 
@@ -200,3 +282,160 @@ def audit_ledger(*, now: datetime) -> LedgerAudit:
             "Ledger audit found %d mismatches: %s", len(mismatches), mismatches
         )
     return run
+
+
+def audit_runs(limit: int = 20) -> list[LedgerAudit]:
+    """The latest runs of the ledger audit, newest first."""
+    return list(
+        db.session.scalars(
+            select(LedgerAudit)
+            .order_by(LedgerAudit.ran_at.desc(), LedgerAudit.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+# --- Star level (星级志愿者) ----------------------------------------------------------
+
+
+def _thresholds_minutes() -> list[int]:
+    return [hours * 60 for hours in current_app.config["STAR_THRESHOLDS_HOURS"]]
+
+
+def star_level(total_minutes: int) -> int:
+    """Stars (0–5) for ``total_minutes`` of confirmed service: one per threshold reached."""
+    return sum(1 for threshold in _thresholds_minutes() if total_minutes >= threshold)
+
+
+def minutes_to_next_star(total_minutes: int) -> int | None:
+    """Minutes of service still needed for the next star; None at the top level."""
+    for threshold in _thresholds_minutes():
+        if total_minutes < threshold:
+            return threshold - total_minutes
+    return None
+
+
+def hours_to_next_star(total_minutes: int) -> float | None:
+    """Hours still needed for the next star, rounded up to a tenth; None at the top."""
+    minutes = minutes_to_next_star(total_minutes)
+    return None if minutes is None else math.ceil(minutes / 6) / 10
+
+
+def max_stars() -> int:
+    return len(current_app.config["STAR_THRESHOLDS_HOURS"])
+
+
+@dataclass
+class Summary:
+    balance: int
+    total_minutes: int
+    stars: int
+    max_stars: int
+    hours_to_next: float | None
+
+
+def summary(volunteer_id: int) -> Summary:
+    """Balance, confirmed service time and star level, from the cached account."""
+    acct = account(volunteer_id)
+    return Summary(
+        balance=acct.balance,
+        total_minutes=acct.total_minutes,
+        stars=star_level(acct.total_minutes),
+        max_stars=max_stars(),
+        hours_to_next=hours_to_next_star(acct.total_minutes),
+    )
+
+
+# --- History -------------------------------------------------------------------------
+
+HISTORY_PAGE_SIZE = 20
+
+
+@dataclass
+class HistoryRow:
+    """A ledger entry with what it was for: the attendance (with its shift and need) or,
+    for a person's decision, who decided."""
+
+    entry: LedgerEntry
+    attendance: Attendance | None = None
+    actor_name: str | None = None
+
+
+@dataclass
+class HistoryPage:
+    rows: list[HistoryRow] = field(default_factory=list)
+    # The id to continue below (?before=) when there are older entries.
+    next_before: int | None = None
+
+
+def history(
+    volunteer_id: int, *, before: int | None = None, per_page: int = HISTORY_PAGE_SIZE
+) -> HistoryPage:
+    """The volunteer's ledger, newest first, ``per_page`` entries older than the entry
+    ``before``. Three queries whatever the page size: the entries, the attendances they
+    refer to (with shift, need and community), and the names of the people who acted."""
+    query = select(LedgerEntry).where(LedgerEntry.volunteer_id == volunteer_id)
+    if before is not None:
+        query = query.where(LedgerEntry.id < before)
+    entries = list(db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(per_page + 1)))
+    more = len(entries) > per_page
+    entries = entries[:per_page]
+
+    attendance_ids = {e.ref_id for e in entries if e.ref_type == "attendance" and e.ref_id}
+    attendances = {}
+    if attendance_ids:
+        attendances = {
+            a.id: a
+            for a in db.session.scalars(
+                select(Attendance)
+                .where(Attendance.id.in_(attendance_ids))
+                .options(joinedload(Attendance.shift).joinedload(Shift.need))
+            )
+        }
+    actor_ids = {e.actor_id for e in entries if e.actor_id}
+    names = {}
+    if actor_ids:
+        names = dict(
+            db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()
+        )
+    rows = [
+        HistoryRow(
+            entry,
+            attendances.get(entry.ref_id) if entry.ref_type == "attendance" else None,
+            names.get(entry.actor_id),
+        )
+        for entry in entries
+    ]
+    return HistoryPage(rows, entries[-1].id if more else None)
+
+
+# --- Finding a volunteer -------------------------------------------------------------
+
+MAX_FOUND = 20
+
+
+def find_volunteers(phone: str, scope_clause, *, limit: int = MAX_FOUND) -> list[User]:
+    """Volunteers whose home community satisfies ``scope_clause`` (a condition on
+    ``OrgUnit``, from ``permissions``) by their whole mobile number or a part of it (at
+    least 4 digits)."""
+    digits = normalize_phone(phone)
+    if len(digits) < 4 or not digits.isdigit():
+        return []
+    query = (
+        select(User)
+        .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .join(OrgUnit, OrgUnit.id == VolunteerProfile.community_id)
+        .where(scope_clause)
+    )
+    if len(digits) == 11:
+        query = query.where(User.phone == digits)
+    else:
+        query = query.where(User.phone.contains(digits, autoescape=True))
+    return list(db.session.scalars(query.order_by(User.name, User.id).limit(limit)))
+
+
+def users_by_id(user_ids) -> dict[int, User]:
+    """Users by id, in one query (with their profiles, for permission checks)."""
+    if not user_ids:
+        return {}
+    return {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(set(user_ids))))}

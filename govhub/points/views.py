@@ -2,6 +2,272 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+
+import qrcode
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from govhub import permissions
+from govhub.accounts.models import User
+from govhub.checkin.models import Evidence
+from govhub.checkin.tokens import record_token
+from govhub.database import NotFound, ServiceError, utcnow
+from govhub.extensions import db
+from govhub.forms import form_status, show_service_error
+from govhub.htmx import render, wants_fragment
+from govhub.needs import services as needs
+from govhub.points import leaderboard as boards
+from govhub.points import records, services
+from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
+from govhub.points.models import ServiceRecord
 
 bp = Blueprint("points", __name__)
+
+# Actions decided in govhub.permissions.can (no constants there yet).
+FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
+VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
+
+
+def format_hours(minutes: int | None) -> str:
+    """Minutes as hours with at most one decimal: 90 → "1.5", 6000 → "100"."""
+    return format_decimal(round((minutes or 0) / 60, 1), format="#,##0.#")
+
+
+def evidence_label(value: str | None) -> str:
+    return Evidence(value).label if value in Evidence.__members__ else ""
+
+
+@bp.context_processor
+def _helpers():
+    return {
+        "hours": format_hours,
+        "evidence_label": evidence_label,
+        "format_decimal": format_decimal,
+    }
+
+
+@bp.app_context_processor
+def _navigation():
+    """For the header: which points links the user may see."""
+    return {
+        "can_find_volunteers": lambda: permissions.can(current_user, FIND_VOLUNTEERS),
+        "can_audit_ledger": lambda: permissions.can(current_user, permissions.VIEW_LEDGER_AUDIT),
+    }
+
+
+# --- My points -----------------------------------------------------------------------
+
+
+def _history_page():
+    return services.history(current_user.id, before=request.args.get("before", type=int))
+
+
+@bp.get("/my/points")
+@login_required
+def my_points():
+    page = _history_page()
+    context = {"page": page, "more_url": lambda before: url_for("points.my_points", before=before)}
+    if wants_fragment() and request.args.get("before"):
+        # "Load more": the next entries only. Without JavaScript the link opens the page.
+        return render("points/my_points.html", "points/_entries.html", **context)
+    return render(
+        "points/my_points.html",
+        "points/my_points.html",
+        summary=services.summary(current_user.id),
+        tasks=needs.my_tasks(current_user.id, now=utcnow()),
+        records=records.records_of(current_user.id),
+        **context,
+    )
+
+
+# --- Leaderboards --------------------------------------------------------------------
+
+
+def _choice(enum_cls, name: str):
+    value = request.args.get(name)
+    return enum_cls(value) if value in enum_cls.__members__ else next(iter(enum_cls))
+
+
+@bp.get("/leaderboard")
+@login_required
+def leaderboard():
+    board = boards.board(
+        current_user,
+        _choice(boards.Scope, "scope"),
+        _choice(boards.Period, "period"),
+        _choice(boards.Metric, "by"),
+        now=utcnow(),
+    )
+
+    def board_url(**changes) -> str:
+        args = {"scope": board.scope, "period": board.period, "by": board.metric, **changes}
+        return url_for("points.leaderboard", **{k: str(v) for k, v in args.items()})
+
+    return render(
+        "points/leaderboard.html",
+        "points/_leaderboard.html",
+        board=board,
+        board_url=board_url,
+        scopes=list(boards.Scope),
+        periods=list(boards.Period),
+        metrics=list(boards.Metric),
+    )
+
+
+# --- Admins: a volunteer's points ----------------------------------------------------
+
+
+@bp.get("/manage/volunteers")
+@permissions.require(FIND_VOLUNTEERS)
+def find_volunteer():
+    form = FindVolunteerForm(request.args)
+    found = None
+    if form.phone.data and form.validate():
+        found = services.find_volunteers(
+            form.phone.data, permissions.community_admin_scope(current_user)
+        )
+    return render_template("points/find_volunteer.html", form=form, found=found)
+
+
+def _volunteer_or_404(user_id: int) -> User:
+    volunteer = db.get_or_404(User, user_id)
+    permissions.authorize(permissions.ADJUST_POINTS, volunteer)
+    return volunteer
+
+
+def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: int = 200):
+    page = services.history(volunteer.id, before=request.args.get("before", type=int))
+    context = {
+        "page": page,
+        "more_url": lambda before: url_for("points.volunteer", user_id=volunteer.id, before=before),
+    }
+    if wants_fragment() and request.args.get("before"):
+        return render("points/volunteer.html", "points/_entries.html", **context)
+    return render(
+        "points/volunteer.html",
+        "points/volunteer.html",
+        status,
+        volunteer=volunteer,
+        summary=services.summary(volunteer.id),
+        records=records.records_of(volunteer.id),
+        adjust_form=adjust_form or AdjustForm(formdata=None),
+        issue_form=issue_form or IssueRecordForm(formdata=None),
+        **context,
+    )
+
+
+@bp.get("/manage/volunteers/<int:user_id>")
+def volunteer(user_id: int):
+    return _volunteer_page(_volunteer_or_404(user_id))
+
+
+@bp.post("/manage/volunteers/<int:user_id>/adjust")
+def adjust(user_id: int):
+    volunteer = _volunteer_or_404(user_id)
+    form = AdjustForm()
+    if form.validate():
+        try:
+            services.adjust(
+                current_user.id,
+                volunteer.id,
+                form.amount.data,
+                form.reason.data,
+                key=f"adjust:{form.key.data}",
+                now=utcnow(),
+            )
+        except services.KeyReused as error:
+            form.renew_key()
+            show_service_error(form, error)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Points adjusted."), "success")
+            return redirect(url_for("points.volunteer", user_id=volunteer.id), 303)
+    form.move_key_errors()
+    return _volunteer_page(volunteer, adjust_form=form, status=form_status(form))
+
+
+@bp.post("/manage/volunteers/<int:user_id>/records")
+def issue_record(user_id: int):
+    volunteer = _volunteer_or_404(user_id)
+    form = IssueRecordForm()
+    if form.validate():
+        try:
+            record = records.issue_record(
+                current_user.id, volunteer.id, key=form.key.data, now=utcnow()
+            )
+        except services.KeyReused as error:
+            form.renew_key()
+            show_service_error(form, error)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(_("Service record %(number)s issued.", number=record.number), "success")
+            return redirect(url_for("points.record", record_id=record.id), 303)
+    form.move_key_errors()
+    return _volunteer_page(volunteer, issue_form=form, status=422)
+
+
+@bp.get("/manage/ledger-audit")
+@permissions.require(permissions.VIEW_LEDGER_AUDIT)
+def ledger_audit():
+    runs = services.audit_runs()
+    volunteer_ids = {m["volunteer_id"] for run in runs for m in run.mismatches}
+    people = services.users_by_id(volunteer_ids)
+    visible = {
+        vid: user
+        for vid, user in people.items()
+        if permissions.can(current_user, permissions.VIEW_POINTS, user)
+    }
+    return render_template("points/ledger_audit.html", runs=runs, visible=visible)
+
+
+# --- Service records -----------------------------------------------------------------
+
+
+def _record_or_404(record_id: int) -> ServiceRecord:
+    record = db.get_or_404(ServiceRecord, record_id)
+    permissions.authorize(VIEW_RECORD, record)
+    return record
+
+
+def _verify_url(record: ServiceRecord) -> str:
+    return url_for("points.verify_record", token=record_token(record.id), _external=True)
+
+
+@bp.get("/records/<int:record_id>")
+def record(record_id: int):
+    record = _record_or_404(record_id)
+    return render_template("points/record.html", record=record, verify_url=_verify_url(record))
+
+
+@bp.get("/records/<int:record_id>/qr.png")
+def record_qr(record_id: int):
+    record = _record_or_404(record_id)
+    buffer = io.BytesIO()
+    qrcode.make(_verify_url(record)).save(buffer, format="PNG")
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "image/png"
+    return response
+
+
+@bp.get("/records/verify/<token>")
+def verify_record(token: str):
+    """Public: anyone holding the paper can check it. Shows only the name, total hours,
+    record number and date issued."""
+    try:
+        record = records.verify(token)
+    except NotFound as problem:
+        return render_template("points/verify_invalid.html", message=problem.message), 404
+    return render_template("points/verify.html", record=record)

@@ -312,3 +312,17 @@ def log_in(page, phone: str, password: str, remember: bool = False) -> None:
         page.get_by_label("在这台设备上保持登录").check()
     page.get_by_role("button", name="登录", exact=True).click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
+
+@pytest.fixture(scope="session")
+def live_app(live_server):
+    """The Flask app behind ``live_server``, for arranging what the UI cannot (a shift
+    running now): ``with live_app.app_context(): ...``.
+
+    Found through the server's thread (its target is the server's ``serve_forever``), so
+    ``live_server`` stays as it is.
+    """
+    for thread in threading.enumerate():
+        if thread.name == "govhub-live":
+            return thread._target.__self__.app
+    raise RuntimeError("the live server's thread is not running")
