@@ -46,6 +46,8 @@ RUN_SHIFT = "shift.run"  # show the check-in screen: the community's admins, the
 CONFIRM_SHIFT = "shift.confirm"  # manual check-in/out, confirm hours, name leaders
 VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their community's admins
 ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record
+FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
+VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
 

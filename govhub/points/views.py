@@ -35,8 +35,6 @@ from govhub.points.models import ServiceRecord
 bp = Blueprint("points", __name__)
 
 # Actions decided in govhub.permissions.can (no constants there yet).
-FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
-VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
 
 
 def format_hours(minutes: int | None) -> str:
@@ -61,7 +59,7 @@ def _helpers():
 def _navigation():
     """For the header: which points links the user may see."""
     return {
-        "can_find_volunteers": lambda: permissions.can(current_user, FIND_VOLUNTEERS),
+        "can_find_volunteers": lambda: permissions.can(current_user, permissions.FIND_VOLUNTEERS),
         "can_audit_ledger": lambda: permissions.can(current_user, permissions.VIEW_LEDGER_AUDIT),
     }
 
@@ -129,7 +127,7 @@ def leaderboard():
 
 
 @bp.get("/manage/volunteers")
-@permissions.require(FIND_VOLUNTEERS)
+@permissions.require(permissions.FIND_VOLUNTEERS)
 def find_volunteer():
     form = FindVolunteerForm(request.args)
     found = None
@@ -238,7 +236,7 @@ def ledger_audit():
 
 def _record_or_404(record_id: int) -> ServiceRecord:
     record = db.get_or_404(ServiceRecord, record_id)
-    permissions.authorize(VIEW_RECORD, record)
+    permissions.authorize(permissions.VIEW_RECORD, record)
     return record
 
 
