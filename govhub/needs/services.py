@@ -604,14 +604,7 @@ def claim_shift(
                 _("You are already on the waiting list (number %(n)d).", n=waitlist_position(claim))
             )
         claim.status = ClaimStatus.confirmed
-        notify(
-            volunteer_id,
-            "claim_confirmed",
-            "need",
-            need.id,
-            title=need.title,
-            starts_at=shift.starts_at.isoformat(),
-        )
+        _tell(volunteer_id, "claim_confirmed", shift)
         return claim
 
     taken = _take_place(shift.id)
@@ -629,15 +622,20 @@ def claim_shift(
     except IntegrityError as error:  # the same volunteer's double click, on PostgreSQL
         raise ClaimRefused(_("You have already claimed this shift.")) from error
     if taken:
-        notify(
-            volunteer_id,
-            "claim_confirmed",
-            "need",
-            need.id,
-            title=need.title,
-            starts_at=shift.starts_at.isoformat(),
-        )
+        _tell(volunteer_id, "claim_confirmed", shift)
     return claim
+
+
+def _tell(volunteer_id: int, kind: str, shift: Shift) -> None:
+    """Notify a volunteer about their place in a shift (in the current transaction)."""
+    notify(
+        volunteer_id,
+        kind,
+        "need",
+        shift.need_id,
+        title=shift.need.title,
+        starts_at=shift.starts_at.isoformat(),
+    )
 
 
 def _cutoff(shift: Shift) -> datetime:
@@ -730,14 +728,7 @@ def _promote_waitlist(shift: Shift, now: datetime) -> list[Claim]:
         if not _take_place(shift.id):
             break
         claim.status = ClaimStatus.confirmed
-        notify(
-            claim.volunteer_id,
-            "waitlist_promoted",
-            "need",
-            shift.need_id,
-            title=shift.need.title,
-            starts_at=shift.starts_at.isoformat(),
-        )
+        _tell(claim.volunteer_id, "waitlist_promoted", shift)
         promoted.append(claim)
     db.session.flush()
     return promoted
