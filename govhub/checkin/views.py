@@ -400,7 +400,7 @@ def confirm(shift_id: int):
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
     decisions = {}
     for key, value in request.form.items():
-        if key.startswith("minutes-"):
+        if key.startswith("minutes-") and key.removeprefix("minutes-").isdigit():
             attendance_id = int(key.removeprefix("minutes-"))
             hours = value.strip()
             try:

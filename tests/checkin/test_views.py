@@ -228,3 +228,10 @@ def test_another_communitys_admin_cannot_run_or_confirm(live, client, auth):
     for url in (f"/manage/shifts/{shift.id}/checkin", f"/manage/shifts/{shift.id}/attendance"):
         assert client.get(url).status_code == 403
     assert client.post(f"/manage/shifts/{shift.id}/confirm").status_code == 403
+
+
+def test_a_malformed_confirmation_form_is_not_an_error(live, client, auth):
+    tree, admin, shift, volunteers = live
+    auth.login(admin.phone)
+    response = client.post(f"/manage/shifts/{shift.id}/confirm", data={"minutes-abc": "1"})
+    assert response.status_code == 422  # the shift has not ended: explained, not a 500
