@@ -58,10 +58,12 @@ def test_htmx_requests_carry_the_csrf_token(page, browser_log):
     page.goto("/register")
     form_token = page.locator("main form input[name=csrf_token]").input_value()
 
-    with page.expect_request(lambda r: "/places?" in r.url) as swap:
+    # Wait for the answer too: it carries the session cookie as it was before the POST
+    # below, and arriving late it would overwrite the one the POST sets.
+    with page.expect_response(lambda r: "/places?" in r.url) as swap:
         page.locator("#district_id").select_option(label="咸安区")
-    assert swap.value.headers.get("x-csrftoken") == form_token
-    assert swap.value.headers.get("hx-request") == "true"
+    assert swap.value.request.headers.get("x-csrftoken") == form_token
+    assert swap.value.request.headers.get("hx-request") == "true"
 
     # A POST issued by htmx passes CSRF protection (303 to the next page, not 400) ...
     with page.expect_response(lambda r: r.url.endswith("/preferences/elder-mode")) as answer:
