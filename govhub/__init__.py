@@ -33,6 +33,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
 
     from govhub import cli, errors, i18n, models, security  # noqa: F401  (models: every table)
     from govhub.accounts.views import bp as accounts_bp
+    from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.main.views import bp as main_bp
@@ -68,6 +69,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         notifications.bp,
         points_bp,
         checkin_bp,
+        audit_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -24,3 +24,40 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def events_for(target_type: str, target_ids: list[int], actions: tuple[str, ...] = ()) -> dict:
+    """Audit events of several targets at once, oldest first, by target id."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    if not target_ids:
+        return {}
+    query = (
+        select(AuditEvent)
+        .where(AuditEvent.target_type == target_type, AuditEvent.target_id.in_(target_ids))
+        .options(joinedload(AuditEvent.actor))
+        .order_by(AuditEvent.id)
+    )
+    if actions:
+        query = query.where(AuditEvent.action.in_(actions))
+    found: dict[int, list[AuditEvent]] = {}
+    for event in db.session.scalars(query):
+        found.setdefault(event.target_id, []).append(event)
+    return found
+
+
+PAGE_SIZE = 50
+
+
+def recent(*, before_id: int | None = None, action: str | None = None, limit: int = PAGE_SIZE):
+    """The latest events, newest first (``before_id`` pages back)."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    query = select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
+    if before_id:
+        query = query.where(AuditEvent.id < before_id)
+    if action:
+        query = query.where(AuditEvent.action.startswith(action, autoescape=True))
+    return list(db.session.scalars(query.limit(limit)))

@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from govhub import permissions
 from govhub.accounts import services as accounts
+from govhub.audit import services as audit
 from govhub.checkin import services, tokens
 from govhub.checkin.models import Evidence
 from govhub.checkin.tokens import Problem, Purpose, TokenRefused
@@ -338,6 +339,12 @@ def attendance(shift_id: int):
 def _attendance_page(shift: Shift, errors: dict | None = None, status: int = 200):
     rows = services.attendance_list(shift)
     users = {u.id: u for u in accounts.users_by_id([row.volunteer_id for row in rows])}
+    # Who entered hours by hand, when and why: shown beside those hours.
+    manual_entries = audit.events_for(
+        "attendance",
+        [row.attendance.id for row in rows if row.attendance],
+        ("attendance.manual_check_in", "attendance.manual_check_out"),
+    )
     return render_template(
         "checkin/attendance.html",
         shift=shift,
@@ -346,6 +353,7 @@ def _attendance_page(shift: Shift, errors: dict | None = None, status: int = 200
         now=utcnow(),
         leaders=services.leaders(shift.id),
         errors=errors or {},
+        manual_entries=manual_entries,
     ), status
 
 
