@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
 from govhub.audit.models import AuditEvent
 from govhub.extensions import db
 
@@ -28,9 +31,6 @@ def record(
 
 def events_for(target_type: str, target_ids: list[int], actions: tuple[str, ...] = ()) -> dict:
     """Audit events of several targets at once, oldest first, by target id."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
     if not target_ids:
         return {}
     query = (
@@ -52,9 +52,6 @@ PAGE_SIZE = 50
 
 def recent(*, before_id: int | None = None, action: str | None = None, limit: int = PAGE_SIZE):
     """The latest events, newest first (``before_id`` pages back)."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
     query = select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
     if before_id:
         query = query.where(AuditEvent.id < before_id)
