@@ -35,6 +35,7 @@ SUBMIT_ON_BEHALF = "requests.on_behalf"
 # Actions on an object.
 VIEW_PARTNER = "partner.view"
 DECIDE_PARTNER = "partner.decide"
+CANCEL_CLAIM = "claim.cancel"  # only the volunteer who holds it
 EDIT_NEED = "need.edit"  # edit, publish, close, complete, cancel; see claimants' phones
 VIEW_NEED = "need.view"
 DECIDE_REQUEST = "request.decide"
@@ -96,6 +97,8 @@ def can(user: User, action: str, obj=None) -> bool:
             return _within(user, obj.community, *ADMIN_ROLES)
         case "needs.manage" | "requests.review" | "requests.on_behalf":
             return bool(scope_units(user, Role.community_admin))
+        case "claim.cancel":
+            return obj.volunteer_id == user.id
         case "need.edit":
             assert isinstance(obj, Need)
             return _within(user, obj.community, Role.community_admin)

@@ -449,6 +449,34 @@ def leads_any_shift(user_id: int) -> bool:
     )
 
 
+def led_shifts(user_id: int, *, now: datetime) -> list[Shift]:
+    """Shifts ``user_id`` leads that have not been over for more than a day."""
+    query = (
+        select(Shift)
+        .join(ShiftLeader, ShiftLeader.shift_id == Shift.id)
+        .where(ShiftLeader.user_id == user_id, Shift.ends_at >= now - timedelta(days=1))
+        .order_by(Shift.starts_at)
+    )
+    return list(db.session.scalars(query))
+
+
+def runnable_shift_ids(user_id: int, admin_scope, *, now: datetime) -> list[int]:
+    """Shifts the user may run: those they lead, and their communities' (``admin_scope``
+    from ``permissions.community_admin_scope``), not over for more than a day."""
+    from govhub.orgs.models import OrgUnit
+
+    ids = {shift.id for shift in led_shifts(user_id, now=now)}
+    ids.update(
+        db.session.scalars(
+            select(Shift.id)
+            .join(Shift.need)
+            .join(OrgUnit, Need.community_id == OrgUnit.id)
+            .where(admin_scope, Shift.ends_at >= now - timedelta(days=1))
+        )
+    )
+    return list(ids)
+
+
 def leaders(shift_id: int) -> list[ShiftLeader]:
     return list(db.session.scalars(select(ShiftLeader).where(ShiftLeader.shift_id == shift_id)))
 

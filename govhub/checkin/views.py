@@ -21,7 +21,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from govhub import permissions
 from govhub.accounts import services as accounts
@@ -33,8 +32,7 @@ from govhub.clock import to_local, to_utc
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.htmx import render
-from govhub.needs.models import Need, Shift
-from govhub.orgs.models import OrgUnit
+from govhub.needs.models import Shift
 
 bp = Blueprint("checkin", __name__)
 
@@ -266,33 +264,16 @@ def _card_holder(token: str):
     return accounts.get_user(user_id), None
 
 
-def _organizer_shift_ids() -> list[int]:
-    """Shifts the current user may run: their communities' (admins) or led ones."""
-    from govhub.checkin.models import ShiftLeader
-
-    led = db.session.scalars(
-        select(ShiftLeader.shift_id).where(ShiftLeader.user_id == current_user.id)
-    )
-    ids = set(led)
-    scope = permissions.community_admin_scope(current_user)
-    ids.update(
-        db.session.scalars(
-            select(Shift.id)
-            .join(Shift.need)
-            .join(OrgUnit, Need.community_id == OrgUnit.id)
-            .where(scope, Shift.ends_at >= utcnow() - timedelta(days=1))
-        )
-    )
-    return list(ids)
-
-
 @bp.get("/card/<token>")
 @permissions.require(permissions.SCAN_CARDS)
 def card(token: str):
     holder, problem = _card_holder(token)
     if problem:
         return problem
-    shifts = services.shifts_for_card(holder.id, _organizer_shift_ids(), now=utcnow())
+    runnable = services.runnable_shift_ids(
+        current_user.id, permissions.community_admin_scope(current_user), now=utcnow()
+    )
+    shifts = services.shifts_for_card(holder.id, runnable, now=utcnow())
     attendances = {s.id: services.attendance_of(s.id, holder.id) for s in shifts}
     return render_template(
         "checkin/card.html", holder=holder, token=token, shifts=shifts, attendances=attendances
@@ -450,14 +431,5 @@ def remove_leader(shift_id: int, user_id: int):
 @login_required
 def led_shifts():
     """Shifts the current user leads (a volunteer named shift leader)."""
-    from govhub.checkin.models import ShiftLeader
-
-    shifts = db.session.scalars(
-        select(Shift)
-        .join(ShiftLeader, ShiftLeader.shift_id == Shift.id)
-        .where(
-            ShiftLeader.user_id == current_user.id, Shift.ends_at >= utcnow() - timedelta(days=1)
-        )
-        .order_by(Shift.starts_at)
-    ).all()
+    shifts = services.led_shifts(current_user.id, now=utcnow())
     return render_template("checkin/led.html", shifts=shifts)

@@ -130,8 +130,8 @@ def claim(shift_id: int):
 @login_required
 def cancel_claim(claim_id: int):
     claim = db.get_or_404(Claim, claim_id)
-    if claim.volunteer_id != current_user.id:
-        abort(404)
+    if not permissions.can(current_user, permissions.CANCEL_CLAIM, claim):
+        abort(404)  # not theirs: do not confirm that the claim exists
     shift_id = claim.shift_id
     try:
         services.cancel_claim(current_user.id, claim_id, now=utcnow())
