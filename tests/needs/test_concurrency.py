@@ -4,34 +4,17 @@ Each client is a logged-in browser session (a Flask test client) in its own thre
 going through the whole stack — view, service, database — on SQLite and PostgreSQL.
 """
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs.models import Claim, ClaimStatus, Shift
+from tests.concurrency import run_at_once
 from tests.factories import make_need, make_tree, make_user
 
 CLIENTS = 50
 CAPACITY = 10
-
-
-def run_at_once(jobs) -> list:
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        barrier.wait()
-        results[index] = job()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.app_config(DATABASE_POOL_SIZE=60)

@@ -4,8 +4,6 @@ Each debit runs in its own thread with its own app context (its own session and
 connection), on SQLite and PostgreSQL, through ``post_entry``.
 """
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
@@ -13,31 +11,13 @@ from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
+from tests.concurrency import run_at_once
 from tests.factories import make_tree, make_user
 
 DEBITS = 20
 DISTINCT_KEYS = 15  # debits 15–19 resend the keys of debits 0–4
 PRICE = 10
 COVERED = 5
-
-
-def run_at_once(jobs) -> list:
-    barrier = threading.Barrier(len(jobs))
-    results = [None] * len(jobs)
-
-    def run(index, job):
-        barrier.wait()
-        try:
-            results[index] = job()
-        except Exception as error:  # reported by the assertions
-            results[index] = error
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 @pytest.mark.app_config(DATABASE_POOL_SIZE=40)
