@@ -50,3 +50,14 @@ MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
 # Star level (星级志愿者) from total confirmed hours: 1 star at 100 h … 5 stars at 1500 h.
 STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
+
+# Points supermarket. A voucher not used within this many days is refunded.
+VOUCHER_VALID_DAYS = 30
+# Largest reward photo accepted (it is re-encoded to a small JPEG anyway). Keep it below
+# MAX_CONTENT_LENGTH so an oversized photo gets an error at the field.
+REWARD_PHOTO_MAX_BYTES = 3 * 1024 * 1024
+
+# Points expiry: 0 (the default) keeps points forever; N expires what is left of each
+# credit N months after it was credited, after a notice this many days before.
+POINTS_EXPIRY_MONTHS = 0
+POINTS_EXPIRY_NOTICE_DAYS = 30

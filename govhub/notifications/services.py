@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 
 from govhub.database import insert_ignoring_conflict, transactional, utcnow
@@ -21,9 +23,17 @@ def notify(user_id: int, kind: str, target_type: str, target_id: int, **params) 
 
 
 def notify_once(
-    key: str, user_id: int, kind: str, target_type: str, target_id: int, **params
+    key: str,
+    user_id: int,
+    kind: str,
+    target_type: str,
+    target_id: int,
+    *,
+    now: datetime | None = None,
+    **params,
 ) -> bool:
-    """Like ``notify``, but only the first call with ``key`` writes (for jobs); True if it did."""
+    """Like ``notify``, but only the first call with ``key`` writes (for jobs); True if it
+    did. ``now`` stamps it (the job's clock; the wall clock when not given)."""
     return bool(
         insert_ignoring_conflict(
             Notification,
@@ -34,7 +44,7 @@ def notify_once(
                 "target_id": target_id,
                 "params": params,
                 "dedupe_key": key,
-                "created_at": utcnow(),
+                "created_at": now or utcnow(),
             },
             "dedupe_key",
         )

@@ -51,6 +51,23 @@ def account(volunteer_id: int) -> PointsAccount:
     )
 
 
+def lock_account(volunteer_id: int) -> PointsAccount:
+    """Create the volunteer's account if needed and lock its row for this transaction, so
+    work that reads the balance before writing (a redemption, expiry) runs one at a time
+    per volunteer. On SQLite, BEGIN IMMEDIATE already serializes writers."""
+    insert_ignoring_conflict(
+        PointsAccount,
+        {"volunteer_id": volunteer_id, "balance": 0, "total_minutes": 0},
+        "volunteer_id",
+    )
+    return db.session.scalar(
+        select(PointsAccount)
+        .where(PointsAccount.volunteer_id == volunteer_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 @transactional
 def post_entry(
     volunteer_id: int,
@@ -359,6 +376,8 @@ class HistoryRow:
     entry: LedgerEntry
     attendance: Attendance | None = None
     actor_name: str | None = None
+    # For redemptions and their refunds: what the voucher was for.
+    voucher_title: str | None = None
 
 
 @dataclass
@@ -372,8 +391,9 @@ def history(
     volunteer_id: int, *, before: int | None = None, per_page: int = HISTORY_PAGE_SIZE
 ) -> HistoryPage:
     """The volunteer's ledger, newest first, ``per_page`` entries older than the entry
-    ``before``. Three queries whatever the page size: the entries, the attendances they
-    refer to (with shift, need and community), and the names of the people who acted."""
+    ``before``. At most four queries whatever the page size: the entries, the attendances they
+    refer to (with shift, need and community), the vouchers' titles, and the names of the
+    people who acted."""
     query = select(LedgerEntry).where(LedgerEntry.volunteer_id == volunteer_id)
     if before is not None:
         query = query.where(LedgerEntry.id < before)
@@ -392,6 +412,16 @@ def history(
                 .options(joinedload(Attendance.shift).joinedload(Shift.need))
             )
         }
+    voucher_ids = {e.ref_id for e in entries if e.ref_type == "redemption" and e.ref_id}
+    titles = {}
+    if voucher_ids:
+        from govhub.rewards.models import Redemption
+
+        titles = dict(
+            db.session.execute(
+                select(Redemption.id, Redemption.title).where(Redemption.id.in_(voucher_ids))
+            ).all()
+        )
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     names = {}
     if actor_ids:
@@ -403,6 +433,7 @@ def history(
             entry,
             attendances.get(entry.ref_id) if entry.ref_type == "attendance" else None,
             names.get(entry.actor_id),
+            titles.get(entry.ref_id) if entry.ref_type == "redemption" else None,
         )
         for entry in entries
     ]
