@@ -44,6 +44,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.orgs.views import bp as orgs_bp
     from govhub.partners.views import bp as partners_bp
     from govhub.points.views import bp as points_bp
+    from govhub.rewards.shop_views import bp as shop_bp
+    from govhub.rewards.views import bp as rewards_bp
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
@@ -70,6 +72,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         points_bp,
         checkin_bp,
         audit_bp,
+        rewards_bp,
+        shop_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

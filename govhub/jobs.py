@@ -17,7 +17,9 @@ from govhub.database import transactional
 from govhub.extensions import db
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.notifications.services import notify_once
+from govhub.points import expiry
 from govhub.points import services as points
+from govhub.rewards import services as rewards
 
 REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))
 
@@ -64,6 +66,18 @@ def audit_ledger(*, now: datetime) -> int:
     return len(points.audit_ledger(now=now).mismatches)
 
 
+def expire_vouchers(*, now: datetime) -> int:
+    return rewards.expire_vouchers(now=now)
+
+
+def notify_expiring_points(*, now: datetime) -> int:
+    return expiry.send_notices(now=now)
+
+
+def expire_points(*, now: datetime) -> int:
+    return expiry.expire_points(now=now)
+
+
 @dataclass(frozen=True)
 class Job:
     func: object
@@ -77,4 +91,13 @@ JOBS = {
     "end_shifts": Job(end_shifts, "interval", {"minutes": 5}, 10 * 60),
     "auto_confirm": Job(auto_confirm, "interval", {"hours": 1}, 2 * 60 * 60),
     "audit_ledger": Job(audit_ledger, "cron", {"hour": 3, "minute": 17}, 12 * 60 * 60),
+    "expire_vouchers": Job(expire_vouchers, "interval", {"minutes": 15}, 30 * 60),
+    # Points expiry (only when GOVHUB_POINTS_EXPIRY_MONTHS is set). UTC times: notices at
+    # 09:00 and the monthly run at 02:30 on the 1st, in Shanghai.
+    "notify_expiring_points": Job(
+        notify_expiring_points, "cron", {"hour": 1, "minute": 0}, 12 * 60 * 60
+    ),
+    "expire_points": Job(
+        expire_points, "cron", {"day": "last", "hour": 18, "minute": 30}, 5 * 24 * 60 * 60
+    ),
 }

@@ -8,6 +8,7 @@ from govhub.notifications.models import Notification
 from govhub.orgs.models import CommunitySettings, OrgUnit
 from govhub.partners.models import Partner
 from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
+from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
@@ -25,7 +26,10 @@ __all__ = [
     "Partner",
     "PointsAccount",
     "Rating",
+    "Redemption",
     "ResidentRequest",
+    "Reward",
+    "RewardPhoto",
     "RoleAssignment",
     "SchedulerLease",
     "Shift",

@@ -49,6 +49,14 @@ VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their comm
 ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record
 FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
 VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
+SUSPEND_PARTNER = "partner.suspend"  # suspend or reinstate: the admins who review it
+VIEW_ECONOMY = "community.economy"  # the points economy report of a community
+# The points supermarket. Only the partner's own staff act for it: not even a system
+# admin lists rewards or verifies vouchers for a business (DESIGN.md, roles).
+RUN_SHOP = "partner.shop"  # list rewards, see the shop's figures and exports
+MANAGE_STAFF = "partner.staff"  # add and remove staff: the partner's owner
+VERIFY_VOUCHER = "voucher.verify"  # staff of the voucher's partner, not on their own
+VIEW_VOUCHER = "voucher.view"  # the volunteer who holds it, no one else
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
 
@@ -68,6 +76,32 @@ def has_role(user: User, role: Role) -> bool:
     return _authenticated(user) and any(a.role is role for a in user.roles)
 
 
+def is_partner_staff(user: User, partner_id: int) -> bool:
+    return _authenticated(user) and any(
+        a.role is Role.partner_staff and a.partner_id == partner_id for a in user.roles
+    )
+
+
+def staffed_partners(user: User) -> list[Partner]:
+    """The partners ``user`` works for."""
+    if not _authenticated(user):
+        return []
+    return [a.partner for a in user.roles if a.role is Role.partner_staff and a.partner]
+
+
+def economy_communities(user: User) -> list[OrgUnit]:
+    """The communities whose points economy ``user`` may see."""
+    from sqlalchemy import select
+
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgLevel
+
+    query = select(OrgUnit).where(
+        OrgUnit.level == OrgLevel.community, _subtree_scope(user, *ADMIN_ROLES)
+    )
+    return list(db.session.scalars(query.order_by(OrgUnit.code)))
+
+
 def _authenticated(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
 
@@ -85,6 +119,18 @@ def can(user: User, action: str, obj=None) -> bool:
     """Whether ``user`` may do ``action`` (to ``obj``, for actions on an object)."""
     if not _authenticated(user):
         return False
+    match action:
+        case "partner.shop":
+            assert isinstance(obj, Partner)
+            return is_partner_staff(user, obj.id)
+        case "partner.staff":
+            assert isinstance(obj, Partner)
+            return obj.owner_id == user.id and is_partner_staff(user, obj.id)
+        case "voucher.verify":
+            # Staff of the voucher's business, but never on their own voucher.
+            return obj.volunteer_id != user.id and is_partner_staff(user, obj.partner_id)
+        case "voucher.view":
+            return obj.volunteer_id == user.id
     if is_system_admin(user):
         return True
     match action:
@@ -92,7 +138,7 @@ def can(user: User, action: str, obj=None) -> bool:
             return False
         case "partners.review":
             return bool(scope_units(user, *ADMIN_ROLES))
-        case "partner.view" | "partner.decide":
+        case "partner.view" | "partner.decide" | "partner.suspend":
             assert isinstance(obj, Partner)
             return _within(user, obj.community, *ADMIN_ROLES)
         case "needs.manage" | "requests.review" | "requests.on_behalf":
@@ -118,6 +164,9 @@ def can(user: User, action: str, obj=None) -> bool:
         case "community.submit_on_behalf":
             assert isinstance(obj, OrgUnit)
             return _within(user, obj, Role.community_admin)
+        case "community.economy":
+            assert isinstance(obj, OrgUnit)
+            return _within(user, obj, *ADMIN_ROLES)
         case "ledger.audit":
             return bool(scope_units(user, Role.community_admin, Role.oversight_admin))
         case "cards.scan":

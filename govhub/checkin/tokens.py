@@ -97,3 +97,16 @@ def read_record_token(token: str) -> int:
         return int(_serializer("record").loads(token))
     except (BadSignature, ValueError, TypeError):
         raise TokenRefused(Problem.forged) from None
+
+
+def voucher_token(redemption_id: int) -> str:
+    """The reference in a voucher's QR code. It names the voucher only; who may act on it
+    is decided when it is opened."""
+    return _serializer("voucher").dumps(redemption_id)
+
+
+def read_voucher_token(token: str) -> int:
+    try:
+        return int(_serializer("voucher").loads(token))
+    except (BadSignature, ValueError, TypeError):
+        raise TokenRefused(Problem.forged) from None

@@ -119,9 +119,37 @@ def seed() -> Counter:
                 added["roles"] += 1
                 if partner is not None and partner.owner_id is None:
                     partner.owner_id = user.id
+    _seed_rewards(data, partners, added)
     _seed_needs(data, by_name, added)
     _seed_history(by_name, added)
     return added
+
+
+def _seed_rewards(data: dict, partners: dict[str, Partner], added: Counter) -> None:
+    """The points supermarket's shelves, offered to the partner's community."""
+    from govhub.rewards.models import Reward, RewardArea, RewardStatus
+
+    existing = set(db.session.execute(select(Reward.partner_id, Reward.title)).all())
+    for item in data["rewards"]:
+        partner = partners[item["partner"]]
+        if (partner.id, item["title"]) in existing:
+            continue
+        db.session.add(
+            Reward(
+                partner_id=partner.id,
+                title=item["title"],
+                description=item.get("description", ""),
+                price=item["points"],
+                stock=item["stock"],
+                monthly_limit=item.get("per_person_per_month"),
+                area=RewardArea.community,
+                area_unit_id=partner.community_id,
+                status=RewardStatus.active,
+                created_by_id=partner.owner_id,
+            )
+        )
+        added["rewards"] += 1
+    db.session.flush()
 
 
 # A finished activity two weeks ago, so points, hours and leaderboards have something

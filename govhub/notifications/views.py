@@ -24,11 +24,24 @@ MESSAGES = {
     "claim_removed": _l("The organizer removed you from %(title)s. Reason: %(reason)s"),
     "request_accepted": _l('Your request "%(what)s" was accepted and posted as a need.'),
     "request_declined": _l('Your request "%(what)s" was declined. Reason: %(reason)s'),
+    "voucher_fulfilled": _l("Your voucher for %(title)s was used at %(partner)s."),
+    "voucher_rejected": _l(
+        "%(partner)s turned down your voucher for %(title)s and your points are back. "
+        "Reason: %(reason)s"
+    ),
+    "voucher_expired": _l(
+        "Your voucher for %(title)s expired unused; %(points)s points are back in your account."
+    ),
+    "voucher_voided": _l(
+        "%(partner)s no longer takes vouchers; your voucher for %(title)s was refunded."
+    ),
+    "staff_added": _l("You are now on the staff of %(partner)s: you can verify its vouchers."),
+    "points_expiring": _l("%(points)s of your points expire from %(date)s. Use them before then."),
 }
 
 
 def message(notification: Notification) -> str:
-    params = {"title": "", "reason": "", "what": "", **notification.params}
+    params = {"title": "", "reason": "", "what": "", "partner": "", **notification.params}
     if "starts_at" in params:
         params["when"] = format_datetime(datetime.fromisoformat(params["starts_at"]), "short")
     template = MESSAGES.get(notification.kind)
@@ -40,6 +53,12 @@ def target_url(notification: Notification) -> str:
         return url_for("needs.detail", need_id=notification.target_id)
     if notification.target_type == "request":
         return url_for("requests.detail", request_id=notification.target_id)
+    if notification.target_type == "voucher":
+        return url_for("rewards.voucher", redemption_id=notification.target_id)
+    if notification.target_type == "partner":
+        return url_for("shop.home", partner_id=notification.target_id)
+    if notification.target_type == "points":
+        return url_for("points.my_points")
     return url_for("notifications.index")
 
 

@@ -47,3 +47,19 @@ class DecisionForm(FlaskForm):
         validators=[Optional(), Length(max=500)],
         description=_l("Required for a rejection; the applicant sees it."),
     )
+
+
+class StaffForm(FlaskForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Enter a mobile number.")), valid_phone],
+        description=_l("They need a govhub account with this number."),
+        **PHONE_KW,
+    )
+
+
+class SuspendForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the suspension"),
+        validators=[DataRequired(_l("Give a reason for the suspension.")), Length(max=500)],
+    )

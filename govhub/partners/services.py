@@ -10,6 +10,7 @@ from govhub.accounts.validation import normalize_phone, phone_error
 from govhub.audit import services as audit
 from govhub.database import NotFound, ServiceError, transactional, utcnow
 from govhub.extensions import db
+from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 
@@ -146,3 +147,123 @@ def review_queue(
     if status is not None:
         query = query.where(Partner.status == status)
     return list(db.session.scalars(query.order_by(Partner.created_at, Partner.id)))
+
+
+# --- Staff ---------------------------------------------------------------------------
+
+
+def staff_of(partner_id: int) -> list[RoleAssignment]:
+    """The partner's staff (their role assignments, with the users), owner first."""
+    partner = get_partner(partner_id)
+    assignments = db.session.scalars(
+        select(RoleAssignment)
+        .join(RoleAssignment.user)
+        .where(RoleAssignment.role == Role.partner_staff, RoleAssignment.partner_id == partner_id)
+        .order_by(User.name, User.id)
+    ).all()
+    return sorted(assignments, key=lambda a: a.user_id != partner.owner_id)
+
+
+@transactional
+def invite_staff(actor_id: int, partner_id: int, phone: str) -> RoleAssignment:
+    """The owner makes the account with ``phone`` staff of this partner (only this one).
+
+    The person needs a govhub account first: the message says how to get one."""
+    partner = get_partner(partner_id)
+    if partner.status is not PartnerStatus.approved:
+        raise ServiceError(_("Staff can be added once the business is approved."))
+    phone = normalize_phone(phone)
+    if error := phone_error(phone):
+        raise ServiceError(error, field="phone")
+    user = db.session.scalar(select(User).where(User.phone == phone))
+    if user is None:
+        raise ServiceError(
+            _(
+                "No one has registered with %(phone)s yet. Ask them to register on govhub "
+                "first (it takes a minute), then add them here.",
+                phone=phone,
+            ),
+            field="phone",
+        )
+    already = db.session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.role == Role.partner_staff,
+            RoleAssignment.partner_id == partner.id,
+        )
+    )
+    if already:
+        raise ServiceError(_("%(name)s is already on the staff.", name=user.name), field="phone")
+    assignment = RoleAssignment(
+        user_id=user.id, role=Role.partner_staff, partner_id=partner.id, granted_by_id=actor_id
+    )
+    db.session.add(assignment)
+    db.session.flush()
+    audit.record(actor_id, "partner.staff_added", "partner", partner.id, user_id=user.id)
+    notify(user.id, "staff_added", "partner", partner.id, partner=partner.name)
+    return assignment
+
+
+@transactional
+def remove_staff(actor_id: int, partner_id: int, user_id: int) -> None:
+    """The owner takes someone off the staff. The owner cannot remove themself."""
+    partner = get_partner(partner_id)
+    if user_id == partner.owner_id:
+        raise ServiceError(_("The owner cannot be removed from the staff."))
+    assignment = db.session.scalar(
+        select(RoleAssignment).where(
+            RoleAssignment.user_id == user_id,
+            RoleAssignment.role == Role.partner_staff,
+            RoleAssignment.partner_id == partner.id,
+        )
+    )
+    if assignment is None:
+        raise NotFound(_("This person is not on the staff."))
+    db.session.delete(assignment)
+    audit.record(actor_id, "partner.staff_removed", "partner", partner.id, user_id=user_id)
+
+
+# --- Suspension ----------------------------------------------------------------------
+
+
+@transactional
+def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
+    """Suspend an approved partner: its rewards leave the catalog, and every voucher not
+    yet used is withdrawn and refunded. Returns how many vouchers were refunded."""
+    from govhub.rewards.services import void_partner_vouchers
+
+    partner = get_partner(partner_id)
+    reason = (reason or "").strip()
+    if partner.status is not PartnerStatus.approved:
+        raise ServiceError(
+            _(
+                "Only an approved partner can be suspended (this one is %(status)s).",
+                status=partner.status.label,
+            )
+        )
+    if not reason:
+        raise ServiceError(_("Give a reason for the suspension."), field="reason")
+    if len(reason) > MAX_REASON:
+        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    partner.status = PartnerStatus.suspended
+    partner.decided_by_id = actor_id
+    partner.decided_at = now
+    partner.decision_reason = reason
+    refunded = void_partner_vouchers(partner.id, actor_id, reason, now=now)
+    audit.record(
+        actor_id, "partner.suspended", "partner", partner.id, reason=reason, refunded=refunded
+    )
+    return refunded
+
+
+@transactional
+def reinstate(actor_id: int, partner_id: int, *, now) -> Partner:
+    """Lift a suspension: the partner's rewards are offered again."""
+    partner = get_partner(partner_id)
+    if partner.status is not PartnerStatus.suspended:
+        raise ServiceError(_("This partner is not suspended."))
+    partner.status = PartnerStatus.approved
+    partner.decided_by_id = actor_id
+    partner.decided_at = now
+    audit.record(actor_id, "partner.reinstated", "partner", partner.id)
+    return partner

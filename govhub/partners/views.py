@@ -7,11 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from govhub import permissions
-from govhub.database import ServiceError
+from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, refreshing_places, show_service_error
 from govhub.partners import services
-from govhub.partners.forms import ApplyForm, DecisionForm
+from govhub.partners.forms import ApplyForm, DecisionForm, StaffForm, SuspendForm
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
@@ -56,8 +56,16 @@ def review():
     )
 
 
-def _partner_page(partner: Partner, form: DecisionForm, status: int = 200):
-    return render_template("partners/detail.html", partner=partner, form=form), status
+def _partner_page(
+    partner: Partner, form: DecisionForm, status: int = 200, suspend_form: SuspendForm | None = None
+):
+    return render_template(
+        "partners/detail.html",
+        partner=partner,
+        form=form,
+        suspend_form=suspend_form or SuspendForm(formdata=None),
+        can_suspend=permissions.can(current_user, permissions.SUSPEND_PARTNER, partner),
+    ), status
 
 
 @bp.get("/<int:partner_id>")
@@ -87,3 +95,93 @@ def decide(partner_id: int):
             )
             return redirect(url_for("partners.review"), 303)
     return _partner_page(db.get_or_404(Partner, partner_id), form, 422)
+
+
+@bp.post("/<int:partner_id>/suspend")
+def suspend(partner_id: int):
+    """Suspend a partner: its rewards leave the catalog, unused vouchers are refunded."""
+    partner = db.get_or_404(Partner, partner_id)
+    permissions.authorize(permissions.SUSPEND_PARTNER, partner)
+    form = SuspendForm()
+    if form.validate_on_submit():
+        try:
+            refunded = services.suspend(current_user.id, partner.id, form.reason.data, now=utcnow())
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s suspended; %(n)d unused vouchers were refunded.",
+                    name=partner.name,
+                    n=refunded,
+                ),
+                "success",
+            )
+            return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+    return _partner_page(db.get_or_404(Partner, partner_id), DecisionForm(formdata=None), 422, form)
+
+
+@bp.post("/<int:partner_id>/reinstate")
+def reinstate(partner_id: int):
+    partner = db.get_or_404(Partner, partner_id)
+    permissions.authorize(permissions.SUSPEND_PARTNER, partner)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.reinstate(current_user.id, partner.id, now=utcnow())
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("%(name)s is a partner again.", name=partner.name), "success")
+    return redirect(url_for("partners.detail", partner_id=partner.id), 303)
+
+
+# --- Staff, managed by the owner -----------------------------------------------------
+
+
+def _owned_partner(partner_id: int) -> Partner:
+    partner = db.get_or_404(Partner, partner_id)
+    permissions.authorize(permissions.MANAGE_STAFF, partner)
+    return partner
+
+
+def _staff_page(partner: Partner, form: StaffForm, status: int = 200):
+    return render_template(
+        "partners/staff.html", partner=partner, staff=services.staff_of(partner.id), form=form
+    ), status
+
+
+@bp.route("/<int:partner_id>/staff", methods=["GET", "POST"])
+def staff(partner_id: int):
+    partner = _owned_partner(partner_id)
+    form = StaffForm()
+    if form.validate_on_submit():
+        try:
+            added = services.invite_staff(current_user.id, partner.id, form.phone.data)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            flash(
+                _(
+                    "%(name)s can now verify vouchers and list rewards for %(partner)s.",
+                    name=added.user.name,
+                    partner=partner.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("partners.staff", partner_id=partner.id), 303)
+    return _staff_page(partner, form, form_status(form))
+
+
+@bp.post("/<int:partner_id>/staff/<int:user_id>/remove")
+def remove_staff(partner_id: int, user_id: int):
+    partner = _owned_partner(partner_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            services.remove_staff(current_user.id, partner.id, user_id)
+        except ServiceError as error:
+            flash(error.message, "error")
+        else:
+            flash(_("Removed from the staff."), "success")
+    return redirect(url_for("partners.staff", partner_id=partner.id), 303)

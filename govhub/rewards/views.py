@@ -1,0 +1,315 @@
+"""The points supermarket for volunteers, their vouchers, and opening a voucher's QR code
+at the counter."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+
+import qrcode
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from govhub import permissions
+from govhub.checkin import tokens
+from govhub.checkin.views import problem_page
+from govhub.clock import to_local
+from govhub.database import ServiceError, utcnow
+from govhub.extensions import db, login_manager
+from govhub.forms import show_service_error
+from govhub.htmx import render
+from govhub.points import services as points
+from govhub.rewards import economy as economy_report
+from govhub.rewards import services
+from govhub.rewards.forms import RedeemForm, RejectForm
+from govhub.rewards.models import Redemption, Reward, VoucherStatus
+
+bp = Blueprint("rewards", __name__)
+
+PRICE_CHOICES = (50, 100, 200, 500)
+
+
+@bp.app_context_processor
+def _navigation():
+    return {
+        "staffed_partners": lambda: permissions.staffed_partners(current_user),
+        "can_view_economy": lambda: (
+            permissions.is_system_admin(current_user)
+            or bool(permissions.scope_units(current_user, *permissions.ADMIN_ROLES))
+        ),
+    }
+
+
+# --- The catalog ---------------------------------------------------------------------
+
+
+def _filters() -> services.CatalogFilters:
+    return services.CatalogFilters(
+        affordable=request.args.get("affordable") == "1",
+        partner_id=request.args.get("partner", type=int),
+        max_price=request.args.get("max_price", type=int),
+    )
+
+
+@bp.get("/rewards")
+@login_required
+def catalog():
+    filters = _filters()
+    items, partners = services.catalog(current_user.id, filters, now=utcnow())
+    return render(
+        "rewards/catalog.html",
+        "rewards/_catalog.html",
+        items=items,
+        partners=partners,
+        filters=filters,
+        price_choices=PRICE_CHOICES,
+        balance=points.account(current_user.id).balance,
+        has_profile=current_user.profile is not None,
+    )
+
+
+def _reward_for_volunteer(reward_id: int) -> Reward:
+    """A reward of the current volunteer's area (404 otherwise); its page says when it
+    is not on offer (paused, ended, its business suspended)."""
+    reward = db.get_or_404(Reward, reward_id)
+    if not services.eligible(current_user.id, reward):
+        abort(404)
+    return reward
+
+
+def _reward_page(reward: Reward, form: RedeemForm | None = None, status: int = 200):
+    return (
+        render_template(
+            "rewards/reward.html",
+            reward=reward,
+            item=services.catalog_item(current_user.id, reward, now=utcnow()),
+            not_on_offer=services.not_on_offer(reward, now=utcnow()),
+            form=form or RedeemForm(formdata=None),
+        ),
+        status,
+    )
+
+
+@bp.get("/rewards/<int:reward_id>")
+@login_required
+def reward(reward_id: int):
+    return _reward_page(_reward_for_volunteer(reward_id))
+
+
+@bp.post("/rewards/<int:reward_id>/redeem")
+@login_required
+def redeem(reward_id: int):
+    reward = _reward_for_volunteer(reward_id)
+    form = RedeemForm()
+    if form.validate():
+        try:
+            redemption = services.redeem(
+                current_user.id, reward.id, key=f"redeem:{form.key.data}", now=utcnow()
+            )
+        except points.KeyReused as error:
+            form.renew_key()
+            show_service_error(form, error)
+            return _reward_page(reward, form, 409)
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)
+    form.move_key_errors()
+    return _reward_page(db.session.get(Reward, reward.id), form, 422)
+
+
+@bp.get("/rewards/photos/<int:photo_id>.jpg")
+def photo(photo_id: int):
+    """A re-encoded photo. Its id changes with every upload, so it is cached for good."""
+    data = services.photo_data(photo_id)
+    if data is None:
+        abort(404)
+    response = make_response(data)
+    response.headers["Content-Type"] = "image/jpeg"
+    response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
+
+
+# --- My vouchers ---------------------------------------------------------------------
+
+
+@bp.get("/my/vouchers")
+@login_required
+def my_vouchers():
+    return render_template(
+        "rewards/vouchers.html", vouchers=services.vouchers_of(current_user.id), now=utcnow()
+    )
+
+
+def _own_voucher(redemption_id: int) -> Redemption:
+    redemption = db.get_or_404(Redemption, redemption_id)
+    permissions.authorize(permissions.VIEW_VOUCHER, redemption)
+    return redemption
+
+
+def voucher_url(redemption: Redemption) -> str:
+    """The absolute URL in the voucher's QR code."""
+    return url_for(
+        "rewards.open_voucher", token=tokens.voucher_token(redemption.id), _external=True
+    )
+
+
+@bp.get("/my/vouchers/<int:redemption_id>")
+@login_required
+def voucher(redemption_id: int):
+    redemption = _own_voucher(redemption_id)
+    # The open page asks every few seconds, so it shows "used" as soon as staff confirm.
+    return render(
+        "rewards/voucher.html",
+        "rewards/_voucher_status.html",
+        redemption=redemption,
+        now=utcnow(),
+    )
+
+
+@bp.get("/my/vouchers/<int:redemption_id>/qr.png")
+@login_required
+def voucher_qr(redemption_id: int):
+    redemption = _own_voucher(redemption_id)
+    if redemption.status is not VoucherStatus.issued:
+        abort(404)
+    buffer = io.BytesIO()
+    qrcode.make(voucher_url(redemption), box_size=10, border=2).save(buffer, format="PNG")
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "image/png"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/my/vouchers/<int:redemption_id>/cancel")
+@login_required
+def cancel(redemption_id: int):
+    redemption = _own_voucher(redemption_id)
+    try:
+        services.cancel(current_user.id, redemption.id, now=utcnow())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(
+            _("Voucher cancelled; %(n)d points are back in your account.", n=redemption.price),
+            "success",
+        )
+    return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)
+
+
+# --- At the counter ------------------------------------------------------------------
+
+
+def _voucher_from_token(token: str) -> Redemption | None:
+    try:
+        redemption_id = tokens.read_voucher_token(token)
+    except tokens.TokenRefused:
+        return None
+    return db.session.get(Redemption, redemption_id)
+
+
+def _counter_page(redemption: Redemption, token: str, *, result=None, form=None, status=200):
+    return (
+        render_template(
+            "rewards/verify.html",
+            redemption=redemption,
+            token=token,
+            result=result,
+            form=form or RejectForm(formdata=None),
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+def _open(token: str) -> Redemption | tuple:
+    """The voucher behind a QR code for its partner's staff, or the page to show instead.
+
+    Nobody else learns anything from the link: not whose voucher it is, not what for."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    redemption = _voucher_from_token(token)
+    if redemption is None:
+        return problem_page(tokens.Problem.forged)
+    if permissions.can(current_user, permissions.VIEW_VOUCHER, redemption):
+        # The holder, even one who works for the business: nobody verifies their own.
+        return redirect(url_for("rewards.voucher", redemption_id=redemption.id))
+    if permissions.can(current_user, permissions.VERIFY_VOUCHER, redemption):
+        return redemption
+    return render_template("rewards/not_staff.html"), 403
+
+
+@bp.get("/v/<token>")
+def open_voucher(token: str):
+    """What the staff's phone camera opens."""
+    opened = _open(token)
+    if not isinstance(opened, Redemption):
+        return opened
+    return _counter_page(opened, token)
+
+
+@bp.post("/v/<token>/fulfil")
+def fulfil(token: str):
+    opened = _open(token)
+    if not isinstance(opened, Redemption):
+        return opened
+    try:
+        result = services.fulfil(current_user.id, opened.id, now=utcnow())
+    except ServiceError as error:
+        return _counter_page(opened, token, result=error.message, status=409)
+    if result.done:
+        return _counter_page(result.redemption, token)
+    return _counter_page(result.redemption, token, result=result.message, status=409)
+
+
+@bp.post("/v/<token>/reject")
+def reject(token: str):
+    opened = _open(token)
+    if not isinstance(opened, Redemption):
+        return opened
+    form = RejectForm()
+    if form.validate():
+        try:
+            result = services.reject(current_user.id, opened.id, form.reason.data, now=utcnow())
+        except ServiceError as error:
+            show_service_error(form, error)
+        else:
+            if result.done:
+                return _counter_page(result.redemption, token)
+            return _counter_page(result.redemption, token, result=result.message, status=409)
+    return _counter_page(opened, token, form=form, status=422)
+
+
+# --- The points economy (admins) -----------------------------------------------------
+
+
+@bp.get("/manage/economy")
+@login_required
+def economy():
+    communities = permissions.economy_communities(current_user)
+    if not communities:
+        abort(403)
+    wanted = request.args.get("community", type=int)
+    community = next((c for c in communities if c.id == wanted), communities[0])
+    permissions.authorize(permissions.VIEW_ECONOMY, community)
+    this_month = to_local(utcnow()).date().replace(day=1)
+    month = economy_report.parse_month(request.args.get("month"), this_month)
+    months = [this_month]
+    while len(months) < 24:
+        months.append((months[-1] - timedelta(days=1)).replace(day=1))
+    return render_template(
+        "rewards/economy.html",
+        report=economy_report.report(community, month),
+        communities=communities,
+        months=months,
+    )
