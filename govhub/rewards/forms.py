@@ -3,10 +3,19 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from govhub.forms import optional_int
 from govhub.points.forms import KeyedForm
 from govhub.rewards import services
 from govhub.rewards.models import AREA_LABELS, RewardArea
@@ -47,6 +56,8 @@ class RewardForm(FlaskForm):
         ],
         render_kw={"inputmode": "numeric", "min": 0},
     )
+    # The stock shown when the edit form was opened (see RewardInput.stock_seen).
+    stock_seen = HiddenField()
     monthly_limit = IntegerField(
         _l("Limit per volunteer per month"),
         validators=[
@@ -81,6 +92,7 @@ class RewardForm(FlaskForm):
             available_from=self.available_from.data,
             available_until=self.available_until.data,
             area=RewardArea(self.area.data),
+            stock_seen=optional_int(self.stock_seen.data),
         )
 
     def photo_bytes(self) -> bytes | None:

@@ -64,6 +64,9 @@ class RewardInput:
     available_from: date | None
     available_until: date | None
     area: RewardArea
+    # On an edit: the stock the form showed. The change the staff made to it is applied
+    # to the stock as it is now, so vouchers redeemed meanwhile are not put back.
+    stock_seen: int | None = None
 
 
 def get_reward(reward_id: int) -> Reward:
@@ -157,7 +160,10 @@ def save_reward(
     reward.title = data.title
     reward.description = data.description
     reward.price = data.price
-    reward.stock = data.stock
+    if reward_id is None or data.stock_seen is None:
+        reward.stock = data.stock
+    elif data.stock != data.stock_seen:
+        _change_stock(reward, data.stock - data.stock_seen)
     reward.monthly_limit = data.monthly_limit
     reward.available_from = data.available_from
     reward.available_until = data.available_until
@@ -174,6 +180,26 @@ def save_reward(
         stock=reward.stock,
     )
     return reward
+
+
+def _change_stock(reward: Reward, delta: int) -> None:
+    """Add ``delta`` to the stock in one UPDATE (redemptions may be taking it meanwhile)."""
+    changed = db.session.execute(
+        update(Reward)
+        .where(Reward.id == reward.id, Reward.stock + delta >= 0)
+        .values(stock=Reward.stock + delta)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(reward, ["stock"])
+    if not changed:
+        raise ServiceError(
+            _(
+                "Only %(n)d are left now (vouchers were redeemed meanwhile); "
+                "check the stock and save again.",
+                n=reward.stock,
+            ),
+            field="stock",
+        )
 
 
 @transactional

@@ -112,6 +112,7 @@ def edit_reward(reward_id: int):
     form = RewardForm(obj=reward) if request.method == "GET" else RewardForm()
     if request.method == "GET":
         form.area.data = RewardArea(reward.area).value
+        form.stock_seen.data = reward.stock
     return _save(form, reward)
 
 

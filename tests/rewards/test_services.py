@@ -902,6 +902,39 @@ def test_changing_the_area_moves_the_unit(tree):
     assert db.session.get(Reward, reward.id).area_unit_id == tree.street
 
 
+def test_an_edit_changes_the_stock_by_what_the_staff_changed_not_to_a_stale_number(world):
+    """Staff open the edit form at 10 in stock; two vouchers are redeemed before they add
+    5 and save: 13 are left, not 15 (which would hand out goods the shop does not have)."""
+    seen = world.reward.stock
+    redeem(world.volunteer, world.reward)
+    redeem(world.volunteer, world.reward)
+    rewards.save_reward(
+        world.owner.id,
+        world.partner.id,
+        reward_input(stock=seen + 5, stock_seen=seen),
+        reward_id=world.reward.id,
+    )
+    db.session.expire_all()
+    assert rewards.get_reward(world.reward.id).stock == 13
+
+
+def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
+    seen = world.reward.stock  # 10
+    for _ in range(3):
+        redeem(world.volunteer, world.reward)
+    with pytest.raises(ServiceError) as refused:
+        rewards.save_reward(
+            world.owner.id,
+            world.partner.id,
+            reward_input(title="Renamed", stock=1, stock_seen=seen),  # "9 fewer"
+            reward_id=world.reward.id,
+        )
+    assert refused.value.field == "stock"
+    db.session.expire_all()
+    reward = rewards.get_reward(world.reward.id)
+    assert (reward.stock, reward.title) == (7, "5 kg of rice")
+
+
 def test_a_partner_cannot_edit_another_partners_reward(tree, world):
     other_shop, other_owner = make_shop(tree, name="Tea House")
 

@@ -692,6 +692,21 @@ def test_reward_form_errors_are_shown_at_the_fields(app, world):
     assert count(Reward, Reward.partner_id == world.shop.id) == 1
 
 
+def test_the_edit_form_adds_the_staffs_change_to_the_stock_as_it_is_now(app, world):
+    staff = login(app, world.owner)
+    edit = f"/shop/{world.shop.id}/rewards/{world.reward.id}/edit"
+    page = text_of(staff.get(edit))
+    seen = re.search(r'<input id="stock_seen" name="stock_seen" type="hidden" value="(\d+)">', page)
+    assert seen and seen.group(1) == "10"
+    issue(world.holder, world.reward)  # while the form is open: 9 left
+    response = staff.post(
+        edit,
+        data=reward_form(title="5 kg of rice", price="100", stock="12", stock_seen="10"),
+    )
+    assert response.status_code == 303
+    assert reload(Reward, world.reward.id).stock == 11
+
+
 def test_a_new_price_leaves_issued_vouchers_as_they_were(app, world):
     voucher = issue(world.holder, world.reward)
     staff = login(app, world.owner)
