@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 
 from govhub.audit import services as audit
 from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, ShiftLeader, VolunteerCard
+from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, insert_ignoring_conflict, transactional
 from govhub.extensions import db
 from govhub.needs import services as needs
@@ -60,7 +61,7 @@ def _entered_time(at: datetime | None, now: datetime, *, earliest: datetime) -> 
         raise ServiceError(_("The time cannot be in the future."), field="at")
     if at < earliest:
         raise ServiceError(
-            _("The time must be after %(time)s.", time=needs.local_text(earliest)), field="at"
+            _("The time must be after %(time)s.", time=local_text(earliest)), field="at"
         )
     return at
 
@@ -114,7 +115,7 @@ def check_in(
     else:
         opens, closes = window(shift)
         if now < opens:
-            raise CheckinRefused(_("Check-in opens at %(time)s.", time=needs.local_text(opens)))
+            raise CheckinRefused(_("Check-in opens at %(time)s.", time=local_text(opens)))
         if now > closes:
             raise CheckinRefused(_("This shift has ended; check-in is closed."))
 

@@ -3,15 +3,12 @@ and the attendance list where hours are confirmed."""
 
 from __future__ import annotations
 
-import io
 from datetime import datetime, timedelta
 
-import qrcode
 from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -28,29 +25,17 @@ from govhub.audit import services as audit
 from govhub.checkin import services, tokens
 from govhub.checkin.models import Evidence
 from govhub.checkin.tokens import Problem, Purpose, TokenRefused
-from govhub.clock import to_local, to_utc
+from govhub.clock import local_text, to_local, to_utc
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.htmx import render
 from govhub.needs.models import Shift
+from govhub.qr import png_response, qr_png
 
 bp = Blueprint("checkin", __name__)
 
 # A scanned code stays usable this long while the volunteer logs in.
 PENDING_SCAN_MINUTES = 10
-
-
-def qr_png(data: str) -> bytes:
-    image = qrcode.make(data, box_size=10, border=2)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def png_response(data: bytes):
-    response = make_response(data)
-    response.headers["Content-Type"] = "image/png"
-    return response
 
 
 def _shift_for(action: str, shift_id: int) -> Shift:
@@ -301,7 +286,7 @@ def card_action(token: str, mode: str):
                 "%(name)s: %(what)s at %(time)s.",
                 name=holder.name,
                 what=_("checked in") if mode == "in" else _("checked out"),
-                time=services.needs.local_text(when),
+                time=local_text(when),
             ),
             "success",
         )

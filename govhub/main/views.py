@@ -26,7 +26,10 @@ def home():
         user=current_user,
         community_units=permissions.scope_units(current_user, Role.community_admin),
         oversight_units=permissions.scope_units(current_user, Role.oversight_admin),
-        staff_of=[a.partner for a in current_user.roles if a.role is Role.partner_staff],
+        staff_of=permissions.staffed_partners(current_user),
+        can_manage_staff=lambda partner: permissions.can(
+            current_user, permissions.MANAGE_STAFF, partner
+        ),
         pending_applications=(
             partners.pending_count(permissions.partner_scope(current_user)) if can_review else 0
         ),

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +17,7 @@ from sqlalchemy.orm import selectinload
 from govhub.accounts.models import Skill, User
 from govhub.accounts.validation import normalize_phone, phone_error
 from govhub.audit import services as audit
-from govhub.clock import to_utc
+from govhub.clock import local_text, to_utc
 from govhub.database import NotFound, ServiceError, transactional
 from govhub.extensions import db
 from govhub.needs.models import (
@@ -60,11 +59,6 @@ class ClaimRefused(ServiceError):
     def __init__(self, message: str, *, can_waitlist: bool = False) -> None:
         super().__init__(message)
         self.can_waitlist = can_waitlist
-
-
-def local_text(moment: datetime) -> str:
-    """A stored time as the reader sees it, for messages (e.g. 11月24日 19:00)."""
-    return format_datetime(moment, "short")
 
 
 # --- Lookups -------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from govhub.accounts.models import Role, RoleAssignment, User
 from govhub.accounts.validation import normalize_phone, phone_error
@@ -158,6 +159,7 @@ def staff_of(partner_id: int) -> list[RoleAssignment]:
     assignments = db.session.scalars(
         select(RoleAssignment)
         .join(RoleAssignment.user)
+        .options(contains_eager(RoleAssignment.user))
         .where(RoleAssignment.role == Role.partner_staff, RoleAssignment.partner_id == partner_id)
         .order_by(User.name, User.id)
     ).all()

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import qrcode
 from flask import (
     Blueprint,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -31,6 +27,7 @@ from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
+from govhub.qr import png_response, qr_png
 
 bp = Blueprint("points", __name__)
 
@@ -75,7 +72,12 @@ def _history_page():
 @login_required
 def my_points():
     page = _history_page()
-    context = {"page": page, "more_url": lambda before: url_for("points.my_points", before=before)}
+    context = {
+        "page": page,
+        "more_url": lambda before: url_for("points.my_points", before=before),
+        # Vouchers are seen by their holder only (permissions.VIEW_VOUCHER): link them here.
+        "own_ledger": True,
+    }
     if wants_fragment() and request.args.get("before"):
         # "Load more": the next entries only. Without JavaScript the link opens the page.
         return render("points/my_points.html", "points/_entries.html", **context)
@@ -149,6 +151,7 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
     context = {
         "page": page,
         "more_url": lambda before: url_for("points.volunteer", user_id=volunteer.id, before=before),
+        "own_ledger": False,
     }
     if wants_fragment() and request.args.get("before"):
         return render("points/volunteer.html", "points/_entries.html", **context)
@@ -252,12 +255,7 @@ def record(record_id: int):
 
 @bp.get("/records/<int:record_id>/qr.png")
 def record_qr(record_id: int):
-    record = _record_or_404(record_id)
-    buffer = io.BytesIO()
-    qrcode.make(_verify_url(record)).save(buffer, format="PNG")
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "image/png"
-    return response
+    return png_response(qr_png(_verify_url(_record_or_404(record_id))))
 
 
 @bp.get("/records/verify/<token>")

@@ -9,12 +9,12 @@ outstanding at its start plus the month's net movement.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 
 from sqlalchemy import func, select
 
 from govhub.accounts.models import VolunteerProfile
-from govhub.clock import to_utc
+from govhub.clock import local_month
 from govhub.extensions import db
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
@@ -53,13 +53,6 @@ class Economy:
     top_rewards: list[RewardLine] = field(default_factory=list)
 
 
-def month_range(month: date) -> tuple[datetime, datetime]:
-    """[start, end) of a local calendar month, as naive UTC."""
-    start = datetime(month.year, month.month, 1)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return to_utc(start), to_utc(end)
-
-
 def parse_month(text: str | None, default: date) -> date:
     """ "2026-11" → 1 November 2026; anything else → ``default``."""
     try:
@@ -72,7 +65,7 @@ def parse_month(text: str | None, default: date) -> date:
 def report(community: OrgUnit, month: date) -> Economy:
     """Four queries: ledger totals by kind, the balance at the month's end, vouchers by
     partner, and the most redeemed rewards."""
-    start, end = month_range(month)
+    start, end = local_month(month)
     members = select(VolunteerProfile.user_id).where(VolunteerProfile.community_id == community.id)
     economy = Economy(community, month)
 

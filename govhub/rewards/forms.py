@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
@@ -13,7 +14,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from govhub.forms import optional_int
 from govhub.points.forms import KeyedForm
@@ -100,8 +108,6 @@ class RewardForm(FlaskForm):
         if not upload or not getattr(upload, "filename", None):
             return None
         # Read at most one byte more than allowed: enough to tell it is too large.
-        from flask import current_app
-
         return upload.read(current_app.config["REWARD_PHOTO_MAX_BYTES"] + 1)
 
 
@@ -142,7 +148,5 @@ class ExportForm(FlaskForm):
     end = DateField(_l("To"), validators=[InputRequired(_l("Choose the last day."))])
 
     def validate_end(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         if self.start.data and field.data and field.data < self.start.data:
             raise ValidationError(_l("The last day cannot be before the first day."))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 from flask_babel import gettext as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps
 
 from govhub.database import ServiceError
 
@@ -50,25 +50,28 @@ def reencode(upload: bytes) -> Encoded:
                 raise refused
             if image.width * image.height > MAX_PIXELS:
                 raise ServiceError(_("The photo has too many pixels."), field="photo")
-            image.load()
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+            image = _upright_rgb(image)
+    except ServiceError:
+        raise
+    except Exception:  # noqa: BLE001 - any failure to decode an upload (not an image,
+        # truncated, a decompression bomb, metadata Pillow cannot apply) is a refusal
         raise refused from None
-    except (OSError, SyntaxError, ValueError):
-        # Truncated or corrupt image data.
-        raise refused from None
-
-    image = ImageOps.exif_transpose(image)
-    image.thumbnail((MAX_SIDE, MAX_SIDE))
-    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
-        image = image.convert("RGBA")
-        flat = Image.new("RGB", image.size, "white")
-        flat.paste(image, mask=image.getchannel("A"))
-        image = flat
-    elif image.mode != "RGB":
-        image = image.convert("RGB")
     out = io.BytesIO()
     # A new image object carries no info dict; save writes no EXIF, ICC or comments.
     clean = Image.new("RGB", image.size)
     clean.paste(image)
     clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True, progressive=True)
     return Encoded(out.getvalue(), clean.width, clean.height)
+
+
+def _upright_rgb(image: Image.Image) -> Image.Image:
+    """Decoded, turned upright, at most MAX_SIDE, flattened onto white."""
+    image.load()
+    image = ImageOps.exif_transpose(image)
+    image.thumbnail((MAX_SIDE, MAX_SIDE))
+    if image.mode in ("RGBA", "LA", "P", "PA") or "transparency" in image.info:
+        image = image.convert("RGBA")
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image, mask=image.getchannel("A"))
+        return flat
+    return image if image.mode == "RGB" else image.convert("RGB")

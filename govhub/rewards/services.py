@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from govhub.accounts.models import VolunteerProfile
 from govhub.audit import services as audit
-from govhub.clock import to_local, to_utc
+from govhub.clock import local_date, local_days, local_month, local_text
 from govhub.database import NotFound, ServiceError, transactional
 from govhub.extensions import db
 from govhub.notifications.services import notify
@@ -227,23 +227,6 @@ def photo_data(photo_id: int) -> bytes | None:
 # --- The catalog ---------------------------------------------------------------------
 
 
-def local_today(now: datetime) -> date:
-    return to_local(now).date()
-
-
-def month_bounds(now: datetime) -> tuple[datetime, datetime]:
-    """The local calendar month containing ``now``, as naive UTC [start, end)."""
-    local = to_local(now)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return to_utc(start), to_utc(end)
-
-
-def day_bounds(now: datetime) -> tuple[datetime, datetime]:
-    start = to_local(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    return to_utc(start), to_utc(start + timedelta(days=1))
-
-
 def _available(today: date):
     return (
         Reward.status == RewardStatus.active,
@@ -290,7 +273,7 @@ def used_this_month(volunteer_id: int, reward_ids, now: datetime) -> dict[int, i
     """How many vouchers of each reward the volunteer holds or used this month."""
     if not reward_ids:
         return {}
-    start, end = month_bounds(now)
+    start, end = local_month(local_date(now))
     rows = db.session.execute(
         select(Redemption.reward_id, func.count())
         .where(
@@ -317,7 +300,7 @@ def catalog(
     base = (
         select(Reward)
         .join(Reward.partner)
-        .where(Reward.area_unit_id.in_(community.ancestor_ids), *_available(local_today(now)))
+        .where(Reward.area_unit_id.in_(community.ancestor_ids), *_available(local_date(now)))
     )
     partners = list(
         db.session.scalars(
@@ -344,7 +327,7 @@ def catalog(
 
 def not_on_offer(reward: Reward, *, now: datetime) -> str | None:
     """Why the reward cannot be redeemed today whoever asks, or None when it can."""
-    today = local_today(now)
+    today = local_date(now)
     if reward.partner.status is not PartnerStatus.approved:
         return _("This reward is no longer offered.")
     if reward.status is not RewardStatus.active:
@@ -568,16 +551,10 @@ def _explain(redemption: Redemption) -> str:
     if status is VoucherStatus.fulfilled:
         return _(
             "This voucher was already used on %(when)s (verified by %(who)s).",
-            when=_when(redemption.fulfilled_at),
+            when=local_text(redemption.fulfilled_at),
             who=redemption.fulfilled_by.name if redemption.fulfilled_by else "—",
         )
     return _("This voucher is no longer valid: %(status)s.", status=status.label)
-
-
-def _when(moment: datetime | None) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(to_local(moment), "short", rebase=False) if moment else ""
 
 
 @transactional
@@ -626,7 +603,7 @@ def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
                 False,
                 _(
                     "This voucher expired on %(when)s; its points go back to the volunteer.",
-                    when=_when(redemption.expires_at),
+                    when=local_text(redemption.expires_at),
                 ),
             )
         return Verification(redemption, False, _explain(redemption))
@@ -727,8 +704,9 @@ class PartnerStats:
 
 def partner_stats(partner_id: int, *, now: datetime) -> PartnerStats:
     """The figures on the partner's page, in one query."""
-    day_start, day_end = day_bounds(now)
-    month_start, month_end = month_bounds(now)
+    today = local_date(now)
+    day_start, day_end = local_days(today, today)
+    month_start, month_end = local_month(today)
     fulfilled = Redemption.status == VoucherStatus.fulfilled
     counted = Redemption.status.in_(COUNTED_STATUSES)
 
@@ -773,8 +751,7 @@ def recent_fulfilments(partner_id: int, limit: int = 20) -> list[Redemption]:
 def fulfilled_between(partner_id: int, first: date, last: date) -> list[Redemption]:
     """Vouchers the partner fulfilled from ``first`` to ``last`` (local dates, inclusive),
     oldest first: the settlement list."""
-    start = to_utc(datetime.combine(first, datetime.min.time()))
-    end = to_utc(datetime.combine(last + timedelta(days=1), datetime.min.time()))
+    start, end = local_days(first, last)
     return list(
         db.session.scalars(
             select(Redemption)

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from govhub import permissions
 from govhub.checkin import tokens
-from govhub.clock import to_local
+from govhub.clock import local_date, to_local
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
@@ -55,7 +55,7 @@ def _partner_id(_endpoint, values) -> None:
 @bp.get("/")
 def home():
     now = utcnow()
-    today = to_local(now).date()
+    today = local_date(now)
     export = ExportForm(formdata=None, start=today.replace(day=1), end=today)
     return render_template(
         "rewards/shop.html",
@@ -180,7 +180,7 @@ def export():
     if not form.validate():
         for field in form:
             for error in field.errors:
-                flash(f"{field.label.text}: {error}", "error")
+                flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
         return redirect(url_for("shop.home"), 303)
     if form.end.data - form.start.data > timedelta(days=366):
         flash(_("Export at most one year at a time."), "error")

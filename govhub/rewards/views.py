@@ -3,10 +3,8 @@ at the counter."""
 
 from __future__ import annotations
 
-import io
 from datetime import timedelta
 
-import qrcode
 from flask import (
     Blueprint,
     abort,
@@ -23,12 +21,13 @@ from flask_login import current_user, login_required
 from govhub import permissions
 from govhub.checkin import tokens
 from govhub.checkin.views import problem_page
-from govhub.clock import to_local
+from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import show_service_error
 from govhub.htmx import render
 from govhub.points import services as points
+from govhub.qr import png_response, qr_png
 from govhub.rewards import economy as economy_report
 from govhub.rewards import services
 from govhub.rewards.forms import RedeemForm, RejectForm
@@ -183,12 +182,7 @@ def voucher_qr(redemption_id: int):
     redemption = _own_voucher(redemption_id)
     if redemption.status is not VoucherStatus.issued:
         abort(404)
-    buffer = io.BytesIO()
-    qrcode.make(voucher_url(redemption), box_size=10, border=2).save(buffer, format="PNG")
-    response = make_response(buffer.getvalue())
-    response.headers["Content-Type"] = "image/png"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return png_response(qr_png(voucher_url(redemption)), private=True)
 
 
 @bp.post("/my/vouchers/<int:redemption_id>/cancel")
@@ -302,7 +296,7 @@ def economy():
     wanted = request.args.get("community", type=int)
     community = next((c for c in communities if c.id == wanted), communities[0])
     permissions.authorize(permissions.VIEW_ECONOMY, community)
-    this_month = to_local(utcnow()).date().replace(day=1)
+    this_month = local_date(utcnow()).replace(day=1)
     month = economy_report.parse_month(request.args.get("month"), this_month)
     months = [this_month]
     while len(months) < 24:

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from PIL import Image
 from sqlalchemy import func, select
 
-from govhub import permissions
+from govhub import clock, permissions
 from govhub.accounts import services as accounts
 from govhub.database import NotFound, ServiceError
 from govhub.extensions import db
@@ -1375,7 +1375,7 @@ def test_the_economy_months_are_parsed_leniently(app):
     assert economy.parse_month("2026-13", fallback) == fallback
     assert economy.parse_month("soon", fallback) == fallback
     assert economy.parse_month(None, fallback) == fallback
-    assert economy.month_range(date(2026, 12, 1)) == (DEC_START, JAN_START)
+    assert clock.local_month(date(2026, 12, 1)) == (DEC_START, JAN_START)
 
 
 # --- The partner's figures -----------------------------------------------------------

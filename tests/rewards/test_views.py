@@ -21,6 +21,7 @@ from flask import url_for
 from PIL import Image
 from sqlalchemy import func, select
 
+from govhub import clock
 from govhub.accounts.models import Role, RoleAssignment
 from govhub.checkin.tokens import voucher_token
 from govhub.clock import to_utc
@@ -962,7 +963,7 @@ def test_a_reward_no_longer_on_offer_says_so_and_has_no_redeem_button(app, world
     if how == "paused":
         rewards.set_paused(world.owner.id, world.reward.id, True)
     elif how == "ended":
-        yesterday = rewards.local_today(utcnow()) - timedelta(days=1)
+        yesterday = clock.local_date(utcnow()) - timedelta(days=1)
         rewards.save_reward(
             world.owner.id,
             world.shop.id,
