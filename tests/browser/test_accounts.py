@@ -159,6 +159,9 @@ def test_visitor_language_choice_lasts_for_the_session(page, browser_log):
 
 
 def _body_text_metrics(page) -> dict:
+    # After a navigation the new document's body (and its class) exists before its
+    # stylesheet has loaded: measure once the page has loaded, CSS included.
+    page.wait_for_load_state("load")
     return page.evaluate(
         """() => {
             const style = getComputedStyle(document.body);
