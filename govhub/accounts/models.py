@@ -12,7 +12,7 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
 
@@ -41,7 +41,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __tablename__ = "user_account"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,7 +93,7 @@ profile_skill = Table(
 )
 
 
-class Skill(db.Model):
+class Skill(Model):
     """An entry of the managed skills list."""
 
     __tablename__ = "skill"
@@ -105,7 +105,7 @@ class Skill(db.Model):
         return f"<Skill {self.name}>"
 
 
-class VolunteerProfile(db.Model):
+class VolunteerProfile(Model):
     __tablename__ = "volunteer_profile"
 
     user_id: Mapped[int] = mapped_column(
@@ -129,7 +129,7 @@ class VolunteerProfile(db.Model):
         return self.grid or self.community
 
 
-class RoleAssignment(db.Model):
+class RoleAssignment(Model):
     """A role held by a user on an org unit (every role but partner staff) or a partner."""
 
     __tablename__ = "role_assignment"
@@ -156,7 +156,7 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="roles", foreign_keys=[user_id])
     org_unit: Mapped[OrgUnit | None] = relationship(lazy="joined")
-    partner: Mapped[Partner | None] = relationship(lazy="joined")  # noqa: F821
+    partner: Mapped[Partner | None] = relationship(lazy="joined")
 
     @property
     def scope_name(self) -> str:

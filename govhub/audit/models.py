@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import utcnow
-from govhub.extensions import db
+from govhub.extensions import Model
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     """Append-only. Written by services in the same transaction as the change."""
 
     __tablename__ = "audit_event"

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model
 from govhub.needs.models import Shift
 
 
@@ -53,7 +53,7 @@ ATTENDANCE_LABELS = {
 }
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     """One volunteer at one shift: at most one row (UNIQUE), whatever scans twice."""
 
     __tablename__ = "attendance"
@@ -104,7 +104,7 @@ class Attendance(db.Model):
         return self.check_out_evidence is Evidence.auto
 
 
-class ShiftLeader(db.Model):
+class ShiftLeader(Model):
     """A volunteer the admin names to run one shift's check-in."""
 
     __tablename__ = "shift_leader"
@@ -119,7 +119,7 @@ class ShiftLeader(db.Model):
     user: Mapped[User] = relationship()
 
 
-class VolunteerCard(db.Model):
+class VolunteerCard(Model):
     """The personal QR card for volunteers without a smartphone; revoking it bumps the
     version so every printed copy stops working."""
 

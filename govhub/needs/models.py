@@ -22,11 +22,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import Skill, User
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
 
-class Category(db.Model):
+class Category(Model):
     """An entry of the managed list of need categories."""
 
     __tablename__ = "need_category"
@@ -42,7 +42,7 @@ class Category(db.Model):
         return self.name_en if locale is not None and locale.language == "en" else self.name_zh
 
 
-class CategoryRate(db.Model):
+class CategoryRate(Model):
     """A community's points coefficient for a category, in percent (150 = 1.5×)."""
 
     __tablename__ = "category_rate"
@@ -96,7 +96,7 @@ need_skill = Table(
 )
 
 
-class Need(db.Model):
+class Need(Model):
     __tablename__ = "need"
     __table_args__ = (
         Index("ix_need_status_community", "status", "community_id"),
@@ -155,7 +155,7 @@ class Need(db.Model):
         return self.points_per_hour * minutes // 60
 
 
-class Shift(db.Model):
+class Shift(Model):
     __tablename__ = "shift"
     __table_args__ = (
         Index("ix_shift_need_starts", "need_id", "starts_at"),
@@ -211,7 +211,7 @@ CLAIM_STATUS_LABELS = {
 ACTIVE_CLAIM = (ClaimStatus.confirmed, ClaimStatus.waitlisted)
 
 
-class Claim(db.Model):
+class Claim(Model):
     """One volunteer's hold on a place in a shift (or a place on its waiting list).
 
     One row per volunteer and shift: claiming again after cancelling reuses the row.
@@ -275,7 +275,7 @@ REQUEST_STATUS_LABELS = {
 }
 
 
-class ResidentRequest(db.Model):
+class ResidentRequest(Model):
     """A resident's request for help (居民诉求), reviewed by the community.
 
     ``requester`` is the account that submitted it: the resident, or a community admin
@@ -311,10 +311,10 @@ class ResidentRequest(db.Model):
 
     @property
     def resident_display(self) -> str:
-        return self.resident_name if self.on_behalf else self.requester.name
+        return (self.resident_name or "") if self.on_behalf else self.requester.name
 
 
-class Rating(db.Model):
+class Rating(Model):
     """1–5 stars and a comment on a need, one per person per need."""
 
     __tablename__ = "rating"

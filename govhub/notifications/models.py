@@ -8,10 +8,10 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.database import utcnow
-from govhub.extensions import db
+from govhub.extensions import Model
 
 
-class Notification(db.Model):
+class Notification(Model):
     """What happened (``kind`` + ``params``) and to what (``target_type``/``target_id``).
 
     The text is rendered when shown, in the reader's language at that time.

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type
-from govhub.extensions import db
+from govhub.extensions import Model
 
 
 class OrgLevel(enum.StrEnum):
@@ -51,7 +51,7 @@ LEVEL_LABELS = {
 PathType = String(255).with_variant(postgresql.VARCHAR(255, collation="C"), "postgresql")
 
 
-class OrgUnit(db.Model):
+class OrgUnit(Model):
     __tablename__ = "org_unit"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -91,7 +91,7 @@ class OrgUnit(db.Model):
         return and_(column >= path, column < path[:-1] + "0")
 
 
-class CommunitySettings(db.Model):
+class CommunitySettings(Model):
     """Rules a community sets for itself; a community without a row uses the defaults."""
 
     __tablename__ = "community_settings"

@@ -10,7 +10,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model
 from govhub.orgs.models import OrgUnit
 
 
@@ -46,7 +46,7 @@ STATUS_LABELS = {
 }
 
 
-class Partner(db.Model):
+class Partner(Model):
     __tablename__ = "partner"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
 
@@ -36,7 +36,7 @@ KIND_LABELS = {
 }
 
 
-class LedgerEntry(db.Model):
+class LedgerEntry(Model):
     """One change of a volunteer's points. Never updated, never deleted.
 
     ``idempotency_key`` is UNIQUE: a retried request, a double click or a job that runs
@@ -69,7 +69,7 @@ class LedgerEntry(db.Model):
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 
-class PointsAccount(db.Model):
+class PointsAccount(Model):
     """A volunteer's balance and confirmed service time, cached from the ledger.
 
     Changed only by ``points.services.post_entry``, in the entry's own transaction; the
@@ -90,7 +90,7 @@ class PointsAccount(db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class LedgerAudit(db.Model):
+class LedgerAudit(Model):
     """A run of the nightly check that every cached balance equals its ledger sum."""
 
     __tablename__ = "ledger_audit"
@@ -101,7 +101,7 @@ class LedgerAudit(db.Model):
     mismatches: Mapped[list] = mapped_column(db.JSON, default=list)
 
 
-class ServiceRecord(db.Model):
+class ServiceRecord(Model):
     """A service record (志愿服务记录): the volunteer's confirmed service, frozen when issued.
 
     ``activities`` is a snapshot, so a record reads the same however the needs and

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner
 
@@ -56,7 +56,7 @@ REWARD_STATUS_LABELS = {
 }
 
 
-class RewardPhoto(db.Model):
+class RewardPhoto(Model):
     """A reward's photo as we re-encoded it (JPEG, no metadata); never the uploaded file.
 
     Kept in the database so every app server serves it and backups include it. A new
@@ -71,7 +71,7 @@ class RewardPhoto(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Reward(db.Model):
+class Reward(Model):
     __tablename__ = "reward"
     __table_args__ = (
         CheckConstraint("price > 0", name="price_positive"),
@@ -145,7 +145,7 @@ VOUCHER_STATUS_LABELS = {
 COUNTED_STATUSES = (VoucherStatus.issued, VoucherStatus.fulfilled)
 
 
-class Redemption(db.Model):
+class Redemption(Model):
     """A voucher: points spent on a reward, used once at the partner's counter.
 
     ``title`` and ``price`` are copied from the reward when it is issued, so editing the
