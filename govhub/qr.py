@@ -7,10 +7,11 @@ import io
 
 import qrcode
 from flask import make_response
+from qrcode.image.pil import PilImage
 
 
 def qr_png(data: str) -> bytes:
-    image = qrcode.make(data, box_size=10, border=2)
+    image = qrcode.make(data, image_factory=PilImage, box_size=10, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()

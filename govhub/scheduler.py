@@ -12,19 +12,21 @@ import os
 import socket
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from sqlalchemy import String, or_, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govhub.database import insert_ignoring_conflict, transactional, utcnow
-from govhub.extensions import db
+from govhub.extensions import Model, db
 
 LEASE_NAME = "scheduler"
 LEASE_SECONDS = 90
 RENEW_SECONDS = 30
 
 
-class SchedulerLease(db.Model):
+class SchedulerLease(Model):
     __tablename__ = "scheduler_lease"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -44,14 +46,17 @@ def acquire_lease(holder: str, *, now: datetime, seconds: int = LEASE_SECONDS) -
         {"name": LEASE_NAME, "holder": holder, "expires_at": now + timedelta(seconds=seconds)},
         "name",
     )
-    taken = db.session.execute(
-        update(SchedulerLease)
-        .where(
-            SchedulerLease.name == LEASE_NAME,
-            or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now),
-        )
-        .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
-        .execution_options(synchronize_session=False)
+    taken = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(SchedulerLease)
+            .where(
+                SchedulerLease.name == LEASE_NAME,
+                or_(SchedulerLease.holder == holder, SchedulerLease.expires_at < now),
+            )
+            .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     return taken == 1
 

@@ -142,8 +142,8 @@ def register(
     db.session.add(RoleAssignment(user=user, role=Role.volunteer, org_unit=home.community))
     try:
         db.session.flush()
-    except IntegrityError as error:  # registered at the same moment by another request
-        raise ServiceError(_("This phone number is already registered."), field="phone") from error
+    except IntegrityError as clash:  # registered at the same moment by another request
+        raise ServiceError(_("This phone number is already registered."), field="phone") from clash
     return user
 
 
@@ -293,7 +293,7 @@ def revoke_role(actor_id: int | None, assignment_id: int, reason: str | None = N
                 RoleAssignment.role == Role.system_admin
             )
         )
-        if admins <= 1:
+        if (admins or 0) <= 1:
             raise ServiceError(_("The last system admin cannot be removed."))
     audit.record(
         actor_id,

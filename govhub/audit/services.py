@@ -43,6 +43,7 @@ def events_for(target_type: str, target_ids: list[int], actions: tuple[str, ...]
         query = query.where(AuditEvent.action.in_(actions))
     found: dict[int, list[AuditEvent]] = {}
     for event in db.session.scalars(query):
+        assert event.target_id is not None  # the query asked for these ids
         found.setdefault(event.target_id, []).append(event)
     return found
 

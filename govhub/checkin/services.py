@@ -151,6 +151,7 @@ def check_in(
             "volunteer_id",
         )
         attendance = attendance_of(shift_id, volunteer_id)
+        assert attendance is not None  # inserted now or by the concurrent scan
         if not inserted:  # the same volunteer's second scan at the same moment
             return ScanResult(attendance, already=True)
     else:  # marked a no-show earlier, then turned up after all
@@ -240,6 +241,7 @@ def auto_check_out(*, now: datetime) -> int:
         )
     ).all()
     for attendance in open_rows:
+        assert attendance.checked_in_at is not None  # the query asked for these
         attendance.checked_out_at = max(attendance.shift.ends_at, attendance.checked_in_at)
         attendance.check_out_evidence = Evidence.auto
     return len(open_rows)
@@ -381,7 +383,7 @@ def confirm_shift(
 
 @transactional
 def mark_no_show(
-    actor_id: int, shift_id: int, volunteer_id: int, reason: str, *, now: datetime
+    actor_id: int, shift_id: int, volunteer_id: int, reason: str | None, *, now: datetime
 ) -> Attendance:
     """A claimant who never came (no check-in): recorded, with a reason."""
     reason = _reason(reason)
@@ -404,6 +406,7 @@ def mark_no_show(
         "volunteer_id",
     )
     attendance = attendance_of(shift_id, volunteer_id)
+    assert attendance is not None  # inserted just now or before
     audit.record(actor_id, "attendance.no_show", "attendance", attendance.id, reason=reason)
     return attendance
 
@@ -426,6 +429,7 @@ def auto_confirm(*, now: datetime) -> int:
         if shift.ends_at > now - timedelta(days=settings.auto_confirm_days):
             continue
         if attendance.checked_out_at is None:
+            assert attendance.checked_in_at is not None  # present: it was checked in
             attendance.checked_out_at = max(shift.ends_at, attendance.checked_in_at)
             attendance.check_out_evidence = Evidence.auto
         minutes = recorded_minutes(attendance, shift, settings.rounding_minutes)
@@ -509,7 +513,7 @@ def issue_card(user_id: int, *, now: datetime) -> int:
     insert_ignoring_conflict(
         VolunteerCard, {"user_id": user_id, "version": 1, "issued_at": now}, "user_id"
     )
-    return db.session.get(VolunteerCard, user_id).version
+    return db.session.get_one(VolunteerCard, user_id).version
 
 
 @transactional
@@ -524,7 +528,7 @@ def revoke_card(user_id: int, *, now: datetime) -> int:
     )
     db.session.expire_all()
     audit.record(user_id, "card.revoked", "user", user_id)
-    return db.session.get(VolunteerCard, user_id).version
+    return db.session.get_one(VolunteerCard, user_id).version
 
 
 def shifts_for_card(volunteer_id: int, shift_ids_in_scope, *, now: datetime) -> list[Shift]:
@@ -562,4 +566,4 @@ def counts(shift_id: int) -> tuple[int, int, int]:
         )
     ).one()
     claimed = db.session.scalar(select(Shift.claimed).where(Shift.id == shift_id))
-    return checked_in, checked_out, claimed
+    return checked_in, checked_out, claimed or 0

@@ -39,8 +39,11 @@ class TokenRefused(Exception):
 
 
 def _serializer(kind: str) -> URLSafeSerializer:
+    secret = current_app.secret_key
+    if not secret:
+        raise RuntimeError("SECRET_KEY is not set")
     return URLSafeSerializer(
-        current_app.secret_key,
+        secret,
         salt=f"govhub.{kind}.v1",
         signer_kwargs={"digest_method": hashlib.sha256},
     )

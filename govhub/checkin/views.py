@@ -286,7 +286,7 @@ def card_action(token: str, mode: str):
                 "%(name)s: %(what)s at %(time)s.",
                 name=holder.name,
                 what=_("checked in") if mode == "in" else _("checked out"),
-                time=local_text(when),
+                time=local_text(when) if when else "",
             ),
             "success",
         )

@@ -12,6 +12,7 @@ from contextlib import suppress
 from datetime import datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -166,7 +167,7 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
     community = by_name["金叶社区"]
     if db.session.scalar(select(Need.id).where(Need.title == HISTORY_TITLE)):
         return
-    admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
+    admin = db.session.scalars(select(User).where(User.phone == "13800000002")).one()
     then = utcnow() - timedelta(days=14)
     start = then.replace(hour=1, minute=0, second=0, microsecond=0) + timedelta(days=1)
     need = needs.save_need(
@@ -191,7 +192,7 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
     users = {u.phone: u for u in db.session.scalars(select(User))}
     for phone, minutes in HISTORY:
         volunteer = users[phone]
-        if volunteer.profile.community_id == community.id:
+        if volunteer.profile and volunteer.profile.community_id == community.id:
             needs.claim_shift(volunteer.id, shift.id, now=then)
             checkin.check_in(volunteer.id, shift.id, now=start, evidence=Evidence.code_scan)
             checkin.check_out(
@@ -203,7 +204,7 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
     checkin.confirm_shift(admin.id, shift.id, {}, now=start + timedelta(hours=4))
     needs.complete(admin.id, need.id, now=start + timedelta(hours=4))
     added["confirmed attendances"] += len(
-        [p for p, _ in HISTORY if users[p].profile.community_id == community.id]
+        [p for p, _ in HISTORY if (home := users[p].profile) and home.community_id == community.id]
     )
 
 
@@ -270,7 +271,7 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
                 contact_phone=admin.phone if admin else "13800000099",
                 skill_ids=[skills[name] for name in item["skills"]],
             ),
-            sorted(shifts, key=lambda s: s.starts_at),
+            sorted(shifts, key=lambda s: s.starts_at or now),
             now=now,
         )
         needs.publish(admin.id if admin else None, need.id, now=now)
@@ -303,7 +304,7 @@ DEMO_CLAIMS = {
     "红袖标治安巡防": ["13800000012"],
     "楼栋益管家:垃圾分类引导": ["13800000031", "13800000032", "13800000033", "13800000034"],
 }
-DEMO_REQUESTS = [
+DEMO_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "13800000011",
         "帮忙把一袋米扛上五楼",
@@ -358,8 +359,8 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
     )
     if running is not None:
         return running.need, running.id
-    community = db.session.scalar(select(OrgUnit).where(OrgUnit.name == "金叶社区"))
-    admin = db.session.scalar(select(User).where(User.phone == "13800000002"))
+    community = db.session.scalars(select(OrgUnit).where(OrgUnit.name == "金叶社区")).one()
+    admin = db.session.scalars(select(User).where(User.phone == "13800000002")).one()
     earlier = now - timedelta(hours=1)
     start = now - timedelta(minutes=5)
     need = needs.save_need(
@@ -380,7 +381,7 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
     needs.publish(admin.id, need.id, now=earlier)
     shift = need.shifts[0]
     for phone in ("13800000010", "13800000011"):
-        volunteer = db.session.scalar(select(User).where(User.phone == phone))
+        volunteer = db.session.scalars(select(User).where(User.phone == phone)).one()
         # Someone busy in another shift at this time can still walk in.
         with suppress(needs.ClaimRefused):
             needs.claim_shift(volunteer.id, shift.id, now=earlier)

@@ -34,7 +34,7 @@ def _need_or_404(need_id: int) -> Need:
 @permissions.require(permissions.MANAGE_NEEDS)
 def needs():
     status = request.args.get("status")
-    chosen = NeedStatus(status) if status in NeedStatus.__members__ else None
+    chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
     items = services.managed_needs(permissions.community_admin_scope(current_user), chosen)
     return render_template(
         "needs/manage_list.html",
@@ -106,13 +106,18 @@ def _run_editor_action(form: NeedForm) -> list | None:
         if slots is None:
             return None
         if "preview_recurring" in request.form:
-            return [(to_local(s.starts_at), to_local(s.ends_at)) for s in slots]
+            return [
+                (to_local(s.starts_at), to_local(s.ends_at))
+                for s in slots
+                if s.starts_at and s.ends_at  # always: the service made them
+            ]
         # Replace a single empty starter row rather than keep it.
         entries = form.shifts.entries
         if len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data:
             form.shifts.entries = []
             form.shifts.last_index = -1
         for slot in slots:
+            assert slot.starts_at and slot.ends_at  # the service made them
             form.shifts.append_entry(
                 {
                     "starts_at": to_local(slot.starts_at),
@@ -124,7 +129,7 @@ def _run_editor_action(form: NeedForm) -> list | None:
 
 
 # The recurring pattern's fields, by the names the service gives its refusals.
-RECURRING_FIELDS = {
+RECURRING_FIELDS: dict[str | None, str] = {
     "end_time": "rec_end",
     "weekdays": "rec_weekdays",
     "weeks": "rec_weeks",

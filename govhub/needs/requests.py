@@ -42,10 +42,10 @@ def get_request(request_id: int) -> ResidentRequest:
 def submit(
     requester_id: int,
     *,
-    what: str,
-    details: str,
-    when_text: str,
-    place: str,
+    what: str | None,
+    details: str | None,
+    when_text: str | None,
+    place: str | None,
     urgency: Urgency,
     community_id: int | None = None,
     resident_name: str | None = None,
@@ -53,7 +53,7 @@ def submit(
 ) -> ResidentRequest:
     """A resident asks their community for help; or (with ``resident_name``) a community
     worker records a request for a resident without a phone."""
-    requester = db.session.get(User, requester_id)
+    requester = db.session.get_one(User, requester_id)
     on_behalf = resident_name is not None
     what, place = (what or "").strip(), (place or "").strip()
     if not what:
@@ -65,7 +65,7 @@ def submit(
     if not place:
         raise ServiceError(_("Enter the place."), field="place")
     if on_behalf:
-        resident_name = resident_name.strip()
+        resident_name = (resident_name or "").strip()
         if not resident_name:
             raise ServiceError(_("Enter the resident's name."), field="resident_name")
         if not (resident_building or "").strip():
@@ -97,7 +97,7 @@ def submit(
     return request
 
 
-def accept(actor_id: int, request_id: int, need: Need) -> None:
+def accept(actor_id: int | None, request_id: int, need: Need) -> None:
     """Mark a request accepted with the need made from it (inside ``save_need``)."""
     request = get_request(request_id)
     if request.status is not RequestStatus.submitted:
@@ -154,7 +154,7 @@ def pending_count(scope_clause) -> int:
         .join(OrgUnit, ResidentRequest.community_id == OrgUnit.id)
         .where(scope_clause, ResidentRequest.status == RequestStatus.submitted)
     )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def mine(user_id: int) -> list[ResidentRequest]:
@@ -200,7 +200,7 @@ def existing_rating(user_id: int, need_id: int) -> Rating | None:
 @transactional
 def rate(user_id: int, need_id: int, stars: int, comment: str, *, now: datetime) -> Rating:
     need = db.session.get(Need, need_id)
-    user = db.session.get(User, user_id)
+    user = db.session.get_one(User, user_id)
     if need is None:
         raise NotFound(_("No such need."))
     role = rating_role(user, need, now=now)

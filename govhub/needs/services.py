@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -262,7 +264,7 @@ def _active_claims(shift_ids: list[int]) -> list[Claim]:
 
 @transactional
 def save_need(
-    actor_id: int,
+    actor_id: int | None,
     community_id: int,
     data: NeedInput,
     shifts: list[ShiftInput],
@@ -311,6 +313,7 @@ def save_need(
             raise ServiceError(
                 problem[1], field=f"{entry.field}-{problem[0]}" if entry.field else problem[0]
             )
+        assert entry.capacity is not None  # shift_error refused a missing one
         if old is not None and entry.capacity < old.claimed:
             raise ServiceError(
                 _(
@@ -328,6 +331,8 @@ def save_need(
     if creating:
         need = Need(community_id=community.id, created_by_id=actor_id, status=NeedStatus.draft)
         db.session.add(need)
+    assert need is not None
+    assert data.category_id is not None  # _check_need_input refused a missing one
     place_changed = not creating and need.place != data.place
 
     need.title = data.title
@@ -351,7 +356,7 @@ def save_need(
     kept = {entry.id for entry in shifts if entry.id}
     removed = [s for s in existing.values() if s.id not in kept]
     if busy := _active_claims([s.id for s in removed]):
-        shift = db.session.get(Shift, busy[0].shift_id)
+        shift = db.session.get_one(Shift, busy[0].shift_id)
         raise ServiceError(
             _(
                 "The shift of %(when)s has claimants. Remove them first (they will be told), "
@@ -366,6 +371,8 @@ def save_need(
     moved_shift_ids: list[int] = []
     grown: list[Shift] = []
     for entry in shifts:
+        # shift_error refused missing times and capacities above.
+        assert entry.starts_at and entry.ends_at and entry.capacity is not None
         if entry.id:
             shift = existing[entry.id]
             if (shift.starts_at, shift.ends_at) != (entry.starts_at, entry.ends_at):
@@ -414,7 +421,7 @@ def _transition(need: Need, target: NeedStatus) -> None:
 
 
 @transactional
-def publish(actor_id: int, need_id: int, *, now: datetime) -> Need:
+def publish(actor_id: int | None, need_id: int, *, now: datetime) -> Need:
     """Put a draft (or a closed need) on the board."""
     need = get_need(need_id)
     if not any(shift.starts_at > now for shift in need.shifts):
@@ -515,7 +522,7 @@ def _take_place(shift_id: int) -> bool:
         .values(claimed=Shift.claimed + 1)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1
 
 
 def _free_place(shift_id: int) -> None:
@@ -538,7 +545,7 @@ def waitlist_position(claim: Claim) -> int:
             ),
         )
     )
-    return ahead + 1
+    return (ahead or 0) + 1
 
 
 @transactional
@@ -916,7 +923,7 @@ def upcoming_count(volunteer_id: int, *, now: datetime) -> int:
             Shift.ends_at > now,
         )
     )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def managed_needs(scope_clause, status: NeedStatus | None = None) -> list[Need]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -43,7 +45,9 @@ def _filters(form: BoardForm) -> services.BoardFilters:
 
 def board_query(form: BoardForm, page: int | None = None) -> dict:
     """The filters as query arguments, for links that keep them (load more, sharing)."""
-    args = {key: value for key, value in request.args.items(multi=False) if value and key != "page"}
+    args: dict[str, Any] = {
+        key: value for key, value in request.args.items(multi=False) if value and key != "page"
+    }
     if page:
         args["page"] = page
     return args
@@ -59,7 +63,7 @@ def board():
     ]
     form.skill.choices = [("", _("All skills"))] + [(s.id, s.name) for s in accounts.all_skills()]
     page = services.board(current_user, _filters(form), now=utcnow())
-    context = {"form": form, "page": page, "board_query": board_query}
+    context: dict[str, Any] = {"form": form, "page": page, "board_query": board_query}
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
     response = render("needs/board.html", "needs/_results.html", **context)
@@ -120,10 +124,10 @@ def claim(shift_id: int):
             current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
         )
     except services.ClaimRefused as refused:
-        return _shift_response(db.session.get(Shift, shift_id), refused.message)
+        return _shift_response(db.session.get_one(Shift, shift_id), refused.message)
     if not wants_fragment():
         flash(_("Done. It is in My tasks."), "success")
-    return _shift_response(db.session.get(Shift, shift_id))
+    return _shift_response(db.session.get_one(Shift, shift_id))
 
 
 @bp.post("/claims/<int:claim_id>/cancel")
@@ -139,13 +143,13 @@ def cancel_claim(claim_id: int):
         if request.form.get("from") == "tasks":
             flash(refused.message, "error")
             return redirect(url_for("needs.my_tasks"), 303)
-        return _shift_response(db.session.get(Shift, shift_id), refused.message)
+        return _shift_response(db.session.get_one(Shift, shift_id), refused.message)
     if request.form.get("from") == "tasks":
         flash(_("Cancelled."), "success")
         return redirect(url_for("needs.my_tasks"), 303)
     if not wants_fragment():
         flash(_("Cancelled."), "success")
-    return _shift_response(db.session.get(Shift, shift_id))
+    return _shift_response(db.session.get_one(Shift, shift_id))
 
 
 @bp.get("/my/tasks")

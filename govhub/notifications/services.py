@@ -55,7 +55,7 @@ def unread_count(user_id: int) -> int:
     query = select(func.count()).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def recent(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:

@@ -156,7 +156,7 @@ def update_unit(
         before=before,
         after={"code": code, "name": name, "parent_id": parent_id},
     )
-    return db.session.get(OrgUnit, unit_id)
+    return db.session.get_one(OrgUnit, unit_id)
 
 
 @transactional
@@ -325,7 +325,7 @@ def import_csv(actor_id: int | None, text: str) -> ImportResult:
                     _(
                         "A %(level)s must be placed under a %(parent)s.",
                         level=row.level.label,
-                        parent=row.level.parent.label,
+                        parent=row.level.parent.label if row.level.parent else "",
                     ),
                 )
             )

@@ -137,7 +137,7 @@ def pending_count(scope_clause) -> int:
         .join(Partner.community)
         .where(scope_clause, Partner.status == PartnerStatus.applied)
     )
-    return db.session.scalar(query)
+    return db.session.scalar(query) or 0
 
 
 def review_queue(

@@ -167,7 +167,8 @@ def upcoming(volunteer_id: int, *, now: datetime) -> Upcoming | None:
     ]
     if not soon:
         return None
-    return Upcoming(sum(b.left for b in soon), max(min(b.expires_at for b in soon), now))
+    earliest = min(b.expires_at for b in soon if b.expires_at is not None)
+    return Upcoming(sum(b.left for b in soon), max(earliest, now))
 
 
 @transactional
@@ -176,12 +177,15 @@ def _notify(volunteer_id: int, *, now: datetime) -> bool:
     due = [
         b
         for b in batches(volunteer_id)
-        if b.left and b.expires_at <= now + notice_period() and b.entry_id not in noticed
+        if b.left
+        and b.expires_at is not None
+        and b.expires_at <= now + notice_period()
+        and b.entry_id not in noticed
     ]
     if not due:
         return False
     # The earliest the monthly job may take them: at expiry, and a notice period from now.
-    expires = max(min(b.expires_at for b in due), now + notice_period())
+    expires = max(min(b.expires_at for b in due if b.expires_at), now + notice_period())
     return notify_once(
         f"points-expiry:{volunteer_id}:{to_local(now).date().isoformat()}",
         volunteer_id,
@@ -213,6 +217,7 @@ def _expire(volunteer_id: int, *, now: datetime) -> int:
         notice = noticed.get(batch.entry_id)
         if (
             batch.left
+            and batch.expires_at is not None
             and batch.expires_at <= now
             and notice is not None
             and notice <= now - notice_period()

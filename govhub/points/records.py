@@ -107,9 +107,9 @@ def issue_record(actor_id: int, volunteer_id: int, *, key: str, now: datetime) -
     )
     if not inserted:  # the same form submitted at the same moment: answer like a retry
         raise RetryTransaction()
-    record = db.session.scalar(
+    record = db.session.scalars(
         select(ServiceRecord).where(ServiceRecord.request_key == request_key)
-    )
+    ).one()
     record.number = record_number(to_local(now).year, record.id)
     audit.record(
         actor_id,

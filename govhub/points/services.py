@@ -10,10 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from govhub.accounts.models import User, VolunteerProfile
@@ -60,12 +62,12 @@ def lock_account(volunteer_id: int) -> PointsAccount:
         {"volunteer_id": volunteer_id, "balance": 0, "total_minutes": 0},
         "volunteer_id",
     )
-    return db.session.scalar(
+    return db.session.scalars(
         select(PointsAccount)
         .where(PointsAccount.volunteer_id == volunteer_id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).one()
 
 
 @transactional
@@ -131,18 +133,21 @@ def _post(
         {"volunteer_id": volunteer_id, "balance": 0, "total_minutes": 0},
         "volunteer_id",
     )
-    moved = db.session.execute(
-        update(PointsAccount)
-        .where(
-            PointsAccount.volunteer_id == volunteer_id,
-            PointsAccount.balance + amount >= 0,
-            PointsAccount.total_minutes + minutes >= 0,
-        )
-        .values(
-            balance=PointsAccount.balance + amount,
-            total_minutes=PointsAccount.total_minutes + minutes,
-        )
-        .execution_options(synchronize_session=False)
+    moved = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(PointsAccount)
+            .where(
+                PointsAccount.volunteer_id == volunteer_id,
+                PointsAccount.balance + amount >= 0,
+                PointsAccount.total_minutes + minutes >= 0,
+            )
+            .values(
+                balance=PointsAccount.balance + amount,
+                total_minutes=PointsAccount.total_minutes + minutes,
+            )
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if moved != 1:
         if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.idempotency_key == key)):
@@ -170,7 +175,7 @@ def _post(
         # A concurrent request with the same key committed first: undo our balance move
         # and run again, which then answers like a retry.
         raise RetryTransaction()
-    entry = db.session.scalar(select(LedgerEntry).where(LedgerEntry.idempotency_key == key))
+    entry = db.session.scalars(select(LedgerEntry).where(LedgerEntry.idempotency_key == key)).one()
     return Posted(entry, written=True)
 
 
@@ -241,10 +246,13 @@ def adjust(
 
 
 def ledger_sum(volunteer_id: int) -> int:
-    return db.session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
-            LedgerEntry.volunteer_id == volunteer_id
+    return (
+        db.session.scalar(
+            select(func.coalesce(func.sum(LedgerEntry.amount), 0)).where(
+                LedgerEntry.volunteer_id == volunteer_id
+            )
         )
+        or 0
     )
 
 
@@ -402,7 +410,7 @@ def history(
     entries = entries[:per_page]
 
     attendance_ids = {e.ref_id for e in entries if e.ref_type == "attendance" and e.ref_id}
-    attendances = {}
+    attendances: dict[int | None, Attendance] = {}
     if attendance_ids:
         attendances = {
             a.id: a
@@ -413,7 +421,7 @@ def history(
             )
         }
     voucher_ids = {e.ref_id for e in entries if e.ref_type == "redemption" and e.ref_id}
-    titles = {}
+    titles: dict[int | None, str] = {}
     if voucher_ids:
         from govhub.rewards.models import Redemption
 
@@ -423,7 +431,7 @@ def history(
             ).all()
         )
     actor_ids = {e.actor_id for e in entries if e.actor_id}
-    names = {}
+    names: dict[int | None, str] = {}
     if actor_ids:
         names = dict(
             db.session.execute(select(User.id, User.name).where(User.id.in_(actor_ids))).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     flash,
@@ -40,7 +42,7 @@ def format_hours(minutes: int | None) -> str:
 
 
 def evidence_label(value: str | None) -> str:
-    return Evidence(value).label if value in Evidence.__members__ else ""
+    return Evidence(value).label if value and value in Evidence.__members__ else ""
 
 
 @bp.context_processor
@@ -72,7 +74,7 @@ def _history_page():
 @login_required
 def my_points():
     page = _history_page()
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "more_url": lambda before: url_for("points.my_points", before=before),
         # Vouchers are seen by their holder only (permissions.VIEW_VOUCHER): link them here.
@@ -112,7 +114,8 @@ def leaderboard():
 
     def board_url(**changes) -> str:
         args = {"scope": board.scope, "period": board.period, "by": board.metric, **changes}
-        return url_for("points.leaderboard", **{k: str(v) for k, v in args.items()})
+        query: dict[str, Any] = {k: str(v) for k, v in args.items()}
+        return url_for("points.leaderboard", **query)
 
     return render(
         "points/leaderboard.html",
@@ -148,7 +151,7 @@ def _volunteer_or_404(user_id: int) -> User:
 
 def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: int = 200):
     page = services.history(volunteer.id, before=request.args.get("before", type=int))
-    context = {
+    context: dict[str, Any] = {
         "page": page,
         "more_url": lambda before: url_for("points.volunteer", user_id=volunteer.id, before=before),
         "own_ledger": False,

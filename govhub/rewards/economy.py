@@ -90,6 +90,7 @@ def report(community: OrgUnit, month: date) -> Economy:
                 LedgerEntry.volunteer_id.in_(members), LedgerEntry.created_at < end
             )
         )
+        or 0
     )
 
     in_month = (

@@ -45,7 +45,7 @@ def reencode(upload: bytes) -> Encoded:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(upload))
+            image: Image.Image = Image.open(io.BytesIO(upload))
             if image.format not in ACCEPTED_FORMATS:
                 raise refused
             if image.width * image.height > MAX_PIXELS:

@@ -12,11 +12,13 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from govhub.accounts.models import VolunteerProfile
@@ -159,6 +161,7 @@ def save_reward(
         reward.photo = None
     reward.title = data.title
     reward.description = data.description
+    assert data.price is not None and data.stock is not None  # checked above
     reward.price = data.price
     if reward_id is None or data.stock_seen is None:
         reward.stock = data.stock
@@ -184,11 +187,14 @@ def save_reward(
 
 def _change_stock(reward: Reward, delta: int) -> None:
     """Add ``delta`` to the stock in one UPDATE (redemptions may be taking it meanwhile)."""
-    changed = db.session.execute(
-        update(Reward)
-        .where(Reward.id == reward.id, Reward.stock + delta >= 0)
-        .values(stock=Reward.stock + delta)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Reward)
+            .where(Reward.id == reward.id, Reward.stock + delta >= 0)
+            .values(stock=Reward.stock + delta)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     db.session.refresh(reward, ["stock"])
     if not changed:
@@ -410,11 +416,14 @@ def redeem(volunteer_id: int, reward_id: int, *, key: str, now: datetime) -> Red
                 balance=account.balance,
             )
         )
-    taken = db.session.execute(
-        update(Reward)
-        .where(Reward.id == reward.id, Reward.stock > 0)
-        .values(stock=Reward.stock - 1)
-        .execution_options(synchronize_session=False)
+    taken = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Reward)
+            .where(Reward.id == reward.id, Reward.stock > 0)
+            .values(stock=Reward.stock - 1)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if taken != 1:
         raise ServiceError(_("Sorry, this reward is sold out."))
@@ -483,11 +492,16 @@ def vouchers_of(volunteer_id: int) -> list[Redemption]:
 
 def _leave_issued(redemption_id: int, status: VoucherStatus, *, extra=(), values: dict) -> bool:
     """Move the voucher out of ``issued`` if it is still there; True if this call did."""
-    moved = db.session.execute(
-        update(Redemption)
-        .where(Redemption.id == redemption_id, Redemption.status == VoucherStatus.issued, *extra)
-        .values(status=status, **values)
-        .execution_options(synchronize_session=False)
+    moved = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(Redemption)
+            .where(
+                Redemption.id == redemption_id, Redemption.status == VoucherStatus.issued, *extra
+            )
+            .values(status=status, **values)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     return moved == 1
 
@@ -509,7 +523,7 @@ def _refund(
         extra=extra,
         values={"closed_at": now, "closed_by_id": actor_id, "close_reason": reason},
     )
-    redemption = db.session.get(Redemption, redemption_id, populate_existing=True)
+    redemption = db.session.get_one(Redemption, redemption_id, populate_existing=True)
     if not moved:
         return redemption, False
     points.post_entry(
@@ -551,7 +565,7 @@ def _explain(redemption: Redemption) -> str:
     if status is VoucherStatus.fulfilled:
         return _(
             "This voucher was already used on %(when)s (verified by %(who)s).",
-            when=local_text(redemption.fulfilled_at),
+            when=local_text(redemption.fulfilled_at) if redemption.fulfilled_at else "—",
             who=redemption.fulfilled_by.name if redemption.fulfilled_by else "—",
         )
     return _("This voucher is no longer valid: %(status)s.", status=status.label)
@@ -595,7 +609,7 @@ def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
         extra=(Redemption.expires_at > now,),
         values={"fulfilled_at": now, "fulfilled_by_id": staff_id},
     )
-    redemption = db.session.get(Redemption, redemption.id, populate_existing=True)
+    redemption = db.session.get_one(Redemption, redemption.id, populate_existing=True)
     if not moved:
         if redemption.status is VoucherStatus.issued:
             return Verification(

@@ -198,7 +198,7 @@ def export():
                 r.volunteer.name,
                 r.volunteer.masked_phone,
                 to_local(r.issued_at).strftime("%Y-%m-%d %H:%M"),
-                to_local(r.fulfilled_at).strftime("%Y-%m-%d %H:%M"),
+                to_local(r.fulfilled_at).strftime("%Y-%m-%d %H:%M") if r.fulfilled_at else "",
                 r.fulfilled_by.name if r.fulfilled_by else "",
             )
         )

@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -124,7 +125,7 @@ def redeem(reward_id: int):
         else:
             return redirect(url_for("rewards.voucher", redemption_id=redemption.id), 303)
     form.move_key_errors()
-    return _reward_page(db.session.get(Reward, reward.id), form, 422)
+    return _reward_page(db.session.get_one(Reward, reward.id), form, 422)
 
 
 @bp.get("/rewards/photos/<int:photo_id>.jpg")
@@ -226,7 +227,7 @@ def _counter_page(redemption: Redemption, token: str, *, result=None, form=None,
     )
 
 
-def _open(token: str) -> Redemption | tuple:
+def _open(token: str) -> Redemption | ResponseReturnValue:
     """The voucher behind a QR code for its partner's staff, or the page to show instead.
 
     Nobody else learns anything from the link: not whose voucher it is, not what for."""
