@@ -41,9 +41,11 @@ run: install translations
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Lint: ruff (rules and formatting) and mypy (types of govhub/, set up in pyproject.toml).
 lint: install
 	$(BIN)/ruff check govhub tests benchmarks
 	$(BIN)/ruff format --check govhub tests benchmarks
+	$(BIN)/mypy
 
 format: install
 	$(BIN)/ruff format govhub tests benchmarks

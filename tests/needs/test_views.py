@@ -429,7 +429,7 @@ def test_settings_set_the_default_rate(world, client, auth):
         data={
             "points_per_hour": "20",
             "cancel_cutoff_minutes": "60",
-            **{f"rate_{world['category']}": "150"},
+            f"rate_{world['category']}": "150",
         },
     )
     assert response.status_code == 303

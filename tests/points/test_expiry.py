@@ -414,7 +414,7 @@ def test_the_balance_always_matches_the_ledger(app):
     tree = make_tree()
     people = [make_user(tree, name=f"Volunteer {n}") for n in range(3)]
     for n, person in enumerate(people):
-        for month in range(0, 6):
+        for month in range(6):
             credit(person.id, 10 * (n + 1) + month, months(month))
             if month % 2:
                 debit(person.id, 5 * (n + 1), months(month) + timedelta(days=3))
