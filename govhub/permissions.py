@@ -46,7 +46,9 @@ SCAN_CARDS = "cards.scan"  # open a volunteer's card: admins and shift leaders
 RUN_SHIFT = "shift.run"  # show the check-in screen: the community's admins, the shift leader
 CONFIRM_SHIFT = "shift.confirm"  # manual check-in/out, confirm hours, name leaders
 VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their community's admins
-ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record
+MANAGE_VOLUNTEER = "volunteer.manage"  # open a volunteer's admin page: their community's admins
+ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record; never one's own
+CONFIRM_ATTENDANCE = "attendance.confirm"  # a Seat: confirm, enter or no-show; never one's own
 FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
 VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
 SUSPEND_PARTNER = "partner.suspend"  # suspend or reinstate: the admins who review it
@@ -115,11 +117,21 @@ def _volunteer_in_scope(admin: User, volunteer: User) -> bool:
     return profile is not None and _within(admin, profile.community, Role.community_admin)
 
 
+def _not_self(user: User, subject_id: int | None) -> bool:
+    """Separation of duties (DESIGN.md): nobody credits, confirms or certifies themselves,
+    not even a system admin. Their own points, hours and records are someone else's call."""
+    return subject_id != user.id
+
+
 def can(user: User, action: str, obj=None) -> bool:
     """Whether ``user`` may do ``action`` (to ``obj``, for actions on an object)."""
     if not _authenticated(user):
         return False
     match action:
+        case "volunteer.adjust" if not _not_self(user, obj.id):
+            return False
+        case "attendance.confirm" if not _not_self(user, obj.volunteer_id):
+            return False
         case "partner.shop":
             assert isinstance(obj, Partner)
             return is_partner_staff(user, obj.id)
@@ -128,7 +140,7 @@ def can(user: User, action: str, obj=None) -> bool:
             return obj.owner_id == user.id and is_partner_staff(user, obj.id)
         case "voucher.verify":
             # Staff of the voucher's business, but never on their own voucher.
-            return obj.volunteer_id != user.id and is_partner_staff(user, obj.partner_id)
+            return _not_self(user, obj.volunteer_id) and is_partner_staff(user, obj.partner_id)
         case "voucher.view":
             return obj.volunteer_id == user.id
     if is_system_admin(user):
@@ -170,9 +182,13 @@ def can(user: User, action: str, obj=None) -> bool:
         case "ledger.audit":
             return bool(scope_units(user, Role.community_admin, Role.oversight_admin))
         case "cards.scan":
-            from govhub.checkin.services import leads_any_shift
+            # A shift leader only while a shift they lead can still be run.
+            from govhub.checkin.services import leads_runnable_shift
+            from govhub.database import utcnow
 
-            return bool(scope_units(user, Role.community_admin)) or leads_any_shift(user.id)
+            return bool(scope_units(user, Role.community_admin)) or leads_runnable_shift(
+                user.id, now=utcnow()
+            )
         case "shift.run":
             assert isinstance(obj, Shift)
             if _within(user, obj.need.community, Role.community_admin):
@@ -186,9 +202,11 @@ def can(user: User, action: str, obj=None) -> bool:
         case "volunteer.points":
             assert isinstance(obj, User)
             return obj.id == user.id or _volunteer_in_scope(user, obj)
-        case "volunteer.adjust":
+        case "volunteer.adjust" | "volunteer.manage":
             assert isinstance(obj, User)
             return _volunteer_in_scope(user, obj)
+        case "attendance.confirm":
+            return can(user, "shift.confirm", obj.shift)
         case "volunteers.find":
             return bool(scope_units(user, Role.community_admin))
         case "record.view":

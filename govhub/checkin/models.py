@@ -40,6 +40,7 @@ class AttendanceStatus(enum.StrEnum):
     present = "present"  # checked in; hours not confirmed yet
     confirmed = "confirmed"
     no_show = "no_show"
+    void = "void"  # settled without points: see ``void_reason``
 
     @property
     def label(self) -> str:
@@ -50,6 +51,24 @@ ATTENDANCE_LABELS = {
     AttendanceStatus.present: _l("Recorded"),
     AttendanceStatus.confirmed: _l("Confirmed"),
     AttendanceStatus.no_show: _l("No-show"),
+    AttendanceStatus.void: _l("Earns nothing"),
+}
+
+
+class VoidReason(enum.StrEnum):
+    """Why an attendance was settled without points."""
+
+    need_cancelled = "need_cancelled"
+    removed = "removed"  # the organizer took the volunteer off the shift
+
+    @property
+    def label(self) -> str:
+        return str(VOID_REASON_LABELS[self])
+
+
+VOID_REASON_LABELS = {
+    VoidReason.need_cancelled: _l("The need was cancelled"),
+    VoidReason.removed: _l("Removed from the shift by the organizer"),
 }
 
 
@@ -85,8 +104,10 @@ class Attendance(Model):
     minutes: Mapped[int | None]
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
-    # Why the admin changed the hours or marked a no-show.
+    # Why the admin changed the hours, marked a no-show, or cancelled / removed.
     note: Mapped[str | None] = mapped_column(String(500))
+    # Set with status ``void``: why this attendance earns nothing.
+    void_reason: Mapped[VoidReason | None] = mapped_column(enum_type(VoidReason, 16))
     # Earns points although entered by hand: a second admin should look.
     needs_review: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -102,6 +123,10 @@ class Attendance(Model):
     @property
     def auto_checked_out(self) -> bool:
         return self.check_out_evidence is Evidence.auto
+
+    @property
+    def void(self) -> bool:
+        return self.status is AttendanceStatus.void
 
 
 class ShiftLeader(Model):

@@ -9,8 +9,15 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from govhub.audit import services as audit
-from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, ShiftLeader, VolunteerCard
-from govhub.clock import local_text
+from govhub.checkin.models import (
+    Attendance,
+    AttendanceStatus,
+    Evidence,
+    ShiftLeader,
+    VoidReason,
+    VolunteerCard,
+)
+from govhub.clock import local_date, local_text, to_utc
 from govhub.database import NotFound, ServiceError, insert_ignoring_conflict, transactional
 from govhub.extensions import db
 from govhub.needs import services as needs
@@ -22,10 +29,35 @@ MAX_REASON = 500
 # Volunteers may scan the check-out code until this long after the shift ends.
 CHECKOUT_GRACE = timedelta(hours=2)
 RUNNING = (NeedStatus.open, NeedStatus.closed)
+# A shift can be run (check-in screen, cards) until this long after it ends.
+RUNNABLE_AFTER_END = timedelta(days=1)
 
 
 class CheckinRefused(ServiceError):
     pass
+
+
+@dataclass(frozen=True)
+class Seat:
+    """One volunteer's place at one shift: what ``permissions.CONFIRM_ATTENDANCE`` is
+    asked about (their attendance may not exist yet)."""
+
+    shift: Shift
+    volunteer_id: int
+
+
+def _not_own(actor_id: int | None, volunteer_id: int, message: str) -> None:
+    """Defence in depth for the separation of duties that ``permissions`` decides: a
+    service never lets an actor credit or confirm themselves."""
+    if actor_id is not None and actor_id == volunteer_id:
+        raise CheckinRefused(message)
+
+
+def _own_hours_message() -> str:
+    return _(
+        "Your own hours are confirmed by another admin of the community, "
+        "or automatically after the grace period."
+    )
 
 
 @dataclass
@@ -53,10 +85,25 @@ def _reason(reason: str | None) -> str:
     return reason
 
 
-def _entered_time(at: datetime | None, now: datetime, *, earliest: datetime) -> datetime:
-    """The time an admin enters by hand: not in the future, not before ``earliest``."""
-    if at is None:
+def _entered_time(
+    shift: Shift, at: datetime | str | None, now: datetime, *, earliest: datetime
+) -> datetime:
+    """The time an admin enters by hand ("HH:MM" on the shift's local day, or a stored
+    time; empty: now): on the shift's day, not in the future, not before ``earliest``."""
+    if at is None or (isinstance(at, str) and not at.strip()):
         return now
+    day = local_date(shift.starts_at)
+    if isinstance(at, str):
+        try:
+            clock = datetime.strptime(at.strip(), "%H:%M").time()
+        except ValueError:
+            raise ServiceError(_("Enter a time like 18:30."), field="at") from None
+        at = to_utc(datetime.combine(day, clock))
+    if not day <= local_date(at) <= local_date(shift.ends_at):
+        raise ServiceError(
+            _("The time must be on the day of the shift, %(day)s.", day=day.isoformat()),
+            field="at",
+        )
     if at > now:
         raise ServiceError(_("The time cannot be in the future."), field="at")
     if at < earliest:
@@ -93,7 +140,7 @@ def check_in(
     evidence: Evidence,
     actor_id: int | None = None,
     reason: str | None = None,
-    at: datetime | None = None,
+    at: datetime | str | None = None,
 ) -> ScanResult:
     """Record that a volunteer is at a shift, once.
 
@@ -110,8 +157,9 @@ def check_in(
         )
     manual = evidence is Evidence.manual
     if manual:
+        _not_own(actor_id, volunteer_id, _own_hours_message())
         reason = _reason(reason)
-        now = _entered_time(at, now, earliest=window(shift)[0])
+        now = _entered_time(shift, at, now, earliest=window(shift)[0])
     else:
         opens, closes = window(shift)
         if now < opens:
@@ -181,20 +229,25 @@ def check_out(
     evidence: Evidence,
     actor_id: int | None = None,
     reason: str | None = None,
-    at: datetime | None = None,
+    at: datetime | str | None = None,
 ) -> ScanResult:
     shift = get_shift(shift_id)
     attendance = attendance_of(shift_id, volunteer_id)
     if attendance is None or attendance.checked_in_at is None:
         raise CheckinRefused(_("There is no check-in to check out from. Check in first."))
+    if attendance.void:
+        raise CheckinRefused(
+            _("This attendance earns nothing: %(why)s.", why=attendance.void_reason.label)
+        )
     if attendance.status is not AttendanceStatus.present:
         raise CheckinRefused(_("These hours are already confirmed."))
     if attendance.checked_out_at is not None:
         return ScanResult(attendance, already=True)
     manual = evidence is Evidence.manual
     if manual:
+        _not_own(actor_id, volunteer_id, _own_hours_message())
         reason = _reason(reason)
-        now = _entered_time(at, now, earliest=attendance.checked_in_at)
+        now = _entered_time(shift, at, now, earliest=attendance.checked_in_at)
     elif now > shift.ends_at + CHECKOUT_GRACE:
         raise CheckinRefused(_("Check-out by scanning has closed. Ask the organizer."))
     attendance.checked_out_at = max(now, attendance.checked_in_at)
@@ -312,7 +365,11 @@ def attendance_list(shift: Shift) -> list[AttendanceRow]:
 
 
 def _points_for(shift: Shift, attendance: Attendance | None, minutes: int) -> int:
-    if attendance is None or minutes == 0:
+    """What confirming ``attendance`` with ``minutes`` earns: hours × the rate, or the
+    need's fixed amount whatever the hours; nothing for a no-show or void attendance."""
+    if attendance is None or attendance.checked_in_at is None:
+        return 0
+    if attendance.status in (AttendanceStatus.no_show, AttendanceStatus.void):
         return 0
     settings = needs.community_settings(shift.need.community_id)
     if attendance.manual and not settings.manual_hours_earn:
@@ -349,14 +406,19 @@ def confirm_shift(
 ) -> int:
     """Confirm a shift's attendance: one earn entry per attendance (hours × the need's rate,
     or its fixed amount). Changed hours and no-shows need a note. Returns how many
-    attendances were confirmed now; running it again confirms nothing twice."""
+    attendances were confirmed now; running it again confirms nothing twice.
+
+    The actor's own attendance is skipped (nobody confirms their own hours): another
+    admin confirms it, or ``auto_confirm`` does. Void attendance is never pending."""
     shift = get_shift(shift_id)
     if now < shift.ends_at:
         raise ServiceError(_("Hours can be confirmed once the shift has ended."))
     rounding = needs.community_settings(shift.need.community_id).rounding_minutes
     pending = db.session.scalars(
         select(Attendance).where(
-            Attendance.shift_id == shift_id, Attendance.status == AttendanceStatus.present
+            Attendance.shift_id == shift_id,
+            Attendance.status == AttendanceStatus.present,
+            Attendance.volunteer_id != actor_id,
         )
     ).all()
     confirmed = 0
@@ -386,6 +448,7 @@ def mark_no_show(
     actor_id: int, shift_id: int, volunteer_id: int, reason: str | None, *, now: datetime
 ) -> Attendance:
     """A claimant who never came (no check-in): recorded, with a reason."""
+    _not_own(actor_id, volunteer_id, _own_hours_message())
     reason = _reason(reason)
     if _confirmed_claim(shift_id, volunteer_id) is None:
         raise NotFound(_("This volunteer has not claimed this shift."))
@@ -438,11 +501,58 @@ def auto_confirm(*, now: datetime) -> int:
     return done
 
 
+@transactional
+def void_attendance(
+    shift_ids: list[int],
+    why: VoidReason,
+    *,
+    note: str | None = None,
+    volunteer_id: int | None = None,
+) -> int:
+    """Settle, without points, the unconfirmed attendance at ``shift_ids`` (of one
+    volunteer, or of everyone): the need was cancelled or the volunteer removed. The rows
+    stay, marked why; the jobs and confirmation no longer touch them. Called inside the
+    caller's transaction (``needs.cancel``, ``needs.remove_claimant``)."""
+    query = select(Attendance).where(
+        Attendance.shift_id.in_(shift_ids or [-1]),
+        Attendance.status == AttendanceStatus.present,
+    )
+    if volunteer_id is not None:
+        query = query.where(Attendance.volunteer_id == volunteer_id)
+    rows = db.session.scalars(query).all()
+    for attendance in rows:
+        attendance.status = AttendanceStatus.void
+        attendance.void_reason = why
+        attendance.minutes = 0
+        attendance.note = note
+        attendance.needs_review = False
+    return len(rows)
+
+
 # --- Shift leaders and cards ---------------------------------------------------------
 
 
 def is_leader(user_id: int, shift_id: int) -> bool:
     return db.session.get(ShiftLeader, (shift_id, user_id)) is not None
+
+
+def leads_runnable_shift(user_id: int, *, now: datetime) -> bool:
+    """Whether ``user_id`` leads a shift that can still be run (the window of
+    ``led_shifts``): a leader's rights end with the shift."""
+    return (
+        db.session.scalar(
+            select(ShiftLeader.shift_id)
+            .join(Shift, ShiftLeader.shift_id == Shift.id)
+            .join(Shift.need)
+            .where(
+                ShiftLeader.user_id == user_id,
+                Shift.ends_at >= now - RUNNABLE_AFTER_END,
+                Need.status.in_(RUNNING),
+            )
+            .limit(1)
+        )
+        is not None
+    )
 
 
 def leads_any_shift(user_id: int) -> bool:
@@ -459,7 +569,7 @@ def led_shifts(user_id: int, *, now: datetime) -> list[Shift]:
     query = (
         select(Shift)
         .join(ShiftLeader, ShiftLeader.shift_id == Shift.id)
-        .where(ShiftLeader.user_id == user_id, Shift.ends_at >= now - timedelta(days=1))
+        .where(ShiftLeader.user_id == user_id, Shift.ends_at >= now - RUNNABLE_AFTER_END)
         .order_by(Shift.starts_at)
     )
     return list(db.session.scalars(query))
@@ -476,7 +586,7 @@ def runnable_shift_ids(user_id: int, admin_scope, *, now: datetime) -> list[int]
             select(Shift.id)
             .join(Shift.need)
             .join(OrgUnit, Need.community_id == OrgUnit.id)
-            .where(admin_scope, Shift.ends_at >= now - timedelta(days=1))
+            .where(admin_scope, Shift.ends_at >= now - RUNNABLE_AFTER_END)
         )
     )
     return list(ids)

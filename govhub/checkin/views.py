@@ -25,7 +25,7 @@ from govhub.audit import services as audit
 from govhub.checkin import services, tokens
 from govhub.checkin.models import Evidence
 from govhub.checkin.tokens import Problem, Purpose, TokenRefused
-from govhub.clock import local_text, to_local, to_utc
+from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.htmx import render
@@ -302,7 +302,11 @@ def attendance(shift_id: int):
     return _attendance_page(shift)
 
 
-def _attendance_page(shift: Shift, errors: dict | None = None, status: int = 200):
+def _attendance_page(
+    shift: Shift, errors: dict | None = None, status: int = 200, kept: dict | None = None
+):
+    """The attendance list; ``errors`` by field key, ``kept`` the refused form's input
+    (its key, e.g. "in-12", with the values typed)."""
     rows = services.attendance_list(shift)
     users = {u.id: u for u in accounts.users_by_id([row.volunteer_id for row in rows])}
     # Who entered hours by hand, when and why: shown beside those hours.
@@ -311,11 +315,23 @@ def _attendance_page(shift: Shift, errors: dict | None = None, status: int = 200
         [row.attendance.id for row in rows if row.attendance],
         ("attendance.manual_check_in", "attendance.manual_check_out"),
     )
+    # Separation of duties: the admin's own row is left to another admin or auto-confirm.
+    decidable = {
+        row.volunteer_id
+        for row in rows
+        if permissions.can(
+            current_user,
+            permissions.CONFIRM_ATTENDANCE,
+            services.Seat(shift, row.volunteer_id),
+        )
+    }
     return render_template(
         "checkin/attendance.html",
         shift=shift,
         rows=rows,
         users=users,
+        decidable=decidable,
+        kept=kept or {},
         now=utcnow(),
         leaders=services.leaders(shift.id),
         errors=errors or {},
@@ -328,6 +344,7 @@ def manual(shift_id: int, mode: str):
     """An admin enters a check-in or check-out by hand, with a reason (audited)."""
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
     volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     action = services.check_in if mode == "in" else services.check_out
     try:
         action(
@@ -337,28 +354,25 @@ def manual(shift_id: int, mode: str):
             evidence=Evidence.manual,
             actor_id=current_user.id,
             reason=request.form.get("reason"),
+            at=request.form.get("at"),
         )
     except ServiceError as refused:
-        return _attendance_page(shift, {f"{mode}-{volunteer_id}": refused.message}, 422)
+        key = f"{mode}-{volunteer_id}"
+        kept = {
+            "key": key,
+            "at": request.form.get("at", ""),
+            "reason": request.form.get("reason", ""),
+        }
+        return _attendance_page(shift, {key: refused.message}, 422, kept=kept)
     flash(_("Recorded by hand; it is flagged for a second look."), "success")
     return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
-
-
-def _entered_time(shift: Shift, value: str | None) -> datetime | None:
-    """ "HH:MM" typed by an admin, on the shift's (local) day, as UTC; None if empty."""
-    if not value:
-        return None
-    try:
-        clock = datetime.strptime(value, "%H:%M").time()
-    except ValueError:
-        raise ServiceError(_("Enter a time like 18:30."), field="at") from None
-    return to_utc(datetime.combine(to_local(shift.starts_at).date(), clock))
 
 
 @bp.post("/manage/shifts/<int:shift_id>/no-show")
 def no_show(shift_id: int):
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
     volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     try:
         services.mark_no_show(
             current_user.id, shift.id, volunteer_id, request.form.get("reason"), now=utcnow()

@@ -472,6 +472,12 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
         )
     for shift in need.shifts:
         shift.claimed = 0
+    # Whoever had checked in earns nothing: their attendance is settled now, not
+    # auto-confirmed later. (checkin imports this module: import here.)
+    from govhub.checkin import services as checkin
+    from govhub.checkin.models import VoidReason
+
+    checkin.void_attendance([s.id for s in need.shifts], VoidReason.need_cancelled, note=reason)
     audit.record(actor_id, "need.cancelled", "need", need.id, reason=reason)
     return need
 
@@ -648,6 +654,13 @@ def cancellable_until(claim: Claim) -> datetime:
     return _cutoff(claim.shift)
 
 
+def can_cancel_online(shift: Shift, *, now: datetime) -> bool:
+    """Whether a claim on ``shift`` may still be cancelled online: before the community's
+    cut-off. After it the volunteer calls the organizer; claiming is still allowed, with a
+    warning that it cannot be undone online."""
+    return now < _cutoff(shift)
+
+
 @transactional
 def cancel_claim(volunteer_id: int, claim_id: int, *, now: datetime) -> Claim:
     """The volunteer gives up a place (before the cut-off) or leaves the waiting list."""
@@ -656,7 +669,7 @@ def cancel_claim(volunteer_id: int, claim_id: int, *, now: datetime) -> Claim:
         raise NotFound(_("You have no claim on this shift."))
     shift = claim.shift
     if claim.status is ClaimStatus.confirmed:
-        if now >= _cutoff(shift):
+        if not can_cancel_online(shift, now=now):
             raise ClaimRefused(
                 _(
                     "It is too late to cancel online. "
@@ -694,6 +707,13 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
     if claim.status is ClaimStatus.confirmed:
         _free_place(claim.shift_id)
     claim.status, claim.reason, claim.removed_by_id = ClaimStatus.removed, reason, actor_id
+    # A check-in before the removal earns nothing (checkin imports this module).
+    from govhub.checkin import services as checkin
+    from govhub.checkin.models import VoidReason
+
+    checkin.void_attendance(
+        [claim.shift_id], VoidReason.removed, note=reason, volunteer_id=claim.volunteer_id
+    )
     need = claim.shift.need
     notify(claim.volunteer_id, "claim_removed", "need", need.id, title=need.title, reason=reason)
     audit.record(

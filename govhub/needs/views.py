@@ -85,6 +85,7 @@ def _detail_context(need: Need) -> dict:
         "need": need,
         "now": now,
         "my_claims": services.my_claims_for(current_user.id, need),
+        "can_cancel_online": lambda shift: services.can_cancel_online(shift, now=now),
         "action_form": ActionForm(),
         "can_edit": permissions.can(current_user, permissions.EDIT_NEED, need),
         "rating_role": requests.rating_role(current_user, need, now=now),

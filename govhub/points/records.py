@@ -71,6 +71,13 @@ def confirmed_activities(volunteer_id: int) -> list[dict]:
 def issue_record(actor_id: int, volunteer_id: int, *, key: str, now: datetime) -> ServiceRecord:
     """Issue a record of all the volunteer's confirmed service, on behalf of their home
     community. Once per ``key``: a second submit of the same form returns the first record."""
+    if actor_id == volunteer_id:
+        raise ServiceError(
+            _(
+                "You cannot issue your own service record: "
+                "another admin of your community does that."
+            )
+        )
     request_key = f"record:{key}"
     existing = db.session.scalar(
         select(ServiceRecord).where(ServiceRecord.request_key == request_key)

@@ -203,6 +203,11 @@ def adjust(
     Sent again with the same key (a double submit) it writes nothing, not even a second
     audit event. A deduction larger than the balance is refused at the amount field.
     """
+    if actor_id == volunteer_id:
+        raise ServiceError(
+            _("You cannot adjust your own points: another admin of your community does that."),
+            field="amount",
+        )
     reason = (reason or "").strip()
     if not reason:
         raise ServiceError(_("Give a reason for the adjustment."), field="reason")

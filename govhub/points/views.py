@@ -143,9 +143,9 @@ def find_volunteer():
     return render_template("points/find_volunteer.html", form=form, found=found)
 
 
-def _volunteer_or_404(user_id: int) -> User:
+def _volunteer_or_404(user_id: int, action: str = permissions.ADJUST_POINTS) -> User:
     volunteer = db.get_or_404(User, user_id)
-    permissions.authorize(permissions.ADJUST_POINTS, volunteer)
+    permissions.authorize(action, volunteer)
     return volunteer
 
 
@@ -165,6 +165,8 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
         volunteer=volunteer,
         summary=services.summary(volunteer.id),
         records=records.records_of(volunteer.id),
+        # An admin's own points and records are someone else's call (separation of duties).
+        can_adjust=permissions.can(current_user, permissions.ADJUST_POINTS, volunteer),
         adjust_form=adjust_form or AdjustForm(formdata=None),
         issue_form=issue_form or IssueRecordForm(formdata=None),
         **context,
@@ -173,7 +175,7 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
 
 @bp.get("/manage/volunteers/<int:user_id>")
 def volunteer(user_id: int):
-    return _volunteer_page(_volunteer_or_404(user_id))
+    return _volunteer_page(_volunteer_or_404(user_id, permissions.MANAGE_VOLUNTEER))
 
 
 @bp.post("/manage/volunteers/<int:user_id>/adjust")

@@ -4,16 +4,21 @@ import threading
 import time
 from datetime import timedelta
 
+import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import select
 
 from govhub import jobs, scheduler
-from govhub.checkin.models import AttendanceStatus
+from govhub.accounts import services as accounts
+from govhub.checkin import services as checkin
+from govhub.checkin.models import AttendanceStatus, Evidence, VoidReason
 from govhub.extensions import db
 from govhub.jobs import Job
+from govhub.needs import services as needs
 from govhub.notifications.models import Notification
 from govhub.points import services as points
 from tests.checkin.helpers import HOUR, START, scan_in, shift_world
+from tests.points.helpers import entry_count
 
 
 def kinds(user_id):
@@ -106,3 +111,62 @@ def test_attendance_statuses_after_confirmation(app):
     from govhub.checkin.services import attendance_of
 
     assert attendance_of(w.shift.id, w.volunteers[0].id).status is AttendanceStatus.confirmed
+
+
+# --- Cancelled and removed work earns nothing (issue 10) -----------------------------
+
+
+def test_a_cancelled_need_earns_its_checked_in_volunteers_nothing(app):
+    w = shift_world()
+    present, _ = w.volunteers
+    scan_in(present, w.shift, START)
+    needs.cancel(w.admin.id, w.need.id, "暴雨预警，活动取消")
+    end = START + 2 * HOUR
+    assert jobs.end_shifts(now=end + HOUR) == 0  # nobody to check out, nothing to close
+    assert jobs.auto_confirm(now=end + timedelta(days=3)) == 0
+    account = points.account(present.id)
+    assert (account.balance, account.total_minutes) == (0, 0)
+    assert entry_count(present.id) == 0
+    attendance = checkin.attendance_of(w.shift.id, present.id)  # kept, and marked why
+    assert attendance.status is AttendanceStatus.void
+    assert attendance.void_reason is VoidReason.need_cancelled
+    assert (attendance.checked_in_at, attendance.note) == (START, "暴雨预警，活动取消")
+    assert attendance.checked_out_at is None
+
+
+def test_a_volunteer_removed_after_checking_in_earns_nothing(app):
+
+    w = shift_world()
+    removed, stays = w.volunteers
+    scan_in(removed, w.shift, START)
+    scan_in(stays, w.shift, START)
+    claim = needs.my_claims_for(removed.id, w.need)[w.shift.id]
+    needs.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
+    end = START + 2 * HOUR
+    assert jobs.end_shifts(now=end + HOUR) == 2  # the one who stays, and the need closed
+    assert checkin.confirm_shift(w.admin.id, w.shift.id, {}, now=end + HOUR) == 1
+    assert jobs.auto_confirm(now=end + timedelta(days=3)) == 0
+    assert points.account(removed.id).balance == 0
+    assert points.account(stays.id).balance == 20
+    attendance = checkin.attendance_of(w.shift.id, removed.id)
+    assert attendance.status is AttendanceStatus.void
+    assert attendance.void_reason is VoidReason.removed
+    with pytest.raises(checkin.CheckinRefused):  # no check-out after the removal either
+        checkin.check_out(removed.id, w.shift.id, now=end, evidence=Evidence.code_scan)
+
+
+def test_the_attendance_page_shows_why_void_attendance_earns_nothing(app, client, auth):
+
+    w = shift_world()
+    removed, stays = w.volunteers
+    scan_in(removed, w.shift, START)
+    claim = needs.my_claims_for(removed.id, w.need)[w.shift.id]
+    needs.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
+    accounts.set_preferences(w.admin.id, locale="en")
+    auth.login(w.admin.phone)
+    page = client.get(f"/manage/shifts/{w.shift.id}/attendance").get_data(as_text=True)
+    row = page[page.index(f'id="volunteer-{removed.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "Earns nothing" in row and "Removed from the shift by the organizer" in row
+    assert "扫码后离开" in row
+    assert "Check out by hand" not in row and 'name="minutes-' not in row

@@ -9,6 +9,7 @@ from govhub.checkin.models import Attendance, AttendanceStatus, Evidence
 from govhub.database import ServiceError
 from govhub.extensions import db
 from govhub.needs import services as needs
+from govhub.needs.models import PointsMode
 from govhub.points import services as points
 from govhub.points.models import LedgerEntry
 from tests.checkin.helpers import HOUR, MINUTE, START, scan_in, scan_out, shift_world
@@ -248,3 +249,50 @@ def test_cards_are_revoked_by_a_new_version(app):
     assert services.issue_card(volunteer.id, now=START) == 1
     assert services.revoke_card(volunteer.id, now=START) == 2
     assert services.card_version(volunteer.id) == 2
+
+
+def test_a_manual_time_outside_the_shifts_day_is_refused_at_the_field(app):
+    w = shift_world()
+    volunteer = w.volunteers[0]
+    for at in (START - timedelta(days=1), START + timedelta(days=1), "25:99"):
+        with pytest.raises(ServiceError) as refused:
+            services.check_in(
+                volunteer.id,
+                w.shift.id,
+                now=END + timedelta(days=2),
+                evidence=Evidence.manual,
+                actor_id=w.admin.id,
+                reason="忘带手机",
+                at=at,
+            )
+        assert refused.value.field == "at"
+    assert services.attendance_of(w.shift.id, volunteer.id) is None
+
+
+def test_fixed_points_follow_confirmed_attendance_not_hours(app):
+    w = shift_world(volunteers=3, points_mode=PointsMode.fixed, fixed_points=30)
+    short, full, absent = w.volunteers
+    for volunteer in w.volunteers:
+        scan_in(volunteer, w.shift, START)
+    scan_out(short, w.shift, START + 5 * MINUTE)  # rounds down to 0 hours
+    rows = {row.volunteer_id: row for row in services.attendance_list(w.shift)}
+    assert (rows[short.id].recorded, rows[short.id].points) == (0, 30)  # what the page shows
+    attendance = services.attendance_of(w.shift.id, absent.id)
+    services.confirm_shift(
+        w.admin.id,
+        w.shift.id,
+        {attendance.id: services.Decision(no_show=True, note="扫码后离开")},
+        now=END + HOUR,
+    )
+    assert [(e.amount, e.minutes) for e in ledger(short.id)] == [(30, 0)]
+    assert [(e.amount, e.minutes) for e in ledger(full.id)] == [(30, 120)]
+    assert ledger(absent.id) == []  # a no-show earns nothing
+
+
+def test_fixed_points_are_paid_by_auto_confirm_for_a_short_stay(app):
+    w = shift_world(volunteers=1, points_mode=PointsMode.fixed, fixed_points=30)
+    volunteer = w.volunteers[0]
+    scan_in(volunteer, w.shift, END - 5 * MINUTE)
+    assert services.auto_confirm(now=END + timedelta(days=3)) == 1
+    assert [(e.amount, e.minutes) for e in ledger(volunteer.id)] == [(30, 0)]
+    assert points.account(volunteer.id).balance == 30

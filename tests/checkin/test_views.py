@@ -2,7 +2,7 @@
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -235,3 +235,89 @@ def test_a_malformed_confirmation_form_is_not_an_error(live, client, auth):
     auth.login(admin.phone)
     response = client.post(f"/manage/shifts/{shift.id}/confirm", data={"minutes-abc": "1"})
     assert response.status_code == 422  # the shift has not ended: explained, not a 500
+
+
+# --- Manual check-in and check-out at a given time (issue 10) ------------------------
+
+
+def _move_shift_to_yesterday(shift):
+    """The shift ran yesterday 09:00–11:00 Shanghai time; returns its local day."""
+    from govhub.clock import to_local, to_utc
+
+    day = to_local(utcnow()).date() - timedelta(days=1)
+    starts = to_utc(datetime.combine(day, time(9, 0)))
+    db.session.execute(
+        db.update(type(shift))
+        .where(type(shift).id == shift.id)
+        .values(starts_at=starts, ends_at=starts + timedelta(hours=2))
+    )
+    db.session.commit()
+    return day
+
+
+def test_a_manual_check_in_and_out_record_the_time_entered(live, client, auth):
+    from govhub.clock import to_utc
+
+    tree, admin, shift, (volunteer, _) = live
+    day = _move_shift_to_yesterday(shift)
+    auth.login(admin.phone)
+    response = client.post(
+        f"/manage/shifts/{shift.id}/attendance/in",
+        data={"volunteer_id": volunteer.id, "reason": "老人没有手机", "at": "09:15"},
+    )
+    assert response.status_code == 303
+    response = client.post(
+        f"/manage/shifts/{shift.id}/attendance/out",
+        data={"volunteer_id": volunteer.id, "reason": "老人没有手机", "at": "10:45"},
+    )
+    assert response.status_code == 303
+    attendance = services.attendance_of(shift.id, volunteer.id)
+    assert attendance.checked_in_at == to_utc(datetime.combine(day, time(9, 15)))
+    assert attendance.checked_out_at == to_utc(datetime.combine(day, time(10, 45)))
+
+
+@pytest.mark.parametrize(
+    ("entered", "message"),
+    [("25:99", "18:30"), ("9点", "18:30"), ("07:00", "08:30")],  # 08:30: check-in opens
+)
+def test_an_invalid_manual_time_is_refused_at_the_field_with_the_input_kept(
+    live, client, auth, entered, message
+):
+    tree, admin, shift, (volunteer, _) = live
+    _move_shift_to_yesterday(shift)
+    auth.login(admin.phone)
+    response = client.post(
+        f"/manage/shifts/{shift.id}/attendance/in",
+        data={"volunteer_id": volunteer.id, "reason": "老人没有手机", "at": entered},
+    )
+    assert response.status_code == 422
+    page = text_of(response)
+    row = page[page.index(f'id="volunteer-{volunteer.id}"') :]
+    row = row[: row.index("</tr>")]
+    error = re.search(r'<p class="error">(.*?)</p>', row, re.S)
+    assert error and message in error.group(1)
+    assert f'value="{entered}"' in row and 'value="老人没有手机"' in row  # input kept
+    assert "<details open>" in row
+    assert services.attendance_of(shift.id, volunteer.id) is None
+
+
+def test_a_shift_leaders_card_scanning_ends_with_their_shift(live, client, auth):
+    tree, admin, shift, (leader, other) = live
+    services.name_leader(admin.id, shift.id, leader.id)
+    card = f"/card/{tokens.card_token(other.id, services.issue_card(other.id, now=utcnow()))}"
+    auth.login(leader.phone)
+    assert client.get(card).status_code == 200  # while the shift runs
+    db.session.execute(
+        db.update(type(shift))
+        .where(type(shift).id == shift.id)
+        .values(
+            starts_at=utcnow() - timedelta(days=3), ends_at=utcnow() - timedelta(days=3, hours=-2)
+        )
+    )
+    db.session.commit()
+    assert client.get(card).status_code == 403
+    assert client.post(f"{card}/in", data={"shift_id": shift.id}).status_code == 403
+    assert services.attendance_of(shift.id, other.id) is None
+    auth.logout()
+    auth.login(admin.phone)  # the community's admins still scan cards
+    assert client.get(card).status_code == 200

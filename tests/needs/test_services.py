@@ -4,6 +4,8 @@ import pytest
 from icalendar import Calendar
 
 from govhub.accounts import services as accounts
+from govhub.checkin import services as checkin
+from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, VoidReason
 from govhub.database import NotFound, ServiceError
 from govhub.needs import services
 from govhub.needs.models import (
@@ -1235,3 +1237,45 @@ def test_shift_calendar_is_an_icalendar_event_in_utc(app):
     assert event.decoded("dtend") == datetime(2026, 12, 2, 4, tzinfo=UTC)
     assert b"DTSTART:20261202T020000Z" in ics
     assert b"13812345678" in ics
+
+
+# --- Cancelled and removed work earns nothing (issue 10) -----------------------------
+
+
+def _checked_in(w, shift, volunteer):
+    checkin.check_in(volunteer.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
+    return checkin.attendance_of(shift.id, volunteer.id).id
+
+
+def test_cancelling_a_need_settles_its_attendance_in_the_same_transaction(app):
+    w = world()
+    need = post_need(w, [at(24), at(48)])
+    volunteer = make_user(w.tree)
+    claim(volunteer, need.shifts[0])
+    attendance_id = _checked_in(w, need.shifts[0], volunteer)
+    with pytest.raises(ServiceError):  # refused: nothing half-written
+        services.cancel(w.admin.id, need.id, " ")
+    assert fresh(Attendance, attendance_id).status is AttendanceStatus.present
+    services.cancel(w.admin.id, need.id, "暴雨预警")
+    stored = fresh(Attendance, attendance_id)
+    assert (stored.status, stored.void_reason, stored.note, stored.minutes) == (
+        AttendanceStatus.void,
+        VoidReason.need_cancelled,
+        "暴雨预警",
+        0,
+    )
+
+
+def test_removing_a_claimant_settles_only_their_attendance(app):
+    w = world()
+    need = post_need(w, [at(24, capacity=3)])
+    shift = need.shifts[0]
+    removed, stays = make_user(w.tree), make_user(w.tree)
+    removed_claim = claim(removed, shift)
+    claim(stays, shift)
+    removed_id = _checked_in(w, shift, removed)
+    stays_id = _checked_in(w, shift, stays)
+    services.remove_claimant(w.admin.id, removed_claim.id, "扫码后离开", now=shift.starts_at)
+    stored = fresh(Attendance, removed_id)
+    assert (stored.status, stored.void_reason) == (AttendanceStatus.void, VoidReason.removed)
+    assert fresh(Attendance, stays_id).status is AttendanceStatus.present
