@@ -235,7 +235,7 @@ def check_out(
     attendance = attendance_of(shift_id, volunteer_id)
     if attendance is None or attendance.checked_in_at is None:
         raise CheckinRefused(_("There is no check-in to check out from. Check in first."))
-    if attendance.void:
+    if attendance.void_reason is not None:
         raise CheckinRefused(
             _("This attendance earns nothing: %(why)s.", why=attendance.void_reason.label)
         )
