@@ -91,11 +91,13 @@ def keyset_page(
     descending: bool,
     limit: int = PAGE_SIZE,
     key_of: Callable[[Any], Sequence[int]] | None = None,
+    look_back: bool = True,
 ) -> KeysetPage:
     """One page of ``query`` (a ``select`` of one entity, without ORDER BY) in the order of
     ``columns`` (a unique key, all ascending or all descending).
 
     ``key_of(item)`` gives an item's key; by default the attributes named like the columns.
+    ``look_back=False`` saves the query for ``newer`` (a "load more" list only goes down).
     """
     columns = list(columns)
     if key_of is None:
@@ -127,7 +129,7 @@ def keyset_page(
 
     if down:
         has_below = further
-        has_above = cursor is not None and any_beyond(rows[0], below=False)
+        has_above = look_back and cursor is not None and any_beyond(rows[0], below=False)
     else:
         has_above = further
         has_below = any_beyond(rows[-1], below=True)
