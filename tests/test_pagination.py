@@ -25,8 +25,18 @@ def link(page: str, param: str) -> str | None:
 
 @pytest.mark.parametrize(
     ("value", "key"),
-    [("12", (12,)), ("0012", (12,)), ("", None), (None, None), ("x", None), ("-1", None),
-     ("1.5", None), ("2147483648", None), ("²", None), ("12 ", None)],
+    [
+        ("12", (12,)),
+        ("0012", (12,)),
+        ("", None),
+        (None, None),
+        ("x", None),
+        ("-1", None),
+        ("1.5", None),
+        ("2147483648", None),
+        ("²", None),
+        ("12 ", None),
+    ],
 )
 def test_cursors_from_the_url_are_parsed_safely(value, key):
     assert parse_cursor(value) == key

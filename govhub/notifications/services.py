@@ -8,8 +8,8 @@ from sqlalchemy import func, select, update
 
 from govhub.database import insert_ignoring_conflict, transactional, utcnow
 from govhub.extensions import db
-from govhub.pagination import Cursor, KeysetPage, keyset_page
 from govhub.notifications.models import Notification
+from govhub.pagination import Cursor, KeysetPage, keyset_page
 
 PAGE_SIZE = 30
 

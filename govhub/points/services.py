@@ -28,9 +28,9 @@ from govhub.database import (
     utcnow,
 )
 from govhub.extensions import db
-from govhub.pagination import Cursor, keyset_page
 from govhub.needs.models import Shift
 from govhub.orgs.models import OrgUnit
+from govhub.pagination import Cursor, keyset_page
 from govhub.points.models import EntryKind, LedgerAudit, LedgerEntry, PointsAccount
 
 MAX_REASON = 500

@@ -23,11 +23,11 @@ from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import services as needs
+from govhub.pagination import parse_cursor
 from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
-from govhub.pagination import parse_cursor
 from govhub.qr import png_response, qr_png
 from govhub.urls import external_url
 
