@@ -43,6 +43,12 @@ class KeysetPage(Generic[T]):
     def has_more(self) -> bool:
         return self.older is not None
 
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
 
 @dataclass(frozen=True)
 class Cursor:
