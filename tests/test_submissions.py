@@ -15,7 +15,15 @@ from govhub.needs.models import RequestStatus, ResidentRequest, Urgency
 from govhub.pagination import PAGE_SIZE, Cursor, parse_cursor
 from govhub.partners import services as partners
 from govhub.partners.models import Partner, PartnerKind
-from tests.factories import make_admin, make_tree, make_user, next_phone, registration_form
+from tests.factories import (
+    NOW,
+    make_admin,
+    make_need,
+    make_tree,
+    make_user,
+    next_phone,
+    registration_form,
+)
 
 
 def text_of(response) -> str:
@@ -256,3 +264,16 @@ def test_request_review_page_links_to_the_next_page(app, client, auth):
     second = text_of(client.get(following))
     assert len(re.findall(r"求助\d{3}", second)) == 1 and f"求助{PAGE_SIZE:03d}" in second
     assert client.get("/requests/review?before=junk").status_code == 200
+
+
+def test_managed_needs_list_is_paged_fifty_at_a_time(app, client, auth):
+    tree = make_tree()
+    admin = make_admin(tree)
+    for n in range(PAGE_SIZE + 1):
+        make_need(tree, admin=admin, now=NOW, title=f"需求{n:03d}", publish=False)
+    auth.login(admin.phone)
+    first = text_of(client.get("/manage/needs"))
+    assert len(re.findall(r"需求\d{3}", first)) == PAGE_SIZE and "需求000" not in first
+    following = re.search(r'href="(/manage/needs\?before=\d+)"', first).group(1)
+    second = text_of(client.get(following))
+    assert re.findall(r"需求\d{3}", second) == ["需求000"]
