@@ -6,8 +6,10 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from govhub import config as default_config
 
@@ -102,6 +104,7 @@ def _configure(app: Flask) -> None:
     if production:
         app.config["SESSION_COOKIE_SECURE"] = True
         app.config["REMEMBER_COOKIE_SECURE"] = True
+    _configure_public_address(app, production)
 
     url = app.config.get("DATABASE_URL") or (
         "sqlite:///" + str(Path(app.instance_path) / "govhub.sqlite3")
@@ -114,6 +117,43 @@ def _configure(app: Flask) -> None:
         # The busy timeout is set again per connection as a PRAGMA (database.py).
         options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+
+
+def _configure_public_address(app: Flask, production: bool) -> None:
+    """Absolute URLs come from BASE_URL (urls.py); the client address from the proxies."""
+    base_url = (app.config.get("BASE_URL") or "").strip().rstrip("/")
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.query:
+            raise ConfigError(
+                f"GOVHUB_BASE_URL={base_url!r} is not a site address. Set it to the address "
+                "people use, e.g. GOVHUB_BASE_URL=https://govhub.example.cn."
+            )
+    elif production and not (app.config.get("SERVER_NAME") and app.config.get("TRUSTED_HOSTS")):
+        raise ConfigError(
+            "GOVHUB_BASE_URL is not set. In production the QR codes and links must not take "
+            "their address from the request's Host header: set GOVHUB_BASE_URL to the site's "
+            "address, e.g. GOVHUB_BASE_URL=https://govhub.example.cn (or set both "
+            "GOVHUB_SERVER_NAME and GOVHUB_TRUSTED_HOSTS)."
+        )
+    app.config["BASE_URL"] = base_url
+
+    try:
+        proxies = int(app.config.get("PROXY_COUNT") or 0)
+    except (TypeError, ValueError):
+        proxies = -1
+    if proxies < 0:
+        raise ConfigError(
+            "GOVHUB_PROXY_COUNT must be the number of reverse proxies in front of the app "
+            "(0 when clients connect directly)."
+        )
+    app.config["PROXY_COUNT"] = proxies
+    if proxies:
+        # The client address and scheme as the proxies saw them; the host is not taken
+        # from X-Forwarded-Host (absolute URLs use BASE_URL anyway).
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (Flask documents this)
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0
+        )
 
 
 def _development_secret(instance: Path) -> str:

@@ -28,10 +28,9 @@ def init_app(app: Flask) -> None:
     @app.cli.command("demo-activity")
     def demo_activity() -> None:
         """Start a demo shift now (金叶社区) to try QR check-in live."""
-        from flask import url_for
-
         from govhub import demo
         from govhub.database import utcnow
+        from govhub.urls import external_url
 
         try:
             need, shift_id = demo.start_activity(now=utcnow())
@@ -40,7 +39,7 @@ def init_app(app: Flask) -> None:
         with app.test_request_context(
             base_url=f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:5000'}"
         ):
-            screen = url_for("checkin.screen", shift_id=shift_id, _external=True)
+            screen = external_url("checkin.screen", shift_id=shift_id)
         click.echo(
             f"Demo activity {need.title!r} is running. Log in as 13800000002 "
             f"(demo-jinye-2026) and open the check-in screen: {screen}"

@@ -44,6 +44,22 @@ RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = False
 LOGIN_LIMIT_PER_PHONE = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
+# Forms anyone can send (sign-up, partner applications, resident requests). Only accepted
+# submissions count, per client address and per phone number (the contact phone, or the
+# logged-in resident's own).
+SUBMIT_LIMIT_PER_ADDRESS = "20 per hour"
+SUBMIT_LIMIT_PER_PHONE = "5 per hour"
+# The same resident request sent again within this many minutes is refused as a duplicate.
+REQUEST_DUPLICATE_MINUTES = 30
+
+# The site's public address, e.g. "https://govhub.example.cn" (with a path if it is served
+# under one). Every absolute URL (QR codes, links in exports) is built from it, never from
+# the request's Host header. Production refuses to start without it, unless SERVER_NAME
+# and TRUSTED_HOSTS are set instead.
+BASE_URL = ""
+# Reverse proxies in front of the app that set X-Forwarded-For/-Proto. 0 trusts none:
+# the client address is the connection's. With N, the N-th address from the right is used.
+PROXY_COUNT = 0
 
 # Uploads (org tree CSV).
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024

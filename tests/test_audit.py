@@ -1,10 +1,15 @@
+import re
 from datetime import timedelta
 
+import pytest
+
+from govhub.audit import services as audit
 from govhub.checkin import services as checkin
 from govhub.checkin.models import Evidence
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import services as needs
+from govhub.pagination import PAGE_SIZE
 from govhub.points import services as points
 from tests.factories import make_admin, make_need, make_system_admin, make_tree, make_user
 
@@ -48,3 +53,53 @@ def test_system_admins_read_the_audit_trail(app, client, auth):
     auth.logout()
     auth.login(admin.phone)
     assert client.get("/admin/audit").status_code == 403
+
+
+def _record_events(n: int) -> None:
+    for i in range(n):
+        audit.record(None, "paging.test", "thing", i + 1)
+    db.session.commit()
+
+
+def _shows(page: str, target_id: int) -> bool:
+    return re.search(rf"thing #{target_id}\s", page) is not None
+
+
+def _older_link(page: str) -> str | None:
+    found = re.search(r'href="(/admin/audit\?[^"]*before=[^"]*)"', page)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_audit_trail_has_no_older_link_when_everything_fits_on_one_page(app, client, auth):
+    tree = make_tree()
+    _record_events(PAGE_SIZE)
+    auth.login(make_system_admin(tree).phone)
+    page = text_of(client.get("/admin/audit?action=paging"))
+    assert page.count("paging.test") == PAGE_SIZE
+    assert _older_link(page) is None
+
+
+def test_audit_trail_older_link_leads_to_the_last_event_when_one_is_left(app, client, auth):
+    tree = make_tree()
+    _record_events(PAGE_SIZE + 1)
+    auth.login(make_system_admin(tree).phone)
+    first = text_of(client.get("/admin/audit?action=paging"))
+    assert first.count("paging.test") == PAGE_SIZE
+    assert not _shows(first, 1)  # the oldest is on the next page
+    older = text_of(client.get(_older_link(first)))
+    assert older.count("paging.test") == 1 and _shows(older, 1)
+    assert _older_link(older) is None
+    # The way back up keeps the filter and shows the newest again.
+    newer = re.search(r'href="(/admin/audit\?[^"]*after=[^"]*)"', older).group(1)
+    back = text_of(client.get(newer.replace("&amp;", "&")))
+    assert back.count("paging.test") == PAGE_SIZE and _shows(back, PAGE_SIZE + 1)
+
+
+@pytest.mark.parametrize("cursor", ["abc", "-5", "1.2", "99999999999999999999999", "１２"])
+def test_audit_trail_ignores_a_cursor_that_is_not_one(app, client, auth, cursor):
+    tree = make_tree()
+    _record_events(3)
+    auth.login(make_system_admin(tree).phone)
+    response = client.get("/admin/audit", query_string={"action": "paging", "before": cursor})
+    assert response.status_code == 200
+    assert text_of(response).count("paging.test") == 3

@@ -15,7 +15,13 @@ from govhub.extensions import db
 def instance(tmp_path, monkeypatch):
     path = tmp_path / "instance"
     monkeypatch.setenv("GOVHUB_INSTANCE_PATH", str(path))
-    for name in ("GOVHUB_SECRET_KEY", "GOVHUB_DATABASE_URL", "GOVHUB_ENV"):
+    for name in (
+        "GOVHUB_SECRET_KEY",
+        "GOVHUB_DATABASE_URL",
+        "GOVHUB_ENV",
+        "GOVHUB_BASE_URL",
+        "GOVHUB_PROXY_COUNT",
+    ):
         monkeypatch.delenv(name, raising=False)
     return path
 
@@ -39,6 +45,7 @@ def test_production_without_a_secret_key_refuses_to_start(instance, monkeypatch)
 def test_settings_come_from_govhub_environment_variables(instance, monkeypatch, tmp_path):
     monkeypatch.setenv("GOVHUB_ENV", "production")
     monkeypatch.setenv("GOVHUB_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("GOVHUB_BASE_URL", "https://govhub.example.cn")
     monkeypatch.setenv("GOVHUB_DATABASE_URL", f"sqlite:///{tmp_path}/other.sqlite3")
     monkeypatch.setenv("GOVHUB_BABEL_DEFAULT_LOCALE", "en")
     app = create_app()
@@ -46,6 +53,51 @@ def test_settings_come_from_govhub_environment_variables(instance, monkeypatch, 
     assert app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path}/other.sqlite3"
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["BABEL_DEFAULT_LOCALE"] == "en"
+
+
+def test_production_without_a_public_address_refuses_to_start(instance, monkeypatch):
+    monkeypatch.setenv("GOVHUB_ENV", "production")
+    monkeypatch.setenv("GOVHUB_SECRET_KEY", "from-the-environment")
+    with pytest.raises(ConfigError, match="GOVHUB_BASE_URL is not set"):
+        create_app()
+    # SERVER_NAME alone does not do: without TRUSTED_HOSTS any Host header is served.
+    monkeypatch.setenv("GOVHUB_SERVER_NAME", "govhub.example.cn")
+    with pytest.raises(ConfigError, match="GOVHUB_TRUSTED_HOSTS"):
+        create_app()
+    monkeypatch.setenv("GOVHUB_TRUSTED_HOSTS", '["govhub.example.cn"]')
+    assert create_app().config["TRUSTED_HOSTS"] == ["govhub.example.cn"]
+
+
+@pytest.mark.parametrize("value", ["govhub.example.cn", "ftp://govhub.example.cn", "https://"])
+def test_a_base_url_that_is_no_site_address_refuses_to_start(instance, monkeypatch, value):
+    monkeypatch.setenv("GOVHUB_BASE_URL", value)
+    with pytest.raises(ConfigError, match="is not a site address"):
+        create_app()
+
+
+def test_absolute_urls_come_from_the_base_url_not_the_host_header(instance):
+    from govhub.urls import external_url
+
+    app = create_app({"BASE_URL": "https://govhub.example.cn/"})
+    with app.test_request_context("/", base_url="http://evil.example"):
+        assert external_url("partners.apply") == "https://govhub.example.cn/partners/apply"
+    with app.app_context():  # CLI commands and jobs have no request at all
+        assert external_url("partners.apply", _anchor="form") == (
+            "https://govhub.example.cn/partners/apply#form"
+        )
+
+
+def test_in_development_without_a_base_url_absolute_urls_follow_the_request(instance):
+    from govhub.urls import external_url
+
+    app = create_app()
+    with app.test_request_context("/", base_url="http://127.0.0.1:5000"):
+        assert external_url("partners.apply") == "http://127.0.0.1:5000/partners/apply"
+
+
+def test_a_proxy_count_that_is_not_a_number_refuses_to_start(instance, monkeypatch):
+    with pytest.raises(ConfigError, match="GOVHUB_PROXY_COUNT"):
+        create_app({"PROXY_COUNT": "two"})
 
 
 def test_default_database_is_sqlite_in_the_instance_folder(instance):

@@ -103,7 +103,7 @@ def test_session_cookies_are_httponly_and_samesite(app, client, auth):
         assert "Secure" not in cookie  # development over plain HTTP
 
 
-@pytest.mark.app_config(ENV="production")
+@pytest.mark.app_config(ENV="production", BASE_URL="https://govhub.example.cn")
 def test_production_cookies_are_secure(app, client):
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
     response = client.post("/preferences/language", data={"locale": "en"})

@@ -28,7 +28,7 @@ from govhub.accounts.forms import (
     SkillForm,
 )
 from govhub.accounts.models import RoleAssignment
-from govhub.accounts.throttle import login_limits
+from govhub.accounts.throttle import login_limits, submission_limits
 from govhub.database import ServiceError
 from govhub.extensions import db, login_manager
 from govhub.forms import form_status, refreshing_places, show_service_error
@@ -56,6 +56,7 @@ def _after_login_target(next_value: str | None = None) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@submission_limits("register", lambda: request.form.get("phone"))
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))

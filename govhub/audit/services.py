@@ -5,6 +5,7 @@ from sqlalchemy.orm import joinedload
 
 from govhub.audit.models import AuditEvent
 from govhub.extensions import db
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 
 
 def record(
@@ -48,14 +49,11 @@ def events_for(target_type: str, target_ids: list[int], actions: tuple[str, ...]
     return found
 
 
-PAGE_SIZE = 50
-
-
-def recent(*, before_id: int | None = None, action: str | None = None, limit: int = PAGE_SIZE):
-    """The latest events, newest first (``before_id`` pages back)."""
-    query = select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc())
-    if before_id:
-        query = query.where(AuditEvent.id < before_id)
+def recent(
+    *, cursor: Cursor | None = None, action: str | None = None, limit: int = PAGE_SIZE
+) -> KeysetPage[AuditEvent]:
+    """A page of the events, newest first (``cursor`` pages back and forth)."""
+    query = select(AuditEvent).options(joinedload(AuditEvent.actor))
     if action:
         query = query.where(AuditEvent.action.startswith(action, autoescape=True))
-    return list(db.session.scalars(query.limit(limit)))
+    return keyset_page(query, [AuditEvent.id], cursor, descending=True, limit=limit)

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template, request
 
 from govhub import permissions
 from govhub.audit import services
+from govhub.pagination import cursor_from_request
 
 bp = Blueprint("audit", __name__)
 
@@ -14,7 +15,5 @@ bp = Blueprint("audit", __name__)
 @permissions.require(permissions.MANAGE_ROLES)
 def trail():
     action = (request.args.get("action") or "").strip() or None
-    events = services.recent(before_id=request.args.get("before", type=int), action=action)
-    return render_template(
-        "audit/trail.html", events=events, action=action, more=len(events) == services.PAGE_SIZE
-    )
+    page = services.recent(cursor=cursor_from_request(), action=action)
+    return render_template("audit/trail.html", page=page, action=action)

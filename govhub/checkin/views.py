@@ -31,6 +31,7 @@ from govhub.extensions import db
 from govhub.htmx import render
 from govhub.needs.models import Shift
 from govhub.qr import png_response, qr_png
+from govhub.urls import external_url
 
 bp = Blueprint("checkin", __name__)
 
@@ -49,9 +50,7 @@ def _purpose(mode: str | None) -> Purpose:
 
 
 def scan_url(shift_id: int, purpose: Purpose, token: str) -> str:
-    return url_for(
-        "checkin.scan", shift_id=shift_id, mode=purpose.value, token=token, _external=True
-    )
+    return external_url("checkin.scan", shift_id=shift_id, mode=purpose.value, token=token)
 
 
 # --- The organizer's screen ----------------------------------------------------------
@@ -209,7 +208,7 @@ def confirm_scan():
 
 
 def card_url(user_id: int, version: int) -> str:
-    return url_for("checkin.card", token=tokens.card_token(user_id, version), _external=True)
+    return external_url("checkin.card", token=tokens.card_token(user_id, version))
 
 
 @bp.get("/my/card")

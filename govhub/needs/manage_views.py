@@ -18,6 +18,7 @@ from govhub.htmx import render
 from govhub.needs import requests, services
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Visibility
+from govhub.pagination import cursor_from_request
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -35,10 +36,12 @@ def _need_or_404(need_id: int) -> Need:
 def needs():
     status = request.args.get("status")
     chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
-    items = services.managed_needs(permissions.community_admin_scope(current_user), chosen)
+    page = services.managed_needs(
+        permissions.community_admin_scope(current_user), chosen, cursor_from_request()
+    )
     return render_template(
         "needs/manage_list.html",
-        needs=items,
+        page=page,
         status=chosen,
         statuses=list(NeedStatus),
         now=utcnow(),

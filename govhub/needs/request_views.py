@@ -7,19 +7,29 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from govhub import permissions
-from govhub.database import ServiceError
+from govhub.accounts.throttle import submission_limits
+from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.needs import requests
 from govhub.needs.forms import OnBehalfForm, ReasonForm, RequestForm
 from govhub.needs.models import ResidentRequest, Urgency
 from govhub.orgs.models import OrgUnit
+from govhub.pagination import cursor_from_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
 
+def _recording_for_resident() -> bool:
+    """A community worker recording requests for residents without a phone is not limited."""
+    return request.args.get("for") == "resident" and permissions.can(
+        current_user, permissions.SUBMIT_ON_BEHALF
+    )
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @login_required
+@submission_limits("request", lambda: current_user.phone, exempt_when=_recording_for_resident)
 def new():
     on_behalf = request.args.get("for") == "resident"
     if on_behalf:
@@ -52,6 +62,7 @@ def new():
                 when_text=form.when_text.data,
                 place=form.place.data,
                 urgency=Urgency(form.urgency.data),
+                now=utcnow(),
                 **extra,
             )
         except ServiceError as error:
@@ -78,8 +89,10 @@ def mine():
 @bp.get("/review")
 @permissions.require(permissions.REVIEW_REQUESTS)
 def review():
-    items = requests.review_queue(permissions.community_admin_scope(current_user))
-    return render_template("needs/request_review.html", items=items)
+    page = requests.review_queue(
+        permissions.community_admin_scope(current_user), cursor_from_request(size=2)
+    )
+    return render_template("needs/request_review.html", page=page)
 
 
 def _request_or_404(request_id: int, action: str) -> ResidentRequest:

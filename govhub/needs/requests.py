@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import exists, func, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from govhub.accounts.models import User
@@ -25,6 +26,7 @@ from govhub.needs.models import (
 )
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 
 MAX_WHAT = 80
 MAX_DETAILS = 2000
@@ -50,9 +52,14 @@ def submit(
     community_id: int | None = None,
     resident_name: str | None = None,
     resident_building: str | None = None,
+    now: datetime | None = None,
 ) -> ResidentRequest:
     """A resident asks their community for help; or (with ``resident_name``) a community
-    worker records a request for a resident without a phone."""
+    worker records a request for a resident without a phone.
+
+    The same request sent again while the first waits (within ``REQUEST_DUPLICATE_MINUTES``)
+    is refused: a double tap or a script must not fill the review queue."""
+    now = now or utcnow()
     requester = db.session.get_one(User, requester_id)
     on_behalf = resident_name is not None
     what, place = (what or "").strip(), (place or "").strip()
@@ -77,6 +84,7 @@ def submit(
         community = requester.profile.community if requester.profile else None
     if community is None or community.level is not OrgLevel.community:
         raise ServiceError(_("Set your home community in your profile first."))
+    _refuse_duplicate(requester_id, what, place, resident_name, now=now)
     request = ResidentRequest(
         community_id=community.id,
         requester_id=requester_id,
@@ -88,6 +96,7 @@ def submit(
         when_text=(when_text or "").strip()[:100],
         place=place,
         urgency=urgency,
+        created_at=now,
     )
     db.session.add(request)
     db.session.flush()
@@ -95,6 +104,30 @@ def submit(
         requester_id, "request.submitted", "resident_request", request.id, on_behalf=on_behalf
     )
     return request
+
+
+def _refuse_duplicate(
+    requester_id: int, what: str, place: str, resident_name: str | None, *, now: datetime
+) -> None:
+    minutes = current_app.config["REQUEST_DUPLICATE_MINUTES"]
+    same = select(ResidentRequest.id).where(
+        ResidentRequest.requester_id == requester_id,
+        ResidentRequest.status == RequestStatus.submitted,
+        ResidentRequest.created_at >= now - timedelta(minutes=minutes),
+        func.lower(ResidentRequest.what) == what.lower(),
+        func.lower(ResidentRequest.place) == place.lower(),
+    )
+    if resident_name is not None:
+        same = same.where(ResidentRequest.resident_name == resident_name)
+    if db.session.scalar(same.limit(1)) is not None:
+        raise ServiceError(
+            _(
+                "The same request was sent less than %(n)d minutes ago and is waiting for "
+                "the community; there is no need to send it again.",
+                n=minutes,
+            ),
+            field="what",
+        )
 
 
 def accept(actor_id: int | None, request_id: int, need: Need) -> None:
@@ -135,16 +168,32 @@ def decline(actor_id: int, request_id: int, reason: str) -> ResidentRequest:
     return request
 
 
-def review_queue(scope_clause) -> list[ResidentRequest]:
-    """Requests waiting in the admin's scope (``permissions.request_scope``), most urgent first."""
-    urgency_rank = {u: i for i, u in enumerate(reversed(list(Urgency)))}
-    requests = db.session.scalars(
+# 0 for the most urgent: the review queue's first sort key.
+_URGENCY_RANK = {u: i for i, u in enumerate(reversed(list(Urgency)))}
+
+
+def _urgency_rank():
+    return case(_URGENCY_RANK, value=ResidentRequest.urgency, else_=len(Urgency))
+
+
+def review_queue(
+    scope_clause, cursor: Cursor | None = None, *, limit: int = PAGE_SIZE
+) -> KeysetPage[ResidentRequest]:
+    """A page of the requests waiting in the admin's scope (``permissions.request_scope``),
+    most urgent first, then oldest first. The cursor is (urgency rank, id)."""
+    query = (
         select(ResidentRequest)
         .join(OrgUnit, ResidentRequest.community_id == OrgUnit.id)
         .where(scope_clause, ResidentRequest.status == RequestStatus.submitted)
-        .order_by(ResidentRequest.created_at)
-    ).all()
-    return sorted(requests, key=lambda r: urgency_rank[r.urgency])
+    )
+    return keyset_page(
+        query,
+        [_urgency_rank(), ResidentRequest.id],
+        cursor,
+        descending=False,
+        limit=limit,
+        key_of=lambda r: (_URGENCY_RANK[r.urgency], r.id),
+    )
 
 
 def pending_count(scope_clause) -> int:

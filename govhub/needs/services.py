@@ -37,6 +37,7 @@ from govhub.needs.models import (
 )
 from govhub.notifications.services import notify
 from govhub.orgs.models import CommunitySettings, OrgLevel, OrgUnit
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 
 MAX_TITLE = 80
 MAX_DESCRIPTION = 2000
@@ -946,15 +947,20 @@ def upcoming_count(volunteer_id: int, *, now: datetime) -> int:
     return db.session.scalar(query) or 0
 
 
-def managed_needs(scope_clause, status: NeedStatus | None = None) -> list[Need]:
-    """Needs inside ``scope_clause`` (from ``permissions.need_scope``), newest first."""
+def managed_needs(
+    scope_clause,
+    status: NeedStatus | None = None,
+    cursor: Cursor | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+) -> KeysetPage[Need]:
+    """A page of the needs inside ``scope_clause`` (from ``permissions.community_admin_scope``),
+    newest first."""
     query = select(Need).join(OrgUnit, Need.community_id == OrgUnit.id).where(scope_clause)
     if status is not None:
         query = query.where(Need.status == status)
-    query = query.order_by(Need.created_at.desc(), Need.id.desc()).options(
-        selectinload(Need.shifts)
-    )
-    return list(db.session.scalars(query))
+    query = query.options(selectinload(Need.shifts))
+    return keyset_page(query, [Need.id], cursor, descending=True, limit=limit)
 
 
 @dataclass

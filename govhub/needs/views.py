@@ -26,6 +26,7 @@ from govhub.htmx import render, wants_fragment
 from govhub.needs import requests, services
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
+from govhub.pagination import parse_cursor
 
 bp = Blueprint("needs", __name__)
 
@@ -39,7 +40,8 @@ def _filters(form: BoardForm) -> services.BoardFilters:
         date_to=form.date_to.data,
         my_skills=bool(form.mine.data),
         has_places=bool(form.places.data),
-        page=request.args.get("page", 1, type=int),
+        # A page number that is not one (text, huge) is the first page, not an error.
+        page=(parse_cursor(request.args.get("page")) or (1,))[0],
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from govhub.database import insert_ignoring_conflict, transactional, utcnow
 from govhub.extensions import db
 from govhub.notifications.models import Notification
+from govhub.pagination import Cursor, KeysetPage, keyset_page
 
 PAGE_SIZE = 30
 
@@ -58,14 +59,12 @@ def unread_count(user_id: int) -> int:
     return db.session.scalar(query) or 0
 
 
-def recent(user_id: int, limit: int = PAGE_SIZE) -> list[Notification]:
-    query = (
-        select(Notification)
-        .where(Notification.user_id == user_id)
-        .order_by(Notification.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+def recent(
+    user_id: int, cursor: Cursor | None = None, limit: int = PAGE_SIZE
+) -> KeysetPage[Notification]:
+    """A page of the user's notifications, newest first."""
+    query = select(Notification).where(Notification.user_id == user_id)
+    return keyset_page(query, [Notification.id], cursor, descending=True, limit=limit)
 
 
 @transactional

@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from govhub.htmx import render
 from govhub.notifications import services
 from govhub.notifications.models import Notification
+from govhub.pagination import cursor_from_request
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
@@ -74,8 +75,8 @@ def init_app(app) -> None:
 @bp.get("/")
 @login_required
 def index():
-    items = services.recent(current_user.id)
-    return render_template("notifications/index.html", items=items, message=message)
+    page = services.recent(current_user.id, cursor_from_request())
+    return render_template("notifications/index.html", page=page, message=message)
 
 
 @bp.get("/bell")

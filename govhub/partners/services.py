@@ -13,6 +13,7 @@ from govhub.database import NotFound, ServiceError, transactional, utcnow
 from govhub.extensions import db
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 
 MAX_REASON = 500
@@ -47,6 +48,20 @@ def apply(
     contact_phone = normalize_phone(contact_phone)
     if error := phone_error(contact_phone):
         raise ServiceError(error, field="contact_phone")
+    waiting = db.session.scalar(
+        select(Partner.name).where(
+            Partner.contact_phone == contact_phone, Partner.status == PartnerStatus.applied
+        )
+    )
+    if waiting is not None:
+        raise ServiceError(
+            _(
+                "An application with this contact phone (%(name)s) is already waiting for "
+                "review. You will be told the decision; there is no need to apply again.",
+                name=waiting,
+            ),
+            field="contact_phone",
+        )
     duplicate = db.session.scalar(
         select(Partner.id).where(
             Partner.name == name,
@@ -141,13 +156,19 @@ def pending_count(scope_clause) -> int:
 
 
 def review_queue(
-    scope_clause, status: PartnerStatus | None = PartnerStatus.applied
-) -> list[Partner]:
-    """Partners inside ``scope_clause`` (from ``permissions.partner_scope``), oldest first."""
+    scope_clause,
+    status: PartnerStatus | None = PartnerStatus.applied,
+    cursor: Cursor | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+) -> KeysetPage[Partner]:
+    """A page of the partners inside ``scope_clause`` (from ``permissions.partner_scope``),
+    oldest application first."""
     query = select(Partner).join(Partner.community).where(scope_clause)
     if status is not None:
         query = query.where(Partner.status == status)
-    return list(db.session.scalars(query.order_by(Partner.created_at, Partner.id)))
+    query = query.options(contains_eager(Partner.community))
+    return keyset_page(query, [Partner.id], cursor, descending=False, limit=limit)
 
 
 # --- Staff ---------------------------------------------------------------------------

@@ -7,9 +7,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from govhub import permissions
+from govhub.accounts.throttle import submission_limits
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, refreshing_places, show_service_error
+from govhub.pagination import cursor_from_request
 from govhub.partners import services
 from govhub.partners.forms import ApplyForm, DecisionForm, StaffForm, SuspendForm
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
@@ -18,6 +20,7 @@ bp = Blueprint("partners", __name__, url_prefix="/partners")
 
 
 @bp.route("/apply", methods=["GET", "POST"])
+@submission_limits("partner", lambda: request.form.get("contact_phone"))
 def apply():
     form = ApplyForm()
     if request.method == "GET" and current_user.is_authenticated:
@@ -50,9 +53,11 @@ def apply():
 def review():
     status = request.args.get("status", PartnerStatus.applied.value)
     chosen = PartnerStatus(status) if status in PartnerStatus.__members__ else None
-    partners = services.review_queue(permissions.partner_scope(current_user), chosen)
+    page = services.review_queue(
+        permissions.partner_scope(current_user), chosen, cursor_from_request()
+    )
     return render_template(
-        "partners/review.html", partners=partners, status=chosen, statuses=list(PartnerStatus)
+        "partners/review.html", page=page, status=chosen, statuses=list(PartnerStatus)
     )
 
 

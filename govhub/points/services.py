@@ -32,6 +32,7 @@ from govhub.database import (
 from govhub.extensions import db
 from govhub.needs.models import Shift
 from govhub.orgs.models import OrgUnit
+from govhub.pagination import Cursor, keyset_page
 from govhub.points.models import EntryKind, LedgerAudit, LedgerEntry, PointsAccount
 
 MAX_REASON = 500
@@ -408,11 +409,11 @@ def history(
     refer to (with shift, need and community), the vouchers' titles, and the names of the
     people who acted."""
     query = select(LedgerEntry).where(LedgerEntry.volunteer_id == volunteer_id)
-    if before is not None:
-        query = query.where(LedgerEntry.id < before)
-    entries = list(db.session.scalars(query.order_by(LedgerEntry.id.desc()).limit(per_page + 1)))
-    more = len(entries) > per_page
-    entries = entries[:per_page]
+    cursor = Cursor((before,)) if before is not None else None
+    page = keyset_page(
+        query, [LedgerEntry.id], cursor, descending=True, limit=per_page, look_back=False
+    )
+    entries = page.items
 
     attendance_ids = {e.ref_id for e in entries if e.ref_type == "attendance" and e.ref_id}
     attendances: dict[int | None, Attendance] = {}
@@ -450,7 +451,7 @@ def history(
         )
         for entry in entries
     ]
-    return HistoryPage(rows, entries[-1].id if more else None)
+    return HistoryPage(rows, int(page.older) if page.older else None)
 
 
 # --- Finding a volunteer -------------------------------------------------------------

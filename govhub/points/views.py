@@ -25,11 +25,13 @@ from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import services as needs
+from govhub.pagination import parse_cursor
 from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
 from govhub.qr import png_response, qr_png
+from govhub.urls import external_url
 
 bp = Blueprint("points", __name__)
 
@@ -66,8 +68,14 @@ def _navigation():
 # --- My points -----------------------------------------------------------------------
 
 
+def _before() -> int | None:
+    """The ledger's "load more" cursor; one that is not an entry id is the first page."""
+    key = parse_cursor(request.args.get("before"))
+    return key[0] if key else None
+
+
 def _history_page():
-    return services.history(current_user.id, before=request.args.get("before", type=int))
+    return services.history(current_user.id, before=_before())
 
 
 @bp.get("/my/points")
@@ -150,7 +158,7 @@ def _volunteer_or_404(user_id: int, action: str = permissions.ADJUST_POINTS) -> 
 
 
 def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: int = 200):
-    page = services.history(volunteer.id, before=request.args.get("before", type=int))
+    page = services.history(volunteer.id, before=_before())
     context: dict[str, Any] = {
         "page": page,
         "more_url": lambda before: url_for("points.volunteer", user_id=volunteer.id, before=before),
@@ -249,7 +257,7 @@ def _record_or_404(record_id: int) -> ServiceRecord:
 
 
 def _verify_url(record: ServiceRecord) -> str:
-    return url_for("points.verify_record", token=record_token(record.id), _external=True)
+    return external_url("points.verify_record", token=record_token(record.id))
 
 
 @bp.get("/records/<int:record_id>")

@@ -33,6 +33,7 @@ from govhub.rewards import economy as economy_report
 from govhub.rewards import services
 from govhub.rewards.forms import RedeemForm, RejectForm
 from govhub.rewards.models import Redemption, Reward, VoucherStatus
+from govhub.urls import external_url
 
 bp = Blueprint("rewards", __name__)
 
@@ -159,9 +160,7 @@ def _own_voucher(redemption_id: int) -> Redemption:
 
 def voucher_url(redemption: Redemption) -> str:
     """The absolute URL in the voucher's QR code."""
-    return url_for(
-        "rewards.open_voucher", token=tokens.voucher_token(redemption.id), _external=True
-    )
+    return external_url("rewards.open_voucher", token=tokens.voucher_token(redemption.id))
 
 
 @bp.get("/my/vouchers/<int:redemption_id>")

@@ -243,6 +243,32 @@ def test_login_attempts_are_limited_per_address(app, client):
     assert "失败次数过多" in text_of(response)
 
 
+def _fail_login(client, forwarded_for: str):
+    return client.post(
+        "/login",
+        data={"phone": next_phone(), "password": "bad-pass-1"},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
+
+
+@pytest.mark.app_config(LOGIN_LIMIT_PER_ADDRESS="2 per 15 minutes")
+def test_without_a_proxy_x_forwarded_for_is_ignored_by_the_throttle(app, client):
+    # A client cannot dodge the limit by sending a new X-Forwarded-For each time.
+    assert _fail_login(client, "198.51.100.1").status_code == 422
+    assert _fail_login(client, "198.51.100.2").status_code == 422
+    assert _fail_login(client, "198.51.100.3").status_code == 429
+
+
+@pytest.mark.app_config(LOGIN_LIMIT_PER_ADDRESS="2 per 15 minutes", PROXY_COUNT=1)
+def test_behind_one_proxy_the_throttle_counts_the_address_the_proxy_saw(app, client):
+    # The proxy appends the address it saw; what the client wrote before it is not trusted.
+    assert _fail_login(client, "10.9.9.9, 203.0.113.7").status_code == 422
+    assert _fail_login(client, "10.1.1.1, 203.0.113.7").status_code == 422
+    assert _fail_login(client, "10.2.2.2, 203.0.113.7").status_code == 429
+    # Another client behind the same proxy is not locked out.
+    assert _fail_login(client, "203.0.113.8").status_code == 422
+
+
 def test_successful_logins_do_not_count_towards_the_limit(app, client, auth):
     tree = make_tree()
     user = make_user(tree)

@@ -17,7 +17,7 @@ from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import services as needs
 from govhub.points import services as points
-from tests.factories import make_admin, make_need, make_tree, make_user
+from tests.factories import PASSWORD, make_admin, make_need, make_tree, make_user
 
 
 def text_of(response) -> str:
@@ -321,3 +321,29 @@ def test_a_shift_leaders_card_scanning_ends_with_their_shift(live, client, auth)
     auth.logout()
     auth.login(admin.phone)  # the community's admins still scan cards
     assert client.get(card).status_code == 200
+
+
+FORGED = "http://evil.example"  # what a client sends in its Host header
+
+
+def forged_login(client, user) -> None:
+    response = client.post(
+        "/login", data={"phone": user.phone, "password": PASSWORD}, base_url=FORGED
+    )
+    assert response.status_code == 303
+
+
+@pytest.mark.app_config(BASE_URL="https://govhub.example.cn")
+def test_check_in_code_and_card_use_the_configured_address_not_a_forged_host(live, app):
+    tree, admin, shift, (volunteer, _) = live
+    organizer = app.test_client()
+    forged_login(organizer, admin)
+    page = text_of(organizer.get(f"/manage/shifts/{shift.id}/checkin?mode=in", base_url=FORGED))
+    src = re.search(r'<img src="([^"]+\.png)"', page).group(1)
+    url = decode_qr(organizer.get(src, base_url=FORGED).data)
+    assert url.startswith("https://govhub.example.cn/s/")
+    phone = app.test_client()
+    forged_login(phone, volunteer)
+    phone.get("/my/card", base_url=FORGED)
+    card = decode_qr(phone.get("/my/card.png", base_url=FORGED).data)
+    assert card.startswith("https://govhub.example.cn/card/")

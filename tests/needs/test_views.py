@@ -315,6 +315,14 @@ def test_html_in_a_need_is_escaped(world, client, auth):
     assert "<img src=x" not in text_of(client.get(f"/needs/{need.id}"))
 
 
+@pytest.mark.parametrize("page", ["99999999999999999999", "-4", "abc"])
+def test_board_page_number_that_is_no_page_shows_the_first_page(world, client, auth, page):
+    make_need(world["tree"], admin=world["admin"], now=utcnow(), title="楼道清洁")
+    auth.login(world["volunteer"].phone)
+    response = client.get("/needs", query_string={"page": page})
+    assert response.status_code == 200 and "楼道清洁" in text_of(response)
+
+
 def test_board_pages_load_more(world, client, auth):
     for n in range(14):
         make_need(

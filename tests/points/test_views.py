@@ -536,3 +536,15 @@ def test_both_forms_on_the_volunteer_page_work_with_csrf(world, client, auth):
     assert response.status_code == 303
     assert balance(volunteer.id) == 23
     assert db.session.scalar(select(ServiceRecord.id)) is not None
+
+
+@pytest.mark.app_config(BASE_URL="https://govhub.example.cn/city")
+def test_record_qr_code_uses_the_configured_address_not_a_forged_host(world, client):
+    serve(world["tree"], world["volunteer"], world["admin"])
+    record = issue(world)
+    forged = "http://evil.example"  # what a client sends in its Host header
+    login = {"phone": world["volunteer"].phone, "password": PASSWORD}
+    assert client.post("/login", data=login, base_url=forged).status_code == 303
+    response = client.get(f"/records/{record.id}/qr.png", base_url=forged)
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(response.data)))[0].text
+    assert decoded == f"https://govhub.example.cn/city/records/verify/{record_token(record.id)}"

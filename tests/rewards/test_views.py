@@ -1113,3 +1113,18 @@ def test_fulfilment_notifies_the_holder_with_a_link_to_the_voucher(app, world):
     assert response.headers["Location"].endswith(f"/my/vouchers/{voucher.id}")
     opened = text_of(holder.get(response.headers["Location"]))
     assert "voucher-fulfilled" in opened and 'id="used-at"' in opened
+
+
+@pytest.mark.app_config(BASE_URL="https://govhub.example.cn")
+def test_voucher_qr_code_uses_the_configured_address_not_a_forged_host(app, world):
+    client = app.test_client()
+    forged = "http://evil.example"  # what a client sends in its Host header
+    login = {"phone": world.holder.phone, "password": PASSWORD}
+    assert client.post("/login", data=login, base_url=forged).status_code == 303
+    redeemed = client.post(
+        f"/rewards/{world.reward.id}/redeem", data={"key": new_key()}, base_url=forged
+    )
+    voucher_id = voucher_id_from(redeemed)
+    qr = client.get(f"/my/vouchers/{voucher_id}/qr.png", base_url=forged)
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(qr.data)))[0].text
+    assert decoded == f"https://govhub.example.cn/v/{voucher_token(voucher_id)}"
