@@ -150,8 +150,9 @@ def _configure_public_address(app: Flask, production: bool) -> None:
     app.config["PROXY_COUNT"] = proxies
     if proxies:
         # The client address and scheme as the proxies saw them; the host is not taken
-        # from X-Forwarded-Host (absolute URLs use BASE_URL anyway).
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  (Flask documents this)
+        # from X-Forwarded-Host (absolute URLs use BASE_URL anyway). Wrapping wsgi_app
+        # is how Flask's documentation applies middleware; mypy sees a method.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0
         )
 
