@@ -23,6 +23,7 @@ from govhub.needs.models import (
     Shift,
     Urgency,
 )
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 
@@ -107,7 +108,13 @@ def accept(actor_id: int, request_id: int, need: Need) -> None:
     request.status = RequestStatus.accepted
     request.need_id = need.id
     request.decided_by_id, request.decided_at = actor_id, utcnow()
-    notify(request.requester_id, "request_accepted", "request", request.id, what=request.what)
+    notify(
+        request.requester_id,
+        NotificationKind.request_accepted,
+        "request",
+        request.id,
+        what=request.what,
+    )
 
 
 @transactional
@@ -125,7 +132,7 @@ def decline(actor_id: int, request_id: int, reason: str) -> ResidentRequest:
     request.decided_by_id, request.decided_at = actor_id, utcnow()
     notify(
         request.requester_id,
-        "request_declined",
+        NotificationKind.request_declined,
         "request",
         request.id,
         what=request.what,

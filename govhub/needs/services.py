@@ -33,6 +33,7 @@ from govhub.needs.models import (
     Visibility,
     need_skill,
 )
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import CommunitySettings, OrgLevel, OrgUnit
 
@@ -382,7 +383,9 @@ def save_need(
     if not creating and (place_changed or moved_shift_ids):
         affected = list(existing) if place_changed else moved_shift_ids
         for claim in _active_claims(affected):
-            notify(claim.volunteer_id, "need_changed", "need", need.id, title=need.title)
+            notify(
+                claim.volunteer_id, NotificationKind.need_changed, "need", need.id, title=need.title
+            )
     for shift in grown:
         _promote_waitlist(shift, now)
 
@@ -461,7 +464,12 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
         claim.status = ClaimStatus.cancelled
         claim.reason = reason
         notify(
-            claim.volunteer_id, "need_cancelled", "need", need.id, title=need.title, reason=reason
+            claim.volunteer_id,
+            NotificationKind.need_cancelled,
+            "need",
+            need.id,
+            title=need.title,
+            reason=reason,
         )
     for shift in need.shifts:
         shift.claimed = 0
@@ -598,7 +606,7 @@ def claim_shift(
                 _("You are already on the waiting list (number %(n)d).", n=waitlist_position(claim))
             )
         claim.status = ClaimStatus.confirmed
-        _tell(volunteer_id, "claim_confirmed", shift)
+        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
         return claim
 
     taken = _take_place(shift.id)
@@ -616,11 +624,11 @@ def claim_shift(
     except IntegrityError as error:  # the same volunteer's double click, on PostgreSQL
         raise ClaimRefused(_("You have already claimed this shift.")) from error
     if taken:
-        _tell(volunteer_id, "claim_confirmed", shift)
+        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
     return claim
 
 
-def _tell(volunteer_id: int, kind: str, shift: Shift) -> None:
+def _tell(volunteer_id: int, kind: NotificationKind, shift: Shift) -> None:
     """Notify a volunteer about their place in a shift (in the current transaction)."""
     notify(
         volunteer_id,
@@ -688,7 +696,14 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
         _free_place(claim.shift_id)
     claim.status, claim.reason, claim.removed_by_id = ClaimStatus.removed, reason, actor_id
     need = claim.shift.need
-    notify(claim.volunteer_id, "claim_removed", "need", need.id, title=need.title, reason=reason)
+    notify(
+        claim.volunteer_id,
+        NotificationKind.claim_removed,
+        "need",
+        need.id,
+        title=need.title,
+        reason=reason,
+    )
     audit.record(
         actor_id,
         "claim.removed",
@@ -722,7 +737,7 @@ def _promote_waitlist(shift: Shift, now: datetime) -> list[Claim]:
         if not _take_place(shift.id):
             break
         claim.status = ClaimStatus.confirmed
-        _tell(claim.volunteer_id, "waitlist_promoted", shift)
+        _tell(claim.volunteer_id, NotificationKind.waitlist_promoted, shift)
         promoted.append(claim)
     db.session.flush()
     return promoted

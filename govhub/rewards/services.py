@@ -24,6 +24,7 @@ from govhub.audit import services as audit
 from govhub.clock import local_date, local_days, local_month, local_text
 from govhub.database import NotFound, ServiceError, transactional
 from govhub.extensions import db
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
@@ -532,7 +533,7 @@ def _refund(
     return redemption, True
 
 
-def _tell(redemption: Redemption, kind: str, **params) -> None:
+def _tell(redemption: Redemption, kind: NotificationKind, **params) -> None:
     """Notify the voucher's holder (in the current transaction)."""
     notify(
         redemption.volunteer_id,
@@ -607,7 +608,7 @@ def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
                 ),
             )
         return Verification(redemption, False, _explain(redemption))
-    _tell(redemption, "voucher_fulfilled")
+    _tell(redemption, NotificationKind.voucher_fulfilled)
     return Verification(redemption, True)
 
 
@@ -633,7 +634,7 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     if not moved:
         return Verification(redemption, False, _explain(redemption))
     audit.record(staff_id, "voucher.rejected", "redemption", redemption.id, reason=reason)
-    _tell(redemption, "voucher_rejected", reason=reason)
+    _tell(redemption, NotificationKind.voucher_rejected, reason=reason)
     return Verification(redemption, True)
 
 
@@ -650,7 +651,7 @@ def expire_voucher(redemption_id: int, *, now: datetime) -> bool:
         extra=(Redemption.expires_at <= now,),
     )
     if moved:
-        _tell(redemption, "voucher_expired", points=redemption.price)
+        _tell(redemption, NotificationKind.voucher_expired, points=redemption.price)
     return moved
 
 
@@ -685,7 +686,7 @@ def void_partner_vouchers(partner_id: int, actor_id: int, reason: str, *, now: d
         )
         if moved:
             voided += 1
-            _tell(redemption, "voucher_voided")
+            _tell(redemption, NotificationKind.voucher_voided)
     return voided
 
 
