@@ -92,9 +92,13 @@ def _need_input(form: NeedForm) -> services.NeedInput:
     )
 
 
-def _run_editor_action(form: NeedForm) -> list | None:
-    """Add or remove shift rows, or expand a recurring pattern; returns the preview."""
+def _run_editor_action(form: NeedForm) -> tuple[list | None, int]:
+    """Add or remove shift rows, or expand a recurring pattern; returns the preview and
+    the status: 422 when the action was refused (its reason is at its field)."""
     if "add_shift" in request.form:
+        if problem := services.shift_limit_error(len(form.shifts.entries) + 1):
+            show_service_error(form, ServiceError(problem, field="shifts"))
+            return None, 422
         form.shifts.append_entry()
     elif "remove_shift" in request.form:
         names = [entry.name for entry in form.shifts.entries]
@@ -102,14 +106,17 @@ def _run_editor_action(form: NeedForm) -> list | None:
             # Renumbers the rows left 0..n-1, as WTForms reads them on the next post.
             form.shifts.pop_entry(names.index(request.form["remove_shift"]))
     elif "preview_recurring" in request.form or "add_recurring" in request.form:
-        slots = _recurring(form)
-        if slots is None:
-            return None
-        if "preview_recurring" in request.form:
-            return [(to_local(s.starts_at), to_local(s.ends_at)) for s in slots]
-        # Replace a single empty starter row rather than keep it.
+        # A single empty starter row is replaced rather than kept.
         entries = form.shifts.entries
-        if len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data:
+        starter = (
+            len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data
+        )
+        slots = _recurring(form, existing=0 if starter else len(entries))
+        if slots is None:
+            return None, 422
+        if "preview_recurring" in request.form:
+            return [(to_local(s.starts_at), to_local(s.ends_at)) for s in slots], 200
+        if starter:
             form.shifts.entries = []
             form.shifts.last_index = -1
         for slot in slots:
@@ -120,7 +127,7 @@ def _run_editor_action(form: NeedForm) -> list | None:
                     "capacity": slot.capacity,
                 }
             )
-    return None
+    return None, 200
 
 
 # The recurring pattern's fields, by the names the service gives its refusals.
@@ -133,7 +140,7 @@ RECURRING_FIELDS = {
 }
 
 
-def _recurring(form: NeedForm) -> list[services.ShiftInput] | None:
+def _recurring(form: NeedForm, existing: int) -> list[services.ShiftInput] | None:
     """The shifts of the recurring pattern, or None with the refusal put at its field."""
     if not (form.rec_start.data and form.rec_end.data and form.rec_first_day.data):
         form.rec_first_day.errors = [_("Enter the weekdays, times and first day.")]
@@ -147,6 +154,7 @@ def _recurring(form: NeedForm) -> list[services.ShiftInput] | None:
             form.rec_weeks.data or 0,
             form.rec_capacity.data,
             now=utcnow(),
+            existing=existing,
         )
     except ServiceError as error:
         field = RECURRING_FIELDS.get(error.field, error.field)
@@ -226,8 +234,8 @@ def new_need():
     _fill_choices(form)
     if request.method == "POST":
         if any(action in request.form for action in EDITOR_ACTIONS):
-            preview = _run_editor_action(form)
-            return _editor(form, None, preview=preview, source=source)
+            preview, status = _run_editor_action(form)
+            return _editor(form, None, status, preview=preview, source=source)
         return _save(form, None, source)
     return _editor(form, None, source=source)
 
@@ -264,7 +272,8 @@ def edit_need(need_id: int):
     _fill_choices(form)
     if request.method == "POST":
         if any(action in request.form for action in EDITOR_ACTIONS):
-            return _editor(form, need, preview=_run_editor_action(form))
+            preview, status = _run_editor_action(form)
+            return _editor(form, need, status, preview=preview)
         return _save(form, need)
     return _editor(form, need)
 

@@ -291,8 +291,8 @@ def save_need(
         )
     if not shifts:
         raise ServiceError(_("Add at least one shift."), field="shifts")
-    if len(shifts) > MAX_SHIFTS:
-        raise ServiceError(_("At most %(n)d shifts.", n=MAX_SHIFTS), field="shifts")
+    if problem := shift_limit_error(len(shifts)):
+        raise ServiceError(problem, field="shifts")
 
     existing = {s.id: s for s in need.shifts} if need else {}
     for entry in shifts:
@@ -766,12 +766,29 @@ def recurring_slots(
     return slots
 
 
+def shift_limit_error(count: int) -> str | None:
+    """Why a need cannot have ``count`` shifts, or None."""
+    if count > MAX_SHIFTS:
+        return _("At most %(n)d shifts.", n=MAX_SHIFTS)
+    return None
+
+
 def recurring_shifts(
-    weekdays, start, end, first_day, weeks, capacity, *, now: datetime
+    weekdays, start, end, first_day, weeks, capacity, *, now: datetime, existing: int = 0
 ) -> list[ShiftInput]:
-    """The shifts of a recurring pattern, in UTC, checked like any other shift."""
+    """The shifts of a recurring pattern, in UTC, checked like any other shift; refused
+    at ``weeks`` when they and the need's ``existing`` shifts would pass the limit."""
+    slots = recurring_slots(weekdays, start, end, first_day, weeks)
+    if shift_limit_error(existing + len(slots)):
+        message = _(
+            "At most %(n)d shifts: this pattern makes %(adding)d and the need has %(existing)d.",
+            n=MAX_SHIFTS,
+            adding=len(slots),
+            existing=existing,
+        )
+        raise ServiceError(message, field="weeks")
     result = []
-    for local_start, local_end in recurring_slots(weekdays, start, end, first_day, weeks):
+    for local_start, local_end in slots:
         entry = ShiftInput(to_utc(local_start), to_utc(local_end), capacity)
         if problem := shift_error(entry.starts_at, entry.ends_at, entry.capacity, now):
             name = {"starts_at": "first_day", "ends_at": "end_time"}.get(problem[0], problem[0])

@@ -1,5 +1,6 @@
 """The needs pages as people use them: admins post and run needs, volunteers claim."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -474,3 +475,43 @@ def test_a_bad_recurring_pattern_is_explained_at_its_field(world, client, auth):
         )
     )
     assert 'id="rec_first_day-error"' in page
+
+
+def test_add_a_shift_at_the_limit_is_refused_beside_the_button_with_422(world, client, auth):
+    auth.login(world["admin"].phone)
+    data = need_form(world["tree"], world["category"], add_shift="1")
+    for n in range(2, services.MAX_SHIFTS):
+        data[f"shifts-{n}-starts_at"] = local_input(timedelta(days=2 + n))
+        data[f"shifts-{n}-ends_at"] = local_input(timedelta(days=2 + n, hours=1))
+        data[f"shifts-{n}-capacity"] = "2"
+    response = client.post("/manage/needs/new", data=data, headers={"HX-Request": "true"})
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'id="shifts-error"' in page and "最多200个时段。" in page
+    assert page.count('type="datetime-local"') == 2 * services.MAX_SHIFTS  # nothing added
+    last = services.MAX_SHIFTS - 1
+    assert f'value="{data[f"shifts-{last}-starts_at"]}"' in page  # input kept
+    assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+
+
+@pytest.mark.parametrize("action", ["preview_recurring", "add_recurring"])
+def test_repeat_weekly_beyond_the_limit_is_refused_at_weeks_with_422(world, client, auth, action):
+    auth.login(world["admin"].phone)
+    first_day = (to_local(utcnow()) + timedelta(days=1)).date().isoformat()
+    data = {
+        **need_form(world["tree"], world["category"]),
+        "rec_weekdays": [str(day) for day in range(7)],  # every day for 52 weeks: 364 shifts
+        "rec_start": "19:00",
+        "rec_end": "21:00",
+        "rec_first_day": first_day,
+        "rec_weeks": "52",
+        "rec_capacity": "4",
+        action: "1",
+    }
+    response = client.post("/manage/needs/new", data=data, headers={"HX-Request": "true"})
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'id="rec_weeks-error"' in page and "最多200个时段" in page
+    assert page.count('type="datetime-local"') == 4  # the two rows kept, nothing added
+    assert re.search(r'<input[^>]*name="rec_weeks"[^>]*value="52"', page)  # input kept
+    assert "19:00–21:00" not in page  # no preview of shifts that cannot be saved
