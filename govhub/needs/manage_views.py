@@ -429,6 +429,10 @@ def settings():
                     points_per_hour=form.points_per_hour.data,
                     cancel_cutoff_minutes=form.cancel_cutoff_minutes.data,
                     percents=submitted,
+                    checkin_opens_minutes=form.checkin_opens_minutes.data,
+                    rounding_minutes=form.rounding_minutes.data,
+                    auto_confirm_days=form.auto_confirm_days.data,
+                    manual_hours_earn=form.manual_hours_earn.data,
                 )
             except ServiceError as error:
                 if error.field and error.field.startswith("rate_"):

@@ -112,6 +112,21 @@ def default_points_per_hour(community_id: int, category_id: int | None) -> int:
     return base * percent // 100
 
 
+# Each setting a community may change: its range, and the field its refusal is shown at.
+SETTING_RANGES = {
+    "points_per_hour": (0, 1000),
+    "cancel_cutoff_minutes": (0, 7 * 24 * 60),
+    "checkin_opens_minutes": (0, 24 * 60),
+    "rounding_minutes": (1, 60),
+    "auto_confirm_days": (1, 30),
+}
+SETTING_NAMES = (*SETTING_RANGES, "manual_hours_earn")
+
+
+def _settings_values(settings: CommunitySettings) -> dict:
+    return {name: getattr(settings, name) for name in SETTING_NAMES}
+
+
 @transactional
 def save_settings(
     actor_id: int,
@@ -120,22 +135,33 @@ def save_settings(
     points_per_hour: int,
     cancel_cutoff_minutes: int,
     percents: dict[int, int],
+    checkin_opens_minutes: int | None = None,
+    rounding_minutes: int | None = None,
+    auto_confirm_days: int | None = None,
+    manual_hours_earn: bool | None = None,
 ) -> CommunitySettings:
-    if not 0 <= points_per_hour <= 1000:
-        raise ServiceError(
-            _("Between %(low)d and %(high)d.", low=0, high=1000), field="points_per_hour"
-        )
-    if not 0 <= cancel_cutoff_minutes <= 7 * 24 * 60:
-        raise ServiceError(
-            _("Between %(low)d and %(high)d.", low=0, high=7 * 24 * 60),
-            field="cancel_cutoff_minutes",
-        )
+    """Save a community's settings (None keeps a setting as it is), audited old → new."""
+    given = {
+        "points_per_hour": points_per_hour,
+        "cancel_cutoff_minutes": cancel_cutoff_minutes,
+        "checkin_opens_minutes": checkin_opens_minutes,
+        "rounding_minutes": rounding_minutes,
+        "auto_confirm_days": auto_confirm_days,
+        "manual_hours_earn": manual_hours_earn,
+    }
+    for name, (low, high) in SETTING_RANGES.items():
+        value = given[name]
+        if value is not None and not low <= value <= high:
+            raise ServiceError(_("Between %(low)d and %(high)d.", low=low, high=high), field=name)
+    before = _settings_values(community_settings(community_id))
+    old_percents = category_percents(community_id)
     settings = db.session.get(CommunitySettings, community_id)
     if settings is None:
-        settings = CommunitySettings(community_id=community_id)
+        settings = CommunitySettings(community_id=community_id, **before)
         db.session.add(settings)
-    settings.points_per_hour = points_per_hour
-    settings.cancel_cutoff_minutes = cancel_cutoff_minutes
+    for name, value in given.items():
+        if value is not None:
+            setattr(settings, name, value)
     known = {c.id for c in categories()}
     for category_id, percent in percents.items():
         if category_id not in known:
@@ -151,13 +177,21 @@ def save_settings(
             )
         else:
             rate.percent = percent
+    after = _settings_values(settings)
+    for category_id, percent in percents.items():
+        if category_id in known:
+            before[f"rate_{category_id}"] = old_percents.get(category_id, 100)
+            after[f"rate_{category_id}"] = percent
+    changed = [name for name in after if before[name] != after[name]]
     audit.record(
         actor_id,
         "community.settings_saved",
         "org_unit",
         community_id,
-        points_per_hour=points_per_hour,
-        cancel_cutoff_minutes=cancel_cutoff_minutes,
+        points_per_hour=settings.points_per_hour,
+        cancel_cutoff_minutes=settings.cancel_cutoff_minutes,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
     )
     return settings
 
