@@ -266,4 +266,4 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
     assert [db.session.get(Attendance, i).minutes for i in rows] == [80, 1]
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
     assert "1.33333" not in page and "0.0166667" not in page
-    assert "1.3小时 ✔" in page and "&lt;0.1小时 ✔" in page
+    assert "1.3 ✔" in page and "&lt;0.1 ✔" in page  # the column says "Hours"
