@@ -9,7 +9,7 @@ TRANSLATIONS := govhub/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run test lint format bench migrate translations extract-messages update-messages install clean
+.PHONY: run demo-activity test lint format bench migrate translations extract-messages update-messages install clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: install translations
 	@echo "govhub is serving on http://$(HOST):$(PORT) with its scheduler (Ctrl-C to stop)"
 	@$(FLASK) scheduler & scheduler=$$!; trap 'kill $$scheduler 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
+
+# A demo shift running now; its link uses the same HOST and PORT as `make run` (on
+# HOST=0.0.0.0, this computer's LAN address). Run it beside `make run`, with the same values.
+demo-activity: install
+	$(FLASK) demo-activity --host $(HOST) --port $(PORT)
 
 test: install translations
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -2,10 +2,28 @@
 
 from __future__ import annotations
 
+import socket
+
 import click
 from flask import Flask
 
 from govhub.database import ServiceError
+
+ALL_INTERFACES = ("0.0.0.0", "::", "")  # noqa: S104 (compared with, never bound)
+
+
+def reachable(host: str) -> str:
+    """``host`` as a link can use it: a server on every interface (0.0.0.0, ::) is linked
+    by this computer's LAN address, the one phones on the same network reach."""
+    if host not in ALL_INTERFACES:
+        return f"[{host}]" if ":" in host else host
+    # Connecting a UDP socket sends nothing; it only picks the interface of the route.
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            return probe.getsockname()[0]
+        except OSError:
+            return socket.gethostname()
 
 
 def init_app(app: Flask) -> None:
@@ -26,7 +44,16 @@ def init_app(app: Flask) -> None:
         click.echo(demo.logins_table())
 
     @app.cli.command("demo-activity")
-    def demo_activity() -> None:
+    @click.option(
+        "--base-url",
+        envvar="GOVHUB_BASE_URL",
+        default=None,
+        help="The address phones use to reach the site, e.g. http://192.168.1.20:5000 "
+        "(default: GOVHUB_BASE_URL, else SERVER_NAME, else --host and --port).",
+    )
+    @click.option("--host", default="127.0.0.1", show_default=True, help="As given to flask run.")
+    @click.option("--port", default=5000, show_default=True, help="As given to flask run.")
+    def demo_activity(base_url: str | None, host: str, port: int) -> None:
         """Start a demo shift now (金叶社区) to try QR check-in live."""
         from govhub import demo
         from govhub.database import utcnow
@@ -36,9 +63,10 @@ def init_app(app: Flask) -> None:
             need, shift_id = demo.start_activity(now=utcnow())
         except ServiceError as error:
             raise click.ClickException(error.message) from error
-        with app.test_request_context(
-            base_url=f"http://{app.config.get('SERVER_NAME') or '127.0.0.1:5000'}"
-        ):
+        if not base_url:
+            server = app.config.get("SERVER_NAME")
+            base_url = f"http://{server}" if server else f"http://{reachable(host)}:{port}"
+        with app.test_request_context(base_url=base_url.rstrip("/")):
             screen = external_url("checkin.screen", shift_id=shift_id)
         click.echo(
             f"Demo activity {need.title!r} is running. Log in as 13800000002 "

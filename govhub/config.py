@@ -69,6 +69,9 @@ STAR_THRESHOLDS_HOURS = (100, 300, 600, 1000, 1500)
 
 # Points supermarket. A voucher not used within this many days is refunded.
 VOUCHER_VALID_DAYS = 30
+# A reward limited to an area is for its residents: a volunteer whose home moved into the
+# area fewer than this many days ago may redeem it only after earning points there (0: off).
+REWARD_AREA_SETTLED_DAYS = 30
 # Largest reward photo accepted (it is re-encoded to a small JPEG anyway). Keep it below
 # MAX_CONTENT_LENGTH so an oversized photo gets an error at the field.
 REWARD_PHOTO_MAX_BYTES = 3 * 1024 * 1024

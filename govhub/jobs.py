@@ -16,19 +16,23 @@ from govhub.checkin import services as checkin
 from govhub.database import transactional
 from govhub.extensions import db
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
 from govhub.points import expiry
 from govhub.points import services as points
 from govhub.rewards import services as rewards
 
-REMINDERS = ((timedelta(hours=24), "24h"), (timedelta(hours=2), "2h"))
+REMINDERS = (
+    (timedelta(hours=24), "24h", NotificationKind.reminder_24h),
+    (timedelta(hours=2), "2h", NotificationKind.reminder_2h),
+)
 
 
 @transactional
 def send_reminders(*, now: datetime) -> int:
     """Remind volunteers of a claimed shift 24 hours and 2 hours before it starts."""
     sent = 0
-    for ahead, label in REMINDERS:
+    for ahead, label, kind in REMINDERS:
         claims = db.session.execute(
             select(Claim.id, Claim.volunteer_id, Shift.need_id, Shift.starts_at, Need.title)
             .join(Claim.shift)
@@ -44,7 +48,7 @@ def send_reminders(*, now: datetime) -> int:
             sent += notify_once(
                 f"reminder:{label}:{claim_id}",
                 volunteer_id,
-                f"reminder_{label}",
+                kind,
                 "need",
                 need_id,
                 title=title,

@@ -100,3 +100,27 @@ def test_demo_activity_starts_a_shift_open_for_check_in(app, runner):
     again = runner.invoke(args=["demo-activity"])  # the running one is reused
     assert again.exit_code == 0, again.output
     assert again.output.split()[-1] == result.output.split()[-1]
+
+
+def test_demo_activity_links_to_the_address_the_site_is_served_on(app, runner, monkeypatch):
+    runner.invoke(args=["seed-demo"])
+    result = runner.invoke(args=["demo-activity", "--base-url", "http://192.168.1.20:8080/"])
+    assert result.exit_code == 0, result.output
+    assert "http://192.168.1.20:8080/manage/shifts/" in result.output
+    assert "127.0.0.1" not in result.output
+    # What `make demo-activity HOST=… PORT=…` passes: the same HOST and PORT as `make run`.
+    result = runner.invoke(args=["demo-activity", "--host", "10.0.0.7", "--port", "8000"])
+    assert "http://10.0.0.7:8000/manage/shifts/" in result.output
+    monkeypatch.setenv("GOVHUB_BASE_URL", "https://govhub.example.cn")
+    result = runner.invoke(args=["demo-activity"])
+    assert "https://govhub.example.cn/manage/shifts/" in result.output
+
+
+def test_demo_activity_on_all_interfaces_links_to_a_reachable_address(app, runner):
+    runner.invoke(args=["seed-demo"])
+    everywhere = "0.0.0.0"  # noqa: S104 (what `make run HOST=0.0.0.0` serves on)
+    result = runner.invoke(args=["demo-activity", "--host", everywhere, "--port", "5001"])
+    assert result.exit_code == 0, result.output
+    link = result.output.split()[-1]
+    assert link.endswith("/checkin") and ":5001/manage/shifts/" in link
+    assert everywhere not in link

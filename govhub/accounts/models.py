@@ -129,6 +129,23 @@ class VolunteerProfile(Model):
         return self.grid or self.community
 
 
+class HomeMove(Model):
+    """A volunteer's change of home community (a grid alone is not a move), kept so the
+    points supermarket can tell how long a home has been in a reward's area."""
+
+    __tablename__ = "home_move"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    from_community_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id", ondelete="CASCADE"))
+    to_community_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id", ondelete="CASCADE"))
+    moved_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    from_community: Mapped[OrgUnit] = relationship(foreign_keys=[from_community_id])
+
+
 class RoleAssignment(Model):
     """A role held by a user on an org unit (every role but partner staff) or a partner."""
 

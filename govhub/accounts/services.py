@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,6 +14,7 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from govhub.accounts.models import (
+    HomeMove,
     Role,
     RoleAssignment,
     Skill,
@@ -22,7 +24,7 @@ from govhub.accounts.models import (
 )
 from govhub.accounts.validation import normalize_phone, password_error, phone_error
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, transactional, utcnow
 from govhub.extensions import db
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner
@@ -176,7 +178,11 @@ def update_profile(
     is_party_member: bool,
     employer_unit: str | None,
     availability: str | None,
+    now: datetime | None = None,
 ) -> User:
+    """Save the volunteer's own profile. A change of home is audited (old → new) and a
+    change of home community is kept as a ``HomeMove`` (area-limited rewards read it)."""
+    now = now or utcnow()
     user = get_user(user_id)
     name = (name or "").strip()
     if not name:
@@ -191,11 +197,31 @@ def update_profile(
 
     user.name = name
     profile = user.profile or VolunteerProfile(user=user)
+    old_home = (profile.community_id, profile.grid_id)
+    new_home = (home.community.id, home.grid.id if home.grid else None)
     if profile.community_id not in (None, home.community.id):
         # The volunteer role follows the home community.
         for assignment in user.roles:
             if assignment.role is Role.volunteer and assignment.org_unit_id == profile.community_id:
                 assignment.org_unit = home.community
+        db.session.add(
+            HomeMove(
+                user_id=user.id,
+                from_community_id=profile.community_id,
+                to_community_id=home.community.id,
+                moved_at=now,
+            )
+        )
+    if old_home != new_home:
+        event = audit.record(
+            user.id,
+            "account.home_changed",
+            "user",
+            user.id,
+            before={"community_id": old_home[0], "grid_id": old_home[1]},
+            after={"community_id": new_home[0], "grid_id": new_home[1]},
+        )
+        event.created_at = now
     profile.community = home.community
     profile.grid = home.grid
     profile.skills = skills

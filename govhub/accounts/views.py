@@ -29,7 +29,7 @@ from govhub.accounts.forms import (
 )
 from govhub.accounts.models import RoleAssignment
 from govhub.accounts.throttle import login_limits, submission_limits
-from govhub.database import ServiceError
+from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import form_status, refreshing_places, show_service_error
 from govhub.security import safe_next
@@ -152,6 +152,7 @@ def profile():
                 is_party_member=form.is_party_member.data,
                 employer_unit=form.employer_unit.data,
                 availability=form.availability.data,
+                now=utcnow(),
             )
         except ServiceError as error:
             show_service_error(form, error)

@@ -182,16 +182,43 @@ class ActionForm(FlaskForm):
     """A bare form for buttons that only need the CSRF token."""
 
 
-class SettingsForm(FlaskForm):
-    points_per_hour = IntegerField(
-        _l("Points per confirmed hour"),
-        validators=[InputRequired(), NumberRange(0, 1000, _l("Between %(min)s and %(max)s."))],
+def _setting(label, name: str, description=None) -> IntegerField:
+    """A whole-number community setting, in the range the service enforces."""
+    low, high = services.SETTING_RANGES[name]
+    return IntegerField(
+        label,
+        validators=[
+            InputRequired(_l("Enter a whole number.")),
+            NumberRange(low, high, _l("Between %(min)s and %(max)s.")),
+        ],
+        description=description,
         render_kw={"inputmode": "numeric"},
     )
-    cancel_cutoff_minutes = IntegerField(
+
+
+class SettingsForm(FlaskForm):
+    points_per_hour = _setting(_l("Points per confirmed hour"), "points_per_hour")
+    cancel_cutoff_minutes = _setting(
         _l("Volunteers may cancel until this many minutes before the start"),
-        validators=[InputRequired(), NumberRange(0, 10080, _l("Between %(min)s and %(max)s."))],
-        render_kw={"inputmode": "numeric"},
+        "cancel_cutoff_minutes",
+    )
+    checkin_opens_minutes = _setting(
+        _l("Check-in opens this many minutes before the start"),
+        "checkin_opens_minutes",
+        _l("It closes at the end of the shift."),
+    )
+    rounding_minutes = _setting(
+        _l("Hours are rounded down to this many minutes"),
+        "rounding_minutes",
+        _l("30 rounds down to the half hour; 1 keeps every minute."),
+    )
+    auto_confirm_days = _setting(
+        _l("Days before unconfirmed hours are confirmed as recorded"),
+        "auto_confirm_days",
+    )
+    manual_hours_earn = BooleanField(
+        _l("Hours entered by hand earn points"),
+        description=_l("They are flagged for a second look either way."),
     )
 
 

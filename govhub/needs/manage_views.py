@@ -95,9 +95,13 @@ def _need_input(form: NeedForm) -> services.NeedInput:
     )
 
 
-def _run_editor_action(form: NeedForm) -> list | None:
-    """Add or remove shift rows, or expand a recurring pattern; returns the preview."""
+def _run_editor_action(form: NeedForm) -> tuple[list | None, int]:
+    """Add or remove shift rows, or expand a recurring pattern; returns the preview and
+    the status: 422 when the action was refused (its reason is at its field)."""
     if "add_shift" in request.form:
+        if problem := services.shift_limit_error(len(form.shifts.entries) + 1):
+            show_service_error(form, ServiceError(problem, field="shifts"))
+            return None, 422
         form.shifts.append_entry()
     elif "remove_shift" in request.form:
         names = [entry.name for entry in form.shifts.entries]
@@ -105,18 +109,21 @@ def _run_editor_action(form: NeedForm) -> list | None:
             # Renumbers the rows left 0..n-1, as WTForms reads them on the next post.
             form.shifts.pop_entry(names.index(request.form["remove_shift"]))
     elif "preview_recurring" in request.form or "add_recurring" in request.form:
-        slots = _recurring(form)
+        # A single empty starter row is replaced rather than kept.
+        entries = form.shifts.entries
+        starter = (
+            len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data
+        )
+        slots = _recurring(form, existing=0 if starter else len(entries))
         if slots is None:
-            return None
+            return None, 422
         if "preview_recurring" in request.form:
             return [
                 (to_local(s.starts_at), to_local(s.ends_at))
                 for s in slots
                 if s.starts_at and s.ends_at  # always: the service made them
-            ]
-        # Replace a single empty starter row rather than keep it.
-        entries = form.shifts.entries
-        if len(entries) == 1 and not entries[0].starts_at.data and not entries[0].shift_id.data:
+            ], 200
+        if starter:
             form.shifts.entries = []
             form.shifts.last_index = -1
         for slot in slots:
@@ -128,7 +135,7 @@ def _run_editor_action(form: NeedForm) -> list | None:
                     "capacity": slot.capacity,
                 }
             )
-    return None
+    return None, 200
 
 
 # The recurring pattern's fields, by the names the service gives its refusals.
@@ -141,7 +148,7 @@ RECURRING_FIELDS: dict[str | None, str] = {
 }
 
 
-def _recurring(form: NeedForm) -> list[services.ShiftInput] | None:
+def _recurring(form: NeedForm, existing: int) -> list[services.ShiftInput] | None:
     """The shifts of the recurring pattern, or None with the refusal put at its field."""
     if not (form.rec_start.data and form.rec_end.data and form.rec_first_day.data):
         form.rec_first_day.errors = [_("Enter the weekdays, times and first day.")]
@@ -155,6 +162,7 @@ def _recurring(form: NeedForm) -> list[services.ShiftInput] | None:
             form.rec_weeks.data or 0,
             form.rec_capacity.data,
             now=utcnow(),
+            existing=existing,
         )
     except ServiceError as error:
         field = RECURRING_FIELDS.get(error.field, error.field)
@@ -234,8 +242,8 @@ def new_need():
     _fill_choices(form)
     if request.method == "POST":
         if any(action in request.form for action in EDITOR_ACTIONS):
-            preview = _run_editor_action(form)
-            return _editor(form, None, preview=preview, source=source)
+            preview, status = _run_editor_action(form)
+            return _editor(form, None, status, preview=preview, source=source)
         return _save(form, None, source)
     return _editor(form, None, source=source)
 
@@ -272,7 +280,8 @@ def edit_need(need_id: int):
     _fill_choices(form)
     if request.method == "POST":
         if any(action in request.form for action in EDITOR_ACTIONS):
-            return _editor(form, need, preview=_run_editor_action(form))
+            preview, status = _run_editor_action(form)
+            return _editor(form, need, status, preview=preview)
         return _save(form, need)
     return _editor(form, need)
 
@@ -428,6 +437,10 @@ def settings():
                     points_per_hour=form.points_per_hour.data,
                     cancel_cutoff_minutes=form.cancel_cutoff_minutes.data,
                     percents=submitted,
+                    checkin_opens_minutes=form.checkin_opens_minutes.data,
+                    rounding_minutes=form.rounding_minutes.data,
+                    auto_confirm_days=form.auto_confirm_days.data,
+                    manual_hours_earn=form.manual_hours_earn.data,
                 )
             except ServiceError as error:
                 if error.field and error.field.startswith("rate_"):

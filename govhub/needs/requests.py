@@ -24,6 +24,7 @@ from govhub.needs.models import (
     Shift,
     Urgency,
 )
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
@@ -140,7 +141,13 @@ def accept(actor_id: int | None, request_id: int, need: Need) -> None:
     request.status = RequestStatus.accepted
     request.need_id = need.id
     request.decided_by_id, request.decided_at = actor_id, utcnow()
-    notify(request.requester_id, "request_accepted", "request", request.id, what=request.what)
+    notify(
+        request.requester_id,
+        NotificationKind.request_accepted,
+        "request",
+        request.id,
+        what=request.what,
+    )
 
 
 @transactional
@@ -158,7 +165,7 @@ def decline(actor_id: int, request_id: int, reason: str) -> ResidentRequest:
     request.decided_by_id, request.decided_at = actor_id, utcnow()
     notify(
         request.requester_id,
-        "request_declined",
+        NotificationKind.request_declined,
         "request",
         request.id,
         what=request.what,

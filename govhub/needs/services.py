@@ -35,6 +35,7 @@ from govhub.needs.models import (
     Visibility,
     need_skill,
 )
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import CommunitySettings, OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
@@ -114,6 +115,21 @@ def default_points_per_hour(community_id: int, category_id: int | None) -> int:
     return base * percent // 100
 
 
+# Each setting a community may change: its range, and the field its refusal is shown at.
+SETTING_RANGES = {
+    "points_per_hour": (0, 1000),
+    "cancel_cutoff_minutes": (0, 7 * 24 * 60),
+    "checkin_opens_minutes": (0, 24 * 60),
+    "rounding_minutes": (1, 60),
+    "auto_confirm_days": (1, 30),
+}
+SETTING_NAMES = (*SETTING_RANGES, "manual_hours_earn")
+
+
+def _settings_values(settings: CommunitySettings) -> dict:
+    return {name: getattr(settings, name) for name in SETTING_NAMES}
+
+
 @transactional
 def save_settings(
     actor_id: int,
@@ -122,22 +138,33 @@ def save_settings(
     points_per_hour: int,
     cancel_cutoff_minutes: int,
     percents: dict[int, int],
+    checkin_opens_minutes: int | None = None,
+    rounding_minutes: int | None = None,
+    auto_confirm_days: int | None = None,
+    manual_hours_earn: bool | None = None,
 ) -> CommunitySettings:
-    if not 0 <= points_per_hour <= 1000:
-        raise ServiceError(
-            _("Between %(low)d and %(high)d.", low=0, high=1000), field="points_per_hour"
-        )
-    if not 0 <= cancel_cutoff_minutes <= 7 * 24 * 60:
-        raise ServiceError(
-            _("Between %(low)d and %(high)d.", low=0, high=7 * 24 * 60),
-            field="cancel_cutoff_minutes",
-        )
+    """Save a community's settings (None keeps a setting as it is), audited old → new."""
+    given = {
+        "points_per_hour": points_per_hour,
+        "cancel_cutoff_minutes": cancel_cutoff_minutes,
+        "checkin_opens_minutes": checkin_opens_minutes,
+        "rounding_minutes": rounding_minutes,
+        "auto_confirm_days": auto_confirm_days,
+        "manual_hours_earn": manual_hours_earn,
+    }
+    for name, (low, high) in SETTING_RANGES.items():
+        value = given[name]
+        if value is not None and not low <= value <= high:
+            raise ServiceError(_("Between %(low)d and %(high)d.", low=low, high=high), field=name)
+    before = _settings_values(community_settings(community_id))
+    old_percents = category_percents(community_id)
     settings = db.session.get(CommunitySettings, community_id)
     if settings is None:
-        settings = CommunitySettings(community_id=community_id)
+        settings = CommunitySettings(community_id=community_id, **before)
         db.session.add(settings)
-    settings.points_per_hour = points_per_hour
-    settings.cancel_cutoff_minutes = cancel_cutoff_minutes
+    for name, value in given.items():
+        if value is not None:
+            setattr(settings, name, value)
     known = {c.id for c in categories()}
     for category_id, percent in percents.items():
         if category_id not in known:
@@ -153,13 +180,21 @@ def save_settings(
             )
         else:
             rate.percent = percent
+    after = _settings_values(settings)
+    for category_id, percent in percents.items():
+        if category_id in known:
+            before[f"rate_{category_id}"] = old_percents.get(category_id, 100)
+            after[f"rate_{category_id}"] = percent
+    changed = [name for name in after if before[name] != after[name]]
     audit.record(
         actor_id,
         "community.settings_saved",
         "org_unit",
         community_id,
-        points_per_hour=points_per_hour,
-        cancel_cutoff_minutes=cancel_cutoff_minutes,
+        points_per_hour=settings.points_per_hour,
+        cancel_cutoff_minutes=settings.cancel_cutoff_minutes,
+        before={name: before[name] for name in changed},
+        after={name: after[name] for name in changed},
     )
     return settings
 
@@ -293,8 +328,8 @@ def save_need(
         )
     if not shifts:
         raise ServiceError(_("Add at least one shift."), field="shifts")
-    if len(shifts) > MAX_SHIFTS:
-        raise ServiceError(_("At most %(n)d shifts.", n=MAX_SHIFTS), field="shifts")
+    if too_many := shift_limit_error(len(shifts)):
+        raise ServiceError(too_many, field="shifts")
 
     existing = {s.id: s for s in need.shifts} if need else {}
     for entry in shifts:
@@ -390,7 +425,9 @@ def save_need(
     if not creating and (place_changed or moved_shift_ids):
         affected = list(existing) if place_changed else moved_shift_ids
         for claim in _active_claims(affected):
-            notify(claim.volunteer_id, "need_changed", "need", need.id, title=need.title)
+            notify(
+                claim.volunteer_id, NotificationKind.need_changed, "need", need.id, title=need.title
+            )
     for shift in grown:
         _promote_waitlist(shift, now)
 
@@ -469,7 +506,12 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
         claim.status = ClaimStatus.cancelled
         claim.reason = reason
         notify(
-            claim.volunteer_id, "need_cancelled", "need", need.id, title=need.title, reason=reason
+            claim.volunteer_id,
+            NotificationKind.need_cancelled,
+            "need",
+            need.id,
+            title=need.title,
+            reason=reason,
         )
     for shift in need.shifts:
         shift.claimed = 0
@@ -612,7 +654,7 @@ def claim_shift(
                 _("You are already on the waiting list (number %(n)d).", n=waitlist_position(claim))
             )
         claim.status = ClaimStatus.confirmed
-        _tell(volunteer_id, "claim_confirmed", shift)
+        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
         return claim
 
     taken = _take_place(shift.id)
@@ -630,11 +672,11 @@ def claim_shift(
     except IntegrityError as error:  # the same volunteer's double click, on PostgreSQL
         raise ClaimRefused(_("You have already claimed this shift.")) from error
     if taken:
-        _tell(volunteer_id, "claim_confirmed", shift)
+        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
     return claim
 
 
-def _tell(volunteer_id: int, kind: str, shift: Shift) -> None:
+def _tell(volunteer_id: int, kind: NotificationKind, shift: Shift) -> None:
     """Notify a volunteer about their place in a shift (in the current transaction)."""
     notify(
         volunteer_id,
@@ -716,7 +758,14 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
         [claim.shift_id], VoidReason.removed, note=reason, volunteer_id=claim.volunteer_id
     )
     need = claim.shift.need
-    notify(claim.volunteer_id, "claim_removed", "need", need.id, title=need.title, reason=reason)
+    notify(
+        claim.volunteer_id,
+        NotificationKind.claim_removed,
+        "need",
+        need.id,
+        title=need.title,
+        reason=reason,
+    )
     audit.record(
         actor_id,
         "claim.removed",
@@ -750,7 +799,7 @@ def _promote_waitlist(shift: Shift, now: datetime) -> list[Claim]:
         if not _take_place(shift.id):
             break
         claim.status = ClaimStatus.confirmed
-        _tell(claim.volunteer_id, "waitlist_promoted", shift)
+        _tell(claim.volunteer_id, NotificationKind.waitlist_promoted, shift)
         promoted.append(claim)
     db.session.flush()
     return promoted
@@ -779,12 +828,29 @@ def recurring_slots(
     return slots
 
 
+def shift_limit_error(count: int) -> str | None:
+    """Why a need cannot have ``count`` shifts, or None."""
+    if count > MAX_SHIFTS:
+        return _("At most %(n)d shifts.", n=MAX_SHIFTS)
+    return None
+
+
 def recurring_shifts(
-    weekdays, start, end, first_day, weeks, capacity, *, now: datetime
+    weekdays, start, end, first_day, weeks, capacity, *, now: datetime, existing: int = 0
 ) -> list[ShiftInput]:
-    """The shifts of a recurring pattern, in UTC, checked like any other shift."""
+    """The shifts of a recurring pattern, in UTC, checked like any other shift; refused
+    at ``weeks`` when they and the need's ``existing`` shifts would pass the limit."""
+    slots = recurring_slots(weekdays, start, end, first_day, weeks)
+    if shift_limit_error(existing + len(slots)):
+        message = _(
+            "At most %(n)d shifts: this pattern makes %(adding)d and the need has %(existing)d.",
+            n=MAX_SHIFTS,
+            adding=len(slots),
+            existing=existing,
+        )
+        raise ServiceError(message, field="weeks")
     result = []
-    for local_start, local_end in recurring_slots(weekdays, start, end, first_day, weeks):
+    for local_start, local_end in slots:
         entry = ShiftInput(to_utc(local_start), to_utc(local_end), capacity)
         if problem := shift_error(entry.starts_at, entry.ends_at, entry.capacity, now):
             name = {"starts_at": "first_day", "ends_at": "end_time"}.get(problem[0], problem[0])

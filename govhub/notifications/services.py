@@ -8,16 +8,26 @@ from sqlalchemy import func, select, update
 
 from govhub.database import insert_ignoring_conflict, transactional, utcnow
 from govhub.extensions import db
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.models import Notification
 from govhub.pagination import Cursor, KeysetPage, keyset_page
 
 PAGE_SIZE = 30
 
 
-def notify(user_id: int, kind: str, target_type: str, target_id: int, **params) -> Notification:
-    """Add a notification to the current transaction: it exists if and only if the event does."""
+def notify(
+    user_id: int, kind: NotificationKind, target_type: str, target_id: int, **params
+) -> Notification:
+    """Add a notification to the current transaction: it exists if and only if the event does.
+
+    ``kind`` must be a ``NotificationKind`` (a ValueError otherwise), so every stored
+    kind has a message."""
     notification = Notification(
-        user_id=user_id, kind=kind, target_type=target_type, target_id=target_id, params=params
+        user_id=user_id,
+        kind=NotificationKind(kind).value,
+        target_type=target_type,
+        target_id=target_id,
+        params=params,
     )
     db.session.add(notification)
     return notification
@@ -26,7 +36,7 @@ def notify(user_id: int, kind: str, target_type: str, target_id: int, **params) 
 def notify_once(
     key: str,
     user_id: int,
-    kind: str,
+    kind: NotificationKind,
     target_type: str,
     target_id: int,
     *,
@@ -40,7 +50,7 @@ def notify_once(
             Notification,
             {
                 "user_id": user_id,
-                "kind": kind,
+                "kind": NotificationKind(kind).value,
                 "target_type": target_type,
                 "target_id": target_id,
                 "params": params,

@@ -11,6 +11,7 @@ from govhub.accounts.validation import normalize_phone, phone_error
 from govhub.audit import services as audit
 from govhub.database import NotFound, ServiceError, transactional, utcnow
 from govhub.extensions import db
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
@@ -223,7 +224,7 @@ def invite_staff(actor_id: int, partner_id: int, phone: str) -> RoleAssignment:
     db.session.add(assignment)
     db.session.flush()
     audit.record(actor_id, "partner.staff_added", "partner", partner.id, user_id=user.id)
-    notify(user.id, "staff_added", "partner", partner.id, partner=partner.name)
+    notify(user.id, NotificationKind.staff_added, "partner", partner.id, partner=partner.name)
     return assignment
 
 

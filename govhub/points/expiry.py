@@ -32,12 +32,13 @@ from sqlalchemy import select
 from govhub.clock import to_local, to_utc
 from govhub.database import transactional
 from govhub.extensions import db
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.models import Notification
 from govhub.notifications.services import notify_once
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 
-NOTICE_KIND = "points_expiring"
+NOTICE_KIND = NotificationKind.points_expiring
 
 
 def expiry_months() -> int:

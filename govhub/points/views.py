@@ -38,11 +38,6 @@ bp = Blueprint("points", __name__)
 # Actions decided in govhub.permissions.can (no constants there yet).
 
 
-def format_hours(minutes: int | None) -> str:
-    """Minutes as hours with at most one decimal: 90 → "1.5", 6000 → "100"."""
-    return format_decimal(round((minutes or 0) / 60, 1), format="#,##0.#")
-
-
 def evidence_label(value: str | None) -> str:
     return Evidence(value).label if value and value in Evidence.__members__ else ""
 
@@ -50,7 +45,6 @@ def evidence_label(value: str | None) -> str:
 @bp.context_processor
 def _helpers():
     return {
-        "hours": format_hours,
         "evidence_label": evidence_label,
         "format_decimal": format_decimal,
     }

@@ -21,16 +21,19 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
-from govhub.accounts.models import VolunteerProfile
+from govhub.accounts.models import HomeMove, VolunteerProfile
 from govhub.audit import services as audit
+from govhub.checkin.models import Attendance
 from govhub.clock import local_date, local_days, local_month, local_text
 from govhub.database import NotFound, ServiceError, transactional
 from govhub.extensions import db
+from govhub.needs.models import Need, Shift
+from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
 from govhub.points import services as points
-from govhub.points.models import EntryKind
+from govhub.points.models import EntryKind, LedgerEntry
 from govhub.rewards import photos
 from govhub.rewards.models import (
     COUNTED_STATUSES,
@@ -358,6 +361,68 @@ def eligible(volunteer_id: int, reward: Reward) -> bool:
     return community is not None and reward.area_unit_id in community.ancestor_ids
 
 
+def moved_into(volunteer_id: int, area: OrgUnit) -> datetime | None:
+    """When the volunteer's home (now inside ``area``) last moved into it from outside;
+    None when it has been inside since they registered. Moves within the area (from one
+    of its communities to another) do not count."""
+    moves = db.session.scalars(
+        select(HomeMove)
+        .where(HomeMove.user_id == volunteer_id)
+        .options(joinedload(HomeMove.from_community))
+        .order_by(HomeMove.moved_at.desc(), HomeMove.id.desc())
+    )
+    for move in moves:
+        if not area.contains(move.from_community):
+            return move.moved_at
+    return None
+
+
+def earned_in(volunteer_id: int, area: OrgUnit) -> bool:
+    """Whether the volunteer has earned points for service at a need inside ``area``."""
+    found = db.session.scalar(
+        select(LedgerEntry.id)
+        .join(
+            Attendance,
+            (LedgerEntry.ref_type == "attendance") & (LedgerEntry.ref_id == Attendance.id),
+        )
+        .join(Shift, Shift.id == Attendance.shift_id)
+        .join(Need, Need.id == Shift.need_id)
+        .join(OrgUnit, OrgUnit.id == Need.community_id)
+        .where(
+            LedgerEntry.volunteer_id == volunteer_id,
+            LedgerEntry.kind == EntryKind.earn,
+            LedgerEntry.amount > 0,
+            OrgUnit.subtree_clause(area.path),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def newcomer_refusal(volunteer_id: int, reward: Reward, *, now: datetime) -> str | None:
+    """Why a volunteer who moved into the reward's area recently may not redeem it yet.
+
+    A reward limited to an area is for its residents: a volunteer whose home moved into
+    the area less than ``REWARD_AREA_SETTLED_DAYS`` days ago (default 30; 0 turns the
+    rule off) may redeem it only once they have earned points for service there, so
+    moving home, redeeming and moving back does not work. None when they may."""
+    days = current_app.config["REWARD_AREA_SETTLED_DAYS"]
+    area = reward.area_unit
+    since = moved_into(volunteer_id, area) if days else None
+    if since is None or since <= now - timedelta(days=days):
+        return None
+    if earned_in(volunteer_id, area):
+        return None
+    return _(
+        "You moved your home into %(area)s on %(moved)s. Its rewards are for residents: "
+        "you can redeem them from %(date)s, or as soon as you have earned points serving "
+        "there.",
+        area=area.name,
+        moved=format_date(local_date(since)),
+        date=format_date(local_date(since + timedelta(days=days))),
+    )
+
+
 # --- Redeeming -----------------------------------------------------------------------
 
 
@@ -398,6 +463,8 @@ def redeem(volunteer_id: int, reward_id: int, *, key: str, now: datetime) -> Red
         raise ServiceError(problem)
     if not eligible(volunteer_id, reward):
         raise ServiceError(_("This reward is for volunteers of another area."))
+    if problem := newcomer_refusal(volunteer_id, reward, now=now):
+        raise ServiceError(problem)
     if reward.monthly_limit is not None:
         used = used_this_month(volunteer_id, {reward.id}, now).get(reward.id, 0)
         if used >= reward.monthly_limit:
@@ -546,7 +613,7 @@ def _refund(
     return redemption, True
 
 
-def _tell(redemption: Redemption, kind: str, **params) -> None:
+def _tell(redemption: Redemption, kind: NotificationKind, **params) -> None:
     """Notify the voucher's holder (in the current transaction)."""
     notify(
         redemption.volunteer_id,
@@ -621,7 +688,7 @@ def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
                 ),
             )
         return Verification(redemption, False, _explain(redemption))
-    _tell(redemption, "voucher_fulfilled")
+    _tell(redemption, NotificationKind.voucher_fulfilled)
     return Verification(redemption, True)
 
 
@@ -647,7 +714,7 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     if not moved:
         return Verification(redemption, False, _explain(redemption))
     audit.record(staff_id, "voucher.rejected", "redemption", redemption.id, reason=reason)
-    _tell(redemption, "voucher_rejected", reason=reason)
+    _tell(redemption, NotificationKind.voucher_rejected, reason=reason)
     return Verification(redemption, True)
 
 
@@ -664,7 +731,7 @@ def expire_voucher(redemption_id: int, *, now: datetime) -> bool:
         extra=(Redemption.expires_at <= now,),
     )
     if moved:
-        _tell(redemption, "voucher_expired", points=redemption.price)
+        _tell(redemption, NotificationKind.voucher_expired, points=redemption.price)
     return moved
 
 
@@ -699,7 +766,7 @@ def void_partner_vouchers(partner_id: int, actor_id: int, reason: str, *, now: d
         )
         if moved:
             voided += 1
-            _tell(redemption, "voucher_voided")
+            _tell(redemption, NotificationKind.voucher_voided)
     return voided
 
 

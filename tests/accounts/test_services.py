@@ -1,11 +1,13 @@
 import threading
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash
 
 from govhub.accounts import services
-from govhub.accounts.models import Role, RoleAssignment, User
+from govhub.accounts.models import HomeMove, Role, RoleAssignment, User
+from govhub.audit.models import AuditEvent
 from govhub.database import ServiceError
 from govhub.extensions import db
 from tests.factories import PASSWORD, make_tree, make_user, next_phone
@@ -235,3 +237,38 @@ def test_database_refuses_a_role_without_the_right_scope(app):
     with pytest.raises(IntegrityError):
         db.session.commit()
     db.session.rollback()
+
+
+def test_every_home_change_is_audited_old_to_new(app):
+    tree = make_tree()
+    user = make_user(tree)  # community A, grid A1
+    profile = {
+        "name": user.name,
+        "skill_ids": [],
+        "is_party_member": False,
+        "employer_unit": None,
+        "availability": None,
+    }
+    moved_at = datetime(2026, 12, 1, 2, 0)
+    services.update_profile(
+        user.id, community_id=tree.community_b, grid_id=tree.grid_b1, now=moved_at, **profile
+    )
+    services.update_profile(user.id, community_id=tree.community_b, grid_id=tree.grid_b1, **profile)
+    services.update_profile(user.id, community_id=tree.community_a, grid_id=tree.grid_a2, **profile)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.action == "account.home_changed")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert [(e.actor_id, e.target_id) for e in events] == [(user.id, user.id)] * 2
+    assert events[0].created_at == moved_at
+    assert (events[0].data["before"], events[0].data["after"]) == (
+        {"community_id": tree.community_a, "grid_id": tree.grid_a1},
+        {"community_id": tree.community_b, "grid_id": tree.grid_b1},
+    )
+    assert events[1].data["after"] == {"community_id": tree.community_a, "grid_id": tree.grid_a2}
+    moves = db.session.scalars(select(HomeMove).order_by(HomeMove.id)).all()
+    assert [(m.from_community_id, m.to_community_id) for m in moves] == [
+        (tree.community_a, tree.community_b),
+        (tree.community_b, tree.community_a),
+    ]

@@ -296,3 +296,27 @@ def test_fixed_points_are_paid_by_auto_confirm_for_a_short_stay(app):
     assert services.auto_confirm(now=END + timedelta(days=3)) == 1
     assert [(e.amount, e.minutes) for e in ledger(volunteer.id)] == [(30, 0)]
     assert points.account(volunteer.id).balance == 30
+
+
+def test_rounding_and_the_grace_period_saved_in_settings_decide_confirmation(app):
+    w = shift_world()
+    needs.save_settings(
+        w.admin.id,
+        w.tree.community_a,
+        points_per_hour=10,
+        cancel_cutoff_minutes=120,
+        percents={},
+        rounding_minutes=15,
+        auto_confirm_days=1,
+        checkin_opens_minutes=60,
+    )
+    volunteer = w.volunteers[0]
+    assert not scan_in(volunteer, w.shift, START - 50 * MINUTE).already  # opens 60 min before
+    scan_out(volunteer, w.shift, START + 50 * MINUTE)
+    [row] = [r for r in services.attendance_list(w.shift) if r.volunteer_id == volunteer.id]
+    assert row.recorded == 45  # 50 minutes served, rounded down to the quarter hour
+    end = START + 2 * HOUR
+    assert services.auto_confirm(now=end + 23 * HOUR) == 0
+    assert services.auto_confirm(now=end + 24 * HOUR) == 1  # one day's grace, not three
+    attendance = services.attendance_of(w.shift.id, volunteer.id)
+    assert (attendance.status, attendance.minutes) == (AttendanceStatus.confirmed, 45)

@@ -347,3 +347,35 @@ def test_check_in_code_and_card_use_the_configured_address_not_a_forged_host(liv
     phone.get("/my/card", base_url=FORGED)
     card = decode_qr(phone.get("/my/card.png", base_url=FORGED).data)
     assert card.startswith("https://govhub.example.cn/card/")
+
+
+def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth):
+    """80 and 1 minutes used to read "1.33333" and "0.0166667"."""
+    tree = make_tree()
+    admin = make_admin(tree)
+    past = utcnow() - timedelta(days=1)
+    need = make_need(tree, admin=admin, now=past, shifts=((0.5, 2, 5),))
+    shift = need.shifts[0]
+    people = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
+    for person in people:
+        needs.claim_shift(person.id, shift.id, now=past)
+        services.check_in(person.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
+    rows = {services.attendance_of(shift.id, p.id).id: p for p in people}
+    (first, second) = rows
+    auth.login(admin.phone)
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
+    assert f'name="minutes-{first}" inputmode="decimal" value="2"' in page  # recorded hours
+    response = client.post(
+        f"/manage/shifts/{shift.id}/confirm",
+        data={
+            f"minutes-{first}": "1.33",
+            f"note-{first}": "提前离开",
+            f"minutes-{second}": "0.02",
+            f"note-{second}": "只来了一下",
+        },
+    )
+    assert response.status_code == 303
+    assert [db.session.get(Attendance, i).minutes for i in rows] == [80, 1]
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
+    assert "1.33333" not in page and "0.0166667" not in page
+    assert "1.3 ✔" in page and "&lt;0.1 ✔" in page  # the column says "Hours"

@@ -1,10 +1,12 @@
 """The needs pages as people use them: admins post and run needs, volunteers claim."""
 
+import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from govhub.audit.models import AuditEvent
 from govhub.clock import to_local
 from govhub.database import utcnow
 from govhub.extensions import db
@@ -12,6 +14,7 @@ from govhub.needs import requests as resident_requests
 from govhub.needs import services
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, RequestStatus, Urgency
 from govhub.notifications.models import Notification
+from govhub.orgs.models import CommunitySettings
 from tests.factories import make_admin, make_category, make_need, make_tree, make_user
 
 
@@ -430,6 +433,15 @@ def test_opening_a_notification_marks_it_read(world, client, auth):
     assert client.post(f"/notifications/{note.id}/open").status_code == 404  # not theirs
 
 
+# The check-in and hours settings the page has had since issue 10, at their defaults.
+HOURS_SETTINGS = {
+    "checkin_opens_minutes": "30",
+    "rounding_minutes": "30",
+    "auto_confirm_days": "3",
+    "manual_hours_earn": "y",
+}
+
+
 def test_settings_set_the_default_rate(world, client, auth):
     auth.login(world["admin"].phone)
     response = client.post(
@@ -438,6 +450,7 @@ def test_settings_set_the_default_rate(world, client, auth):
             "points_per_hour": "20",
             "cancel_cutoff_minutes": "60",
             f"rate_{world['category']}": "150",
+            **HOURS_SETTINGS,
         },
     )
     assert response.status_code == 303
@@ -448,6 +461,7 @@ def test_settings_set_the_default_rate(world, client, auth):
             "points_per_hour": "20",
             "cancel_cutoff_minutes": "60",
             f"rate_{world['category']}": "5",
+            **HOURS_SETTINGS,
         },
     )
     assert response.status_code == 422
@@ -482,3 +496,116 @@ def test_a_bad_recurring_pattern_is_explained_at_its_field(world, client, auth):
         )
     )
     assert 'id="rec_first_day-error"' in page
+
+
+def test_add_a_shift_at_the_limit_is_refused_beside_the_button_with_422(world, client, auth):
+    auth.login(world["admin"].phone)
+    data = need_form(world["tree"], world["category"], add_shift="1")
+    for n in range(2, services.MAX_SHIFTS):
+        data[f"shifts-{n}-starts_at"] = local_input(timedelta(days=2 + n))
+        data[f"shifts-{n}-ends_at"] = local_input(timedelta(days=2 + n, hours=1))
+        data[f"shifts-{n}-capacity"] = "2"
+    response = client.post("/manage/needs/new", data=data, headers={"HX-Request": "true"})
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'id="shifts-error"' in page and "最多200个时段。" in page
+    assert page.count('type="datetime-local"') == 2 * services.MAX_SHIFTS  # nothing added
+    last = services.MAX_SHIFTS - 1
+    assert f'value="{data[f"shifts-{last}-starts_at"]}"' in page  # input kept
+    assert db.session.scalar(select(func.count()).select_from(Need)) == 0
+
+
+@pytest.mark.parametrize("action", ["preview_recurring", "add_recurring"])
+def test_repeat_weekly_beyond_the_limit_is_refused_at_weeks_with_422(world, client, auth, action):
+    auth.login(world["admin"].phone)
+    first_day = (to_local(utcnow()) + timedelta(days=1)).date().isoformat()
+    data = {
+        **need_form(world["tree"], world["category"]),
+        "rec_weekdays": [str(day) for day in range(7)],  # every day for 52 weeks: 364 shifts
+        "rec_start": "19:00",
+        "rec_end": "21:00",
+        "rec_first_day": first_day,
+        "rec_weeks": "52",
+        "rec_capacity": "4",
+        action: "1",
+    }
+    response = client.post("/manage/needs/new", data=data, headers={"HX-Request": "true"})
+    page = text_of(response)
+    assert response.status_code == 422
+    assert 'id="rec_weeks-error"' in page and "最多200个时段" in page
+    assert page.count('type="datetime-local"') == 4  # the two rows kept, nothing added
+    assert re.search(r'<input[^>]*name="rec_weeks"[^>]*value="52"', page)  # input kept
+    assert "19:00–21:00" not in page  # no preview of shifts that cannot be saved
+
+
+def test_settings_page_sets_check_in_and_hours_rules_audited_old_to_new(world, client, auth):
+    community = world["tree"].community_a
+    auth.login(world["admin"].phone)
+    page = text_of(client.get("/manage/settings"))
+    for name, value in [("checkin_opens_minutes", 30), ("rounding_minutes", 30)]:
+        assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page)
+    assert "手工录入的时长计积分" in page and 'name="manual_hours_earn"' in page
+    data = {
+        "points_per_hour": "10",
+        "cancel_cutoff_minutes": "120",
+        "checkin_opens_minutes": "60",
+        "rounding_minutes": "15",
+        "auto_confirm_days": "7",
+        f"rate_{world['category']}": "100",
+        # manual_hours_earn unticked
+    }
+    assert client.post("/manage/settings", data=data).status_code == 303
+    saved = services.community_settings(community)
+    assert (
+        saved.checkin_opens_minutes,
+        saved.rounding_minutes,
+        saved.auto_confirm_days,
+        saved.manual_hours_earn,
+    ) == (60, 15, 7, False)
+    event = db.session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "community.settings_saved")
+    )
+    assert event.actor_id == world["admin"].id and event.target_id == community
+    assert event.data["before"] == {
+        "checkin_opens_minutes": 30,
+        "rounding_minutes": 30,
+        "auto_confirm_days": 3,
+        "manual_hours_earn": True,
+    }
+    assert event.data["after"] == {
+        "checkin_opens_minutes": 60,
+        "rounding_minutes": 15,
+        "auto_confirm_days": 7,
+        "manual_hours_earn": False,
+    }
+    page = text_of(client.get("/manage/settings"))
+    assert re.search(r'<input[^>]*name="rounding_minutes"[^>]*value="15"', page)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("checkin_opens_minutes", "1441"),
+        ("rounding_minutes", "0"),
+        ("rounding_minutes", "61"),
+        ("auto_confirm_days", "0"),
+        ("auto_confirm_days", "31"),
+        ("rounding_minutes", ""),
+    ],
+)
+def test_settings_out_of_range_are_refused_at_their_field(world, client, auth, name, value):
+    auth.login(world["admin"].phone)
+    data = {
+        "points_per_hour": "10",
+        "cancel_cutoff_minutes": "120",
+        f"rate_{world['category']}": "100",
+        **HOURS_SETTINGS,
+    }
+    response = client.post("/manage/settings", data={**data, name: value})
+    page = text_of(response)
+    assert response.status_code == 422
+    assert f'id="{name}-error"' in page
+    assert re.search(rf'<input[^>]*name="{name}"[^>]*value="{value}"', page)  # input kept
+    assert db.session.get(CommunitySettings, world["tree"].community_a) is None
+    saved = select(AuditEvent).where(AuditEvent.action == "community.settings_saved")
+    assert db.session.scalars(saved).all() == []

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from govhub import clock, permissions
 from govhub.accounts import services as accounts
+from govhub.checkin import services as checkin
 from govhub.database import NotFound, ServiceError
 from govhub.extensions import db
 from govhub.notifications.models import Notification
@@ -31,6 +32,7 @@ from govhub.rewards.models import (
     RewardStatus,
     VoucherStatus,
 )
+from tests.checkin.helpers import START, scan_in, scan_out, shift_world
 from tests.factories import NOW, make_admin, make_partner, make_tree
 from tests.rewards.helpers import (
     give_points,
@@ -1433,3 +1435,77 @@ def test_fulfilled_between_takes_local_dates_inclusive(tree):
     rows = rewards.fulfilled_between(w.partner.id, date(2026, 12, 1), date(2026, 12, 1))
     assert rows[0].fulfilled_by.name == "Shop owner"
     assert rows[0].volunteer.name == "Volunteer"
+
+
+# --- Area-limited rewards and a recent move -------------------------------------------
+
+
+def move_home(volunteer, tree, community: str, *, now):
+    grids = {"community_a": tree.grid_a1, "community_b": tree.grid_b1, "community_c": None}
+    accounts.update_profile(
+        volunteer.id,
+        name=volunteer.name,
+        community_id=getattr(tree, community),
+        grid_id=grids[community],
+        skill_ids=[],
+        is_party_member=False,
+        employer_unit=None,
+        availability=None,
+        now=now,
+    )
+
+
+def test_moving_home_to_redeem_another_areas_reward_and_back_is_refused(app):
+    tree = make_tree()
+    partner, owner = make_shop(tree)  # in community A, reward limited to community A
+    reward = make_reward(partner, owner, price=100, stock=10)
+    volunteer = make_volunteer(tree, "community_b")
+    give_points(volunteer.id, 1000)
+
+    move_home(volunteer, tree, "community_a", now=NOW)
+    with pytest.raises(ServiceError) as refused, force_locale("en"):
+        redeem(volunteer, reward, now=NOW + timedelta(hours=1))
+    message = refused.value.message
+    assert "Alpha Community" in message and "Dec 31, 2026" in message  # 30 days on
+    move_home(volunteer, tree, "community_b", now=NOW + timedelta(hours=2))
+    with pytest.raises(ServiceError):
+        redeem(volunteer, reward, now=NOW + timedelta(hours=3))
+    assert points.account(volunteer.id).balance == 1000
+    assert db.session.get(Reward, reward.id).stock == 10
+    assert db.session.scalar(select(func.count()).select_from(Redemption)) == 0
+
+    # Moved in for good: settled 30 days after the move.
+    move_home(volunteer, tree, "community_a", now=NOW + timedelta(days=1))
+    with pytest.raises(ServiceError):
+        redeem(volunteer, reward, now=NOW + timedelta(days=30, hours=23))
+    voucher = redeem(volunteer, reward, now=NOW + timedelta(days=31, minutes=1))
+    assert voucher.status is VoucherStatus.issued
+    assert points.account(volunteer.id).balance == 900
+
+
+def test_a_move_within_the_rewards_area_keeps_the_volunteer_settled(app):
+    tree = make_tree()
+    partner, owner = make_shop(tree)
+    street_reward = make_reward(partner, owner, area=RewardArea.street)  # A and B
+    volunteer = make_volunteer(tree, "community_b")
+    give_points(volunteer.id, 1000)
+    move_home(volunteer, tree, "community_a", now=NOW)
+    assert redeem(volunteer, street_reward, now=NOW + timedelta(hours=1)).price == 100
+
+
+def test_a_newcomer_who_earned_points_in_the_area_may_redeem_at_once(app):
+    w = shift_world()  # a shift of community A; both volunteers live in A
+    served, idle = w.volunteers
+    scan_in(served, w.shift, START)
+    scan_out(served, w.shift, START + timedelta(hours=2))
+    checkin.confirm_shift(w.admin.id, w.shift.id, {}, now=START + timedelta(hours=3))
+    partner, owner = make_shop(w.tree)
+    reward = make_reward(partner, owner, price=10)
+    later = START + timedelta(days=1)
+    for volunteer in (served, idle):
+        give_points(volunteer.id, 100)
+        move_home(volunteer, w.tree, "community_b", now=later)
+        move_home(volunteer, w.tree, "community_a", now=later + timedelta(hours=1))
+    assert redeem(served, reward, now=later + timedelta(hours=2)).price == 10
+    with pytest.raises(ServiceError):
+        redeem(idle, reward, now=later + timedelta(hours=2))

@@ -1,7 +1,7 @@
 """Attendance that earns nothing: status "void" with the reason (need cancelled, or the
 volunteer removed by the organizer)
 
-Revision ID: 0006_duties
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-01 22:10:00
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0006_duties"
+revision = "0006"
 down_revision = "0005"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,44 @@
+"""App-wide Jinja filters for what many domains' pages show.
+
+``hours``: service time is stored in minutes and shown as hours with ONE decimal, the
+trailing zero dropped, rounded half up: 60 → "1 h", 80 → "1.3 h", 90 → "1.5 h",
+6000 → "100 h". A non-zero time under three minutes (which would round to
+0) shows as "<0.1 h", so a minute served is never shown as nothing. ``unit=False``
+gives the number alone, for a column or sentence that names the unit itself.
+
+``hours_input``: the value of an hours field the user may edit and send back. It keeps
+two decimals, enough for every whole number of minutes to come back unchanged
+(``round(float(value) * 60)`` in the view), where one decimal would change 80 minutes
+into 78 and look like an edit.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from flask import Flask
+from flask_babel import format_decimal
+from flask_babel import gettext as _
+
+
+def _rounded(minutes: int | float | None, places: str) -> Decimal:
+    return (Decimal(minutes or 0) / 60).quantize(Decimal(places), rounding=ROUND_HALF_UP)
+
+
+def format_hours(minutes: int | float | None, unit: bool = True) -> str:
+    """Minutes as hours for reading: one decimal at most, e.g. "1.3 小时" / "1.3 h"."""
+    value = _rounded(minutes, "0.1")
+    number = format_decimal(value, format="#,##0.#")
+    if value == 0 and minutes:
+        number = "<" + format_decimal(Decimal("0.1"), format="#,##0.#")
+    return _("%(hours)s h", hours=number) if unit else number
+
+
+def hours_input(minutes: int | float | None) -> str:
+    """Minutes as the value of an editable hours field: "1.33" for 80, "1.5" for 90."""
+    return format(_rounded(minutes, "0.01").normalize(), "f")
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(format_hours, "hours")
+    app.add_template_filter(hours_input, "hours_input")
