@@ -9,6 +9,7 @@ from govhub.audit import services as audit
 from govhub.audit.models import AuditEvent
 from govhub.extensions import db
 from govhub.notifications import services as notifications
+from govhub.notifications.kinds import NotificationKind
 from govhub.pagination import Cursor, keyset_page, parse_cursor
 from tests.factories import make_tree, make_user
 from tests.points.helpers import earn
@@ -84,17 +85,19 @@ def test_a_cursor_past_the_end_offers_the_first_page(app):
 def test_notifications_are_paged_with_older_and_newer_links(app, client, auth):
     user = make_user(make_tree())
     for n in range(notifications.PAGE_SIZE + 1):
-        notifications.notify(user.id, f"kind_{n:02d}", "points", n)
+        notifications.notify(
+            user.id, NotificationKind.need_changed, "need", n, title=f"activity_{n:02d}"
+        )
     db.session.commit()
     auth.login(user.phone)
     first = text_of(client.get("/notifications/"))
-    assert first.count("kind_") == notifications.PAGE_SIZE and "kind_00" not in first
+    assert first.count("activity_") == notifications.PAGE_SIZE and "activity_00" not in first
     assert link(first, "after") is None
     older = text_of(client.get(link(first, "before")))
-    assert older.count("kind_") == 1 and "kind_00" in older
+    assert older.count("activity_") == 1 and "activity_00" in older
     assert link(older, "before") is None
     newer = text_of(client.get(link(older, "after")))
-    assert f"kind_{notifications.PAGE_SIZE:02d}" in newer and "kind_00" not in newer
+    assert f"activity_{notifications.PAGE_SIZE:02d}" in newer and "activity_00" not in newer
 
 
 @pytest.mark.parametrize("cursor", ["99999999999999999999", "abc", "-3"])
