@@ -20,7 +20,7 @@ from govhub.checkin.models import Evidence
 from govhub.checkin.tokens import record_token
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
-from govhub.forms import form_status, show_service_error
+from govhub.forms import arg_int, form_status, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import services as needs
 from govhub.points import leaderboard as boards
@@ -65,7 +65,7 @@ def _navigation():
 
 
 def _history_page():
-    return services.history(current_user.id, before=request.args.get("before", type=int))
+    return services.history(current_user.id, before=arg_int("before"))
 
 
 @bp.get("/my/points")
@@ -147,7 +147,7 @@ def _volunteer_or_404(user_id: int) -> User:
 
 
 def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: int = 200):
-    page = services.history(volunteer.id, before=request.args.get("before", type=int))
+    page = services.history(volunteer.id, before=arg_int("before"))
     context = {
         "page": page,
         "more_url": lambda before: url_for("points.volunteer", user_id=volunteer.id, before=before),
