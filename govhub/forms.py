@@ -95,7 +95,7 @@ class BoundedIntConverter(IntegerConverter):
 
     regex = r"[0-9]+"
 
-    def __init__(self, map, fixed_digits=0, min=1, max=MAX_DB_INT, signed=False):  # noqa: A002
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_DB_INT, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
@@ -174,7 +174,7 @@ def _text_allowed(_form, field) -> None:
 
 
 def _raw_text_allowed(_form, field) -> None:
-    """For fields whose data is not the text sent (selects, numbers, dates)."""
+    """For passwords: hashed as typed (never cleaned), but NUL is still refused."""
     for value in field.raw_data or []:
         if isinstance(value, str) and "\x00" in value:
             raise StopValidation(str(bad_text_error(value)))

@@ -375,8 +375,9 @@ def confirm(shift_id: int):
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
     decisions = {}
     for key, value in request.form.items():
-        attendance_id = parse_int(key.removeprefix("minutes-"))
-        if key.startswith("minutes-") and attendance_id is not None:
+        is_minutes = key.startswith("minutes-")
+        attendance_id = parse_int(key.removeprefix("minutes-")) if is_minutes else None
+        if attendance_id is not None:
             hours = value.strip()
             number = parse_decimal(hours) if hours else None
             if hours and number is None:
