@@ -356,7 +356,7 @@ def test_no_hostile_input_is_a_server_error(city, role):
     rules = city.rules
 
     @settings(
-        max_examples=int(os.environ.get("GOVHUB_HOSTILE_EXAMPLES", "120")),
+        max_examples=int(os.environ.get("GOVHUB_HOSTILE_EXAMPLES", "80")),
         deadline=None,
         phases=[Phase.generate],
         suppress_health_check=list(HealthCheck),
