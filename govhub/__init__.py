@@ -62,6 +62,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
 
+    # Every <int:...> of every route: 1..2147483647, else 404 (govhub/forms.py).
+    from govhub.forms import BoundedIntConverter
+
+    app.url_map.converters["int"] = BoundedIntConverter
+
     blueprints = (
         main_bp,
         accounts_bp,

@@ -18,9 +18,12 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
-from sqlalchemy import event
+from flask_babel import gettext as _
+from sqlalchemy import Enum as SAEnum
+from sqlalchemy import String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Mapper
 
 from govhub.extensions import db
 
@@ -28,6 +31,8 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 RETRYABLE_SQLSTATES = {"40001", "40P01"}
+# The largest id or count the database stores (PostgreSQL INTEGER; SQLite's is 2**63-1).
+MAX_DB_INT = 2**31 - 1
 MAX_ATTEMPTS = 5
 
 _writing: ContextVar[bool] = ContextVar("govhub_writing", default=False)
@@ -121,6 +126,53 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError):
     pass
+
+
+class TextRefused(ServiceError):
+    """A text that its column cannot hold: too long, or with a NUL byte."""
+
+
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def bad_text_error(value: str) -> str | None:
+    """Why ``value`` cannot be stored as text, or None: NUL (PostgreSQL refuses it) and
+    bidi overrides (they make a name read as something else)."""
+    if "\x00" in value:
+        return _("This text contains a character that is not allowed (NUL).")
+    if any(char in BIDI_CONTROLS for char in value):
+        return _("This text contains direction-changing characters; remove them.")
+    return None
+
+
+def check_text(column, value, field: str | None = None):
+    """Refuse ``value`` for ``column`` (a String(n)/Text column) when it is longer than the
+    column or contains NUL (PostgreSQL refuses it; SQLite would store it whole).
+
+    Every String column of every model runs this when a service assigns it (see
+    :func:`_guard_text_columns`), so a text is checked whichever path it came in by."""
+    if not isinstance(value, str):
+        return value
+    if "\x00" in value:
+        raise TextRefused(str(bad_text_error(value)), field=field)
+    length = getattr(column.type, "length", None)
+    if length and len(value) > length:
+        raise TextRefused(_("At most %(max)d characters.", max=length), field=field)
+    return value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _guard_text_columns(mapper, class_) -> None:
+    """Install :func:`check_text` on every String column of a mapped class."""
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        if not isinstance(column.type, String) or isinstance(column.type, SAEnum):
+            continue
+
+        def check(_target, value, _old, _initiator, column=column, key=attr.key):
+            return check_text(column, value, field=key)
+
+        event.listen(getattr(class_, attr.key), "set", check, retval=True)
 
 
 def enum_type(enum_cls, length: int = 24, name: str | None = None):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from flask import Flask, abort, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
@@ -29,7 +29,20 @@ def _titles():
     }
 
 
+def _end_failed_transaction() -> None:
+    """Roll the request's session back before the page is rendered: after a database
+    error PostgreSQL refuses every statement of the aborted transaction, and rendering
+    (the logged-in user, the unread bell) reads the database."""
+    from govhub.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # noqa: BLE001 - the connection itself may be gone; render anyway
+        db.session.remove()
+
+
 def error_response(code: int, message: str | None = None):
+    _end_failed_transaction()
     title, default_message = _titles().get(code, _titles()[500])
     context = {"code": code, "title": title, "message": message or default_message}
     if wants_fragment():
@@ -42,7 +55,17 @@ def error_response(code: int, message: str | None = None):
     return response
 
 
+def _refuse_nul_in_query() -> None:
+    """A NUL in the query string (a search box, a filter) cannot be stored or searched
+    for (PostgreSQL refuses it): answer 400 before any view reads it."""
+    query = request.query_string
+    if b"\x00" in query or b"%00" in query.lower():
+        abort(400)
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_nul_in_query)
+
     @app.errorhandler(CSRFError)
     def _csrf(_error):
         return error_response(

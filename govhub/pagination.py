@@ -22,11 +22,11 @@ from flask import request
 from sqlalchemy import Select, and_, literal, or_
 
 from govhub.extensions import db
+from govhub.forms import MAX_DB_INT, parse_int
 
 T = TypeVar("T")
 
 PAGE_SIZE = 50
-_MAX_KEY = 2**31 - 1  # ids are INTEGER columns; a larger number is no cursor (it overflows)
 
 
 @dataclass
@@ -59,11 +59,10 @@ class Cursor:
 
 def parse_cursor(value: str | None, size: int = 1) -> tuple[int, ...] | None:
     """``"12"`` or ``"0.12"`` → the key; anything else (text, negative, huge) → None."""
-    parts = (value or "").split(".")
-    if len(parts) != size or not all(p.isascii() and p.isdigit() and len(p) <= 10 for p in parts):
+    numbers = [parse_int(part, 0, MAX_DB_INT) for part in (value or "").split(".")]
+    if len(numbers) != size or None in numbers:
         return None
-    key = tuple(int(p) for p in parts)
-    return key if all(k <= _MAX_KEY for k in key) else None
+    return tuple(n for n in numbers if n is not None)
 
 
 def cursor_from_request(size: int = 1) -> Cursor | None:

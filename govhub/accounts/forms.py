@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     HiddenField,
@@ -16,6 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from govhub.accounts.models import Role
 from govhub.accounts.services import ROLE_LEVELS
 from govhub.accounts.validation import normalize_phone, password_error, phone_error
+from govhub.forms import BaseForm, id_value
 from govhub.orgs.forms import PlaceFields
 
 
@@ -34,7 +34,7 @@ def strong_password(form, field) -> None:
 PHONE_KW = {"render_kw": {"inputmode": "numeric", "autocomplete": "tel", "maxlength": 13}}
 
 
-class RegisterForm(PlaceFields, FlaskForm):
+class RegisterForm(PlaceFields, BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
@@ -61,7 +61,7 @@ class RegisterForm(PlaceFields, FlaskForm):
     )
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
@@ -76,7 +76,7 @@ class LoginForm(FlaskForm):
     next = HiddenField()
 
 
-class PasswordForm(FlaskForm):
+class PasswordForm(BaseForm):
     current_password = PasswordField(
         _l("Current password"),
         validators=[DataRequired(_l("Enter your current password."))],
@@ -98,13 +98,13 @@ class PasswordForm(FlaskForm):
     )
 
 
-class ProfileForm(PlaceFields, FlaskForm):
+class ProfileForm(PlaceFields, BaseForm):
     name = StringField(
         _l("Full name"), validators=[DataRequired(_l("Enter your name.")), Length(max=40)]
     )
     skills = SelectMultipleField(
         _l("Skills"),
-        coerce=int,
+        coerce=id_value,
         validate_choice=False,
         description=_l(
             "What you are good at; needs that want these skills are shown to you first."
@@ -123,7 +123,7 @@ class ProfileForm(PlaceFields, FlaskForm):
     )
 
 
-class AssignRoleForm(FlaskForm):
+class AssignRoleForm(BaseForm):
     phone = StringField(
         _l("Mobile number of the person"),
         validators=[DataRequired(_l("Enter a mobile number.")), valid_phone],
@@ -140,9 +140,9 @@ class AssignRoleForm(FlaskForm):
         return Role(self.role.data)
 
 
-class RevokeForm(FlaskForm):
+class RevokeForm(BaseForm):
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 
-class SkillForm(FlaskForm):
+class SkillForm(BaseForm):
     name = StringField(_l("Skill"), validators=[DataRequired(_l("Enter a skill.")), Length(max=32)])

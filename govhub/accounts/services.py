@@ -54,7 +54,10 @@ def users_by_id(user_ids: list[int]) -> list[User]:
 
 
 def find_by_phone(phone: str) -> User | None:
-    return db.session.scalar(select(User).where(User.phone == normalize_phone(phone)))
+    phone = normalize_phone(phone)
+    if not (phone.isascii() and phone.isdigit()):  # stored phones are digits; no NUL lookups
+        return None
+    return db.session.scalar(select(User).where(User.phone == phone))
 
 
 def load_session_user(login_id: str) -> User | None:

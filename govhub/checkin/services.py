@@ -18,7 +18,13 @@ from govhub.checkin.models import (
     VolunteerCard,
 )
 from govhub.clock import local_date, local_text, to_utc
-from govhub.database import NotFound, ServiceError, insert_ignoring_conflict, transactional
+from govhub.database import (
+    NotFound,
+    ServiceError,
+    check_text,
+    insert_ignoring_conflict,
+    transactional,
+)
 from govhub.extensions import db
 from govhub.needs import services as needs
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
@@ -437,6 +443,7 @@ def confirm_shift(
                 field=f"minutes-{attendance.id}",
             )
         note = _reason(decision.note) if minutes != recorded else (decision.note or None)
+        check_text(Attendance.note, note, field=f"note-{attendance.id}")
         _confirm_one(attendance, minutes, actor_id=actor_id, now=now, note=note)
         confirmed += 1
     audit.record(actor_id, "shift.confirmed", "shift", shift_id, confirmed=confirmed)

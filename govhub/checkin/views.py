@@ -28,6 +28,7 @@ from govhub.checkin.tokens import Problem, Purpose, TokenRefused
 from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
+from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
 from govhub.needs.models import Shift
 from govhub.qr import png_response, qr_png
@@ -270,7 +271,7 @@ def card_action(token: str, mode: str):
     holder, problem = _card_holder(token)
     if problem:
         return problem
-    shift = _shift_for(permissions.RUN_SHIFT, request.form.get("shift_id", type=int) or 0)
+    shift = _shift_for(permissions.RUN_SHIFT, form_int("shift_id", 0))
     action = services.check_in if mode == "in" else services.check_out
     try:
         result = action(
@@ -342,7 +343,7 @@ def _attendance_page(
 def manual(shift_id: int, mode: str):
     """An admin enters a check-in or check-out by hand, with a reason (audited)."""
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
-    volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    volunteer_id = form_int("volunteer_id", 0)
     permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     action = services.check_in if mode == "in" else services.check_out
     try:
@@ -370,7 +371,7 @@ def manual(shift_id: int, mode: str):
 @bp.post("/manage/shifts/<int:shift_id>/no-show")
 def no_show(shift_id: int):
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
-    volunteer_id = request.form.get("volunteer_id", type=int) or 0
+    volunteer_id = form_int("volunteer_id", 0)
     permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     try:
         services.mark_no_show(
@@ -387,13 +388,14 @@ def confirm(shift_id: int):
     shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
     decisions = {}
     for key, value in request.form.items():
-        if key.startswith("minutes-") and key.removeprefix("minutes-").isdigit():
-            attendance_id = int(key.removeprefix("minutes-"))
+        is_minutes = key.startswith("minutes-")
+        attendance_id = parse_int(key.removeprefix("minutes-")) if is_minutes else None
+        if attendance_id is not None:
             hours = value.strip()
-            try:
-                minutes = round(float(hours) * 60) if hours else None
-            except ValueError:
+            number = parse_decimal(hours) if hours else None
+            if hours and number is None:
                 return _attendance_page(shift, {key: _("Enter hours as a number, e.g. 1.5.")}, 422)
+            minutes = round(number * 60) if number is not None else None
             decisions[attendance_id] = services.Decision(
                 minutes=minutes,
                 no_show=request.form.get(f"noshow-{attendance_id}") == "1",

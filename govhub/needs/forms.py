@@ -3,16 +3,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
-    DecimalField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
-    IntegerField,
     RadioField,
     SearchField,
     SelectField,
@@ -25,7 +21,15 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from govhub.accounts.forms import PHONE_KW, valid_phone
-from govhub.forms import optional_int
+from govhub.forms import (
+    BaseForm,
+    BaseSubForm,
+    DecimalField,
+    IntegerField,
+    id_value,
+    int_in,
+    optional_int,
+)
 from govhub.needs import services
 from govhub.needs.models import URGENCY_LABELS, PointsMode, Shift, Urgency, Visibility
 
@@ -68,7 +72,7 @@ class DateTimeLocalField(StringField):
         return self.data.strftime(LOCAL_MINUTE) if self.data else ""
 
 
-class ShiftForm(Form):
+class ShiftForm(BaseSubForm):
     shift_id = HiddenField(filters=[optional_int])
     starts_at = DateTimeLocalField(_l("Start"))
     ends_at = DateTimeLocalField(_l("End"))
@@ -84,7 +88,7 @@ class ShiftForm(Form):
     walk_ins = BooleanField(_l("Walk-ins welcome"))
 
 
-class NeedForm(FlaskForm):
+class NeedForm(BaseForm):
     community_id = SelectField(_l("Community"), coerce=optional_int, validate_choice=False)
     title = StringField(
         _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=services.MAX_TITLE)]
@@ -98,7 +102,7 @@ class NeedForm(FlaskForm):
         validate_choice=False,
         validators=[DataRequired(_l("Choose a category."))],
     )
-    skill_ids = SelectMultipleField(_l("Skills wanted"), coerce=int, validate_choice=False)
+    skill_ids = SelectMultipleField(_l("Skills wanted"), coerce=id_value, validate_choice=False)
     place = StringField(
         _l("Place"),
         validators=[DataRequired(_l("Enter the place.")), Length(max=services.MAX_PLACE)],
@@ -153,7 +157,7 @@ class NeedForm(FlaskForm):
 
     # Recurring shifts: "every Tuesday and Thursday 19:00–21:00 for 8 weeks".
     rec_weekdays = SelectMultipleField(
-        _l("Weekdays"), coerce=int, choices=WEEKDAYS, validate_choice=False
+        _l("Weekdays"), coerce=int_in(0, 6), choices=WEEKDAYS, validate_choice=False
     )
     rec_start = TimeField(_l("From"), validators=[Optional()])
     rec_end = TimeField(_l("To"), validators=[Optional()])
@@ -172,13 +176,13 @@ class NeedForm(FlaskForm):
     )
 
 
-class ReasonForm(FlaskForm):
+class ReasonForm(BaseForm):
     reason = TextAreaField(
         _l("Reason"), validators=[DataRequired(_l("Give a reason.")), Length(max=500)]
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(BaseForm):
     """A bare form for buttons that only need the CSRF token."""
 
 
@@ -196,7 +200,7 @@ def _setting(label, name: str, description=None) -> IntegerField:
     )
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(BaseForm):
     points_per_hour = _setting(_l("Points per confirmed hour"), "points_per_hour")
     cancel_cutoff_minutes = _setting(
         _l("Volunteers may cancel until this many minutes before the start"),
@@ -222,7 +226,7 @@ class SettingsForm(FlaskForm):
     )
 
 
-class BoardForm(FlaskForm):
+class BoardForm(BaseForm):
     class Meta:
         csrf = False
 
@@ -237,7 +241,7 @@ class BoardForm(FlaskForm):
     places = BooleanField(_l("Has places left"))
 
 
-class RequestForm(FlaskForm):
+class RequestForm(BaseForm):
     what = StringField(
         _l("What help is needed"),
         validators=[DataRequired(_l("Say briefly what help is needed.")), Length(max=80)],
@@ -271,10 +275,10 @@ class OnBehalfForm(RequestForm):
     )
 
 
-class RatingForm(FlaskForm):
+class RatingForm(BaseForm):
     stars = RadioField(
         _l("Your rating"),
-        coerce=int,
+        coerce=id_value,
         choices=[SelectChoice(n, "★" * n) for n in range(5, 0, -1)],
         validators=[InputRequired(_l("Choose 1 to 5 stars."))],
     )

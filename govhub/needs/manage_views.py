@@ -11,9 +11,9 @@ from flask_login import current_user
 from govhub import permissions
 from govhub.accounts import services as accounts
 from govhub.clock import to_local, to_utc
-from govhub.database import NotFound, ServiceError, utcnow
+from govhub.database import MAX_DB_INT, NotFound, ServiceError, utcnow
 from govhub.extensions import db
-from govhub.forms import find_field, form_status, show_service_error
+from govhub.forms import arg_int, find_field, form_status, parse_int, show_service_error
 from govhub.htmx import render
 from govhub.needs import requests, services
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
@@ -217,7 +217,7 @@ def _save(form: NeedForm, need: Need | None, source=None):
 def new_need():
     form = NeedForm()
     source = None
-    request_id = request.args.get("request", type=int) or form.request_id.data
+    request_id = arg_int("request") or form.request_id.data
     if request_id:
         source = db.get_or_404(requests.ResidentRequest, request_id)
         permissions.authorize(permissions.DECIDE_REQUEST, source)
@@ -413,7 +413,7 @@ def remove_claimant(claim_id: int):
 @permissions.require(permissions.MANAGE_NEEDS)
 def settings():
     communities = permissions.admin_communities(current_user)
-    community_id = request.args.get("community", type=int) or communities[0].id
+    community_id = arg_int("community") or communities[0].id
     if community_id not in [c.id for c in communities]:
         abort(403)
     current = services.community_settings(community_id)
@@ -425,10 +425,11 @@ def settings():
         submitted = {}
         for category in categories:
             raw = request.form.get(f"rate_{category.id}", "").strip()
-            if not raw.isdigit():
+            number = parse_int(raw, 0, MAX_DB_INT)
+            if number is None:
                 rate_errors[category.id] = _("Enter a whole number.")
             else:
-                submitted[category.id] = int(raw)
+                submitted[category.id] = number
         if not rate_errors:
             try:
                 services.save_settings(

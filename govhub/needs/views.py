@@ -21,12 +21,11 @@ from govhub import permissions
 from govhub.accounts import services as accounts
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
-from govhub.forms import show_service_error
+from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import requests, services
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
-from govhub.pagination import parse_cursor
 
 bp = Blueprint("needs", __name__)
 
@@ -36,12 +35,12 @@ def _filters(form: BoardForm) -> services.BoardFilters:
         q=form.q.data or "",
         category_id=form.category.data,
         skill_id=form.skill.data,
-        date_from=form.date_from.data,
-        date_to=form.date_to.data,
+        # A date the form refused (out of range) is no filter; its error is shown.
+        date_from=None if form.date_from.errors else form.date_from.data,
+        date_to=None if form.date_to.errors else form.date_to.data,
         my_skills=bool(form.mine.data),
         has_places=bool(form.places.data),
-        # A page number that is not one (text, huge) is the first page, not an error.
-        page=(parse_cursor(request.args.get("page")) or (1,))[0],
+        page=arg_int("page", 1),
     )
 
 

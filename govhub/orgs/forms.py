@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
-from govhub.forms import optional_int
+from govhub.forms import BaseForm, optional_int
 from govhub.orgs import services
 from govhub.orgs.models import OrgLevel
 
@@ -70,14 +69,14 @@ class PlaceFields:
             getattr(self, name).data = match.id if match else None
 
 
-class PlaceForm(PlaceFields, FlaskForm):
+class PlaceForm(PlaceFields, BaseForm):
     """Used to render the selects alone (the htmx fragment)."""
 
     class Meta:
         csrf = False
 
 
-class UnitForm(FlaskForm):
+class UnitForm(BaseForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=services.MAX_CODE)])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=services.MAX_NAME)])
     parent_id = SelectField(
@@ -85,7 +84,7 @@ class UnitForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("CSV file"),
         validators=[

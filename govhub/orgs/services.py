@@ -11,7 +11,7 @@ from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, bad_text_error, transactional
 from govhub.extensions import db
 from govhub.orgs.models import OrgLevel, OrgUnit
 
@@ -64,6 +64,9 @@ def find_by_code(code: str) -> OrgUnit | None:
 
 def _clean(code: str, name: str) -> tuple[str, str]:
     code, name = (code or "").strip(), (name or "").strip()
+    for key, value in (("code", code), ("name", name)):
+        if error := bad_text_error(value):
+            raise ServiceError(error, field=key)
     if not code:
         raise ServiceError(_("Enter a code."), field="code")
     if len(code) > MAX_CODE:
@@ -212,6 +215,20 @@ def decode_csv(data: bytes) -> str:
     raise ImportRefused([(0, _("The file is not a text CSV file (UTF-8 or GB18030)."))])
 
 
+def _lines(reader, errors: list[tuple[int, str]]):
+    """The reader's rows with their line numbers; a line the csv module cannot read (a
+    cell over its field limit, a stray quote) ends the file with an error at that line."""
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            errors.append((reader.line_num, _("This line cannot be read as CSV.")))
+            return
+        yield reader.line_num, values
+
+
 def _parse(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
     reader = csv.reader(io.StringIO(text))
     rows: list[_Row] = []
@@ -222,8 +239,7 @@ def _parse(text: str) -> tuple[list[_Row], list[tuple[int, str]]]:
             (1, _("The first line must be the header: %(columns)s.", columns=",".join(CSV_COLUMNS)))
         ]
     levels = {level.value: level for level in OrgLevel}
-    for values in reader:
-        line = reader.line_num
+    for line, values in _lines(reader, errors):
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(CSV_COLUMNS):

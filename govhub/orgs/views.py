@@ -11,7 +11,7 @@ from govhub.accounts import services as accounts
 from govhub.accounts.forms import AssignRoleForm
 from govhub.database import ServiceError
 from govhub.extensions import db
-from govhub.forms import form_status, show_service_error
+from govhub.forms import arg_int, form_status, show_service_error
 from govhub.htmx import render
 from govhub.orgs import services
 from govhub.orgs.forms import ImportForm, PlaceForm, UnitForm
@@ -85,7 +85,7 @@ def assign_role(unit_id: int):
 @bp.route("/admin/orgs/new", methods=["GET", "POST"])
 @permissions.require(permissions.MANAGE_ORGS)
 def new_unit():
-    parent_id = request.args.get("parent", type=int)
+    parent_id = arg_int("parent")
     parent = _unit_or_404(parent_id) if parent_id else None
     form = UnitForm()
     if form.validate_on_submit():

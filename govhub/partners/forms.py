@@ -1,17 +1,17 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from govhub.accounts.forms import PHONE_KW, valid_phone
+from govhub.forms import BaseForm
 from govhub.orgs.forms import PlaceFields
 from govhub.partners.models import KIND_LABELS, PartnerKind
 
 
-class ApplyForm(PlaceFields, FlaskForm):
+class ApplyForm(PlaceFields, BaseForm):
     kind = RadioField(
         _l("We are a"),
         choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
@@ -41,7 +41,7 @@ class ApplyForm(PlaceFields, FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(BaseForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[Optional(), Length(max=500)],
@@ -49,7 +49,7 @@ class DecisionForm(FlaskForm):
     )
 
 
-class StaffForm(FlaskForm):
+class StaffForm(BaseForm):
     phone = StringField(
         _l("Mobile number"),
         validators=[DataRequired(_l("Enter a mobile number.")), valid_phone],
@@ -58,7 +58,7 @@ class StaffForm(FlaskForm):
     )
 
 
-class SuspendForm(FlaskForm):
+class SuspendForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for the suspension"),
         validators=[DataRequired(_l("Give a reason for the suspension.")), Length(max=500)],

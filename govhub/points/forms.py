@@ -4,11 +4,11 @@ import re
 import uuid
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SearchField, TextAreaField
+from wtforms import HiddenField, SearchField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from govhub.accounts.validation import normalize_phone
+from govhub.forms import BaseForm, IntegerField
 from govhub.points.services import MAX_REASON
 
 MAX_ADJUSTMENT = 100_000
@@ -21,7 +21,7 @@ def new_key() -> str:
     return uuid.uuid4().hex
 
 
-class KeyedForm(FlaskForm):
+class KeyedForm(BaseForm):
     """A form that carries the idempotency key it was rendered with."""
 
     key = HiddenField()
@@ -81,7 +81,7 @@ class IssueRecordForm(KeyedForm):
         super().__init__(*args, **kwargs)
 
 
-class FindVolunteerForm(FlaskForm):
+class FindVolunteerForm(BaseForm):
     class Meta:
         csrf = False
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from govhub.accounts.models import VolunteerProfile
 from govhub.clock import local_month
 from govhub.extensions import db
+from govhub.forms import parse_date
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
 from govhub.points.models import EntryKind, LedgerEntry
@@ -54,12 +55,10 @@ class Economy:
 
 
 def parse_month(text: str | None, default: date) -> date:
-    """ "2026-11" → 1 November 2026; anything else → ``default``."""
-    try:
-        year, month = (int(part) for part in (text or "").split("-"))
-        return date(year, month, 1)
-    except ValueError:
-        return default
+    """ "2026-11" → 1 November 2026; anything else (or a month out of the supported
+    range) → ``default``."""
+    day = parse_date(f"{text}-01") if text else None
+    return day or default
 
 
 def report(community: OrgUnit, month: date) -> Economy:

@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
-    IntegerField,
     RadioField,
     StringField,
     TextAreaField,
@@ -23,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from govhub.forms import optional_int
+from govhub.forms import BaseForm, IntegerField, optional_int
 from govhub.points.forms import KeyedForm
 from govhub.rewards import services
 from govhub.rewards.models import AREA_LABELS, RewardArea
@@ -31,7 +29,7 @@ from govhub.rewards.models import AREA_LABELS, RewardArea
 ACCEPT_PHOTOS = "image/jpeg,image/png,image/webp"
 
 
-class RewardForm(FlaskForm):
+class RewardForm(BaseForm):
     title = StringField(
         _l("Reward"),
         validators=[DataRequired(_l("Enter what the reward is.")), Length(max=services.MAX_TITLE)],
@@ -115,7 +113,7 @@ class RedeemForm(KeyedForm):
     """The redeem button: its key makes a double click issue one voucher."""
 
 
-class RejectForm(FlaskForm):
+class RejectForm(BaseForm):
     reason = TextAreaField(
         _l("Reason"),
         validators=[
@@ -126,7 +124,7 @@ class RejectForm(FlaskForm):
     )
 
 
-class CodeForm(FlaskForm):
+class CodeForm(BaseForm):
     code = StringField(
         _l("Voucher code"),
         validators=[DataRequired(_l("Enter the code on the volunteer's voucher."))],
@@ -140,7 +138,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class ExportForm(FlaskForm):
+class ExportForm(BaseForm):
     class Meta:
         csrf = False  # a GET download
 

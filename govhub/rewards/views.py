@@ -25,7 +25,7 @@ from govhub.checkin.views import problem_page
 from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
-from govhub.forms import show_service_error
+from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render
 from govhub.points import services as points
 from govhub.qr import png_response, qr_png
@@ -57,8 +57,8 @@ def _navigation():
 def _filters() -> services.CatalogFilters:
     return services.CatalogFilters(
         affordable=request.args.get("affordable") == "1",
-        partner_id=request.args.get("partner", type=int),
-        max_price=request.args.get("max_price", type=int),
+        partner_id=arg_int("partner"),
+        max_price=arg_int("max_price"),
     )
 
 
@@ -293,7 +293,7 @@ def economy():
     communities = permissions.economy_communities(current_user)
     if not communities:
         abort(403)
-    wanted = request.args.get("community", type=int)
+    wanted = arg_int("community")
     community = next((c for c in communities if c.id == wanted), communities[0])
     permissions.authorize(permissions.VIEW_ECONOMY, community)
     this_month = local_date(utcnow()).replace(day=1)

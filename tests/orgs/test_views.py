@@ -1,4 +1,7 @@
+import csv
 import io
+
+import pytest
 
 from govhub.accounts.models import Role
 from govhub.orgs import services
@@ -149,3 +152,34 @@ def test_a_malformed_parent_is_not_an_error(app, client, auth):
     auth.login(make_system_admin(tree).phone)
     assert client.get("/admin/orgs/new?parent=abc").status_code == 200
     assert client.get("/admin/orgs/new?parent=99999").status_code == 404
+
+
+def _upload(client, data: bytes):
+    return client.post(
+        "/admin/orgs/import",
+        data={"file": (io.BytesIO(data), "tree.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def test_import_of_a_cell_over_the_csv_field_limit_is_the_uploads_own_error(app, client, auth):
+    tree = make_tree()
+    auth.login(make_system_admin(tree).phone)
+    huge = b"x" * (csv.field_size_limit() + 10)
+    response = _upload(client, b"code,name,level,parent_code\nCN," + huge + b",community,S1\n")
+    assert response.status_code == 422
+    page = text_of(response)
+    assert "未导入任何内容" in page
+    assert "<td>2</td>" in page
+    assert services.find_by_code("CN") is None
+
+
+@pytest.mark.parametrize("name", ["New\x00Community", "\u202eytinummoC"])
+def test_import_refuses_nul_and_bidi_controls_in_a_name_at_its_line(app, client, auth, name):
+    tree = make_tree()
+    auth.login(make_system_admin(tree).phone)
+    data = f"code,name,level,parent_code\nCN,{name},community,S1\n".encode()
+    response = _upload(client, data)
+    assert response.status_code == 422
+    assert "<td>2</td>" in text_of(response)
+    assert services.find_by_code("CN") is None
