@@ -42,6 +42,9 @@ WTF_CSRF_TIME_LIMIT = None
 # (e.g. redis://) when several app processes serve the same site.
 RATELIMIT_STORAGE_URI = "memory://"
 RATELIMIT_HEADERS_ENABLED = False
+# Said here, not left to Flask-Limiter: its one limiter object keeps the last app's value
+# as the default for the next app it is bound to.
+RATELIMIT_ENABLED = True
 LOGIN_LIMIT_PER_PHONE = "5 per 15 minutes"
 LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 # Forms anyone can send (sign-up, partner applications, resident requests). Only accepted

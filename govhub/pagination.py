@@ -59,7 +59,8 @@ class Cursor:
 
 def parse_cursor(value: str | None, size: int = 1) -> tuple[int, ...] | None:
     """``"12"`` or ``"0.12"`` → the key; anything else (text, negative, huge) → None."""
-    numbers = [parse_int(part, 0, MAX_DB_INT) for part in (value or "").split(".")]
+    parts = (value or "").split(".")
+    numbers = [parse_int(part, 0, MAX_DB_INT) if part.isdigit() else None for part in parts]
     if len(numbers) != size or None in numbers:
         return None
     return tuple(n for n in numbers if n is not None)
