@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 from govhub.accounts import services as accounts
 from govhub.database import utcnow
 from govhub.extensions import db
-from govhub.needs import services
+from govhub.needs import board as needs_board
 from govhub.needs.models import Need, NeedStatus, Shift, Visibility, need_skill
 from tests.factories import make_category, make_tree, make_user
 
@@ -78,14 +78,14 @@ def board_world(app):
 @pytest.mark.parametrize(
     "filters",
     [
-        services.BoardFilters(),
-        services.BoardFilters(q="需求 12"),
-        services.BoardFilters(has_places=True, my_skills=True),
-        services.BoardFilters(page=50),
+        needs_board.BoardFilters(),
+        needs_board.BoardFilters(q="需求 12"),
+        needs_board.BoardFilters(has_places=True, my_skills=True),
+        needs_board.BoardFilters(page=50),
     ],
     ids=["first-page", "text-search", "places-and-my-skills", "page-50"],
 )
 def test_board_page(benchmark, board_world, filters):
     volunteer, now = board_world
-    page = benchmark(lambda: services.board(volunteer, filters, now=now))
+    page = benchmark(lambda: needs_board.board(volunteer, filters, now=now))
     assert page.cards

@@ -164,7 +164,7 @@ def can(user: User, action: str, obj=None) -> bool:
             assert isinstance(obj, Need)
             if _within(user, obj.community, Role.community_admin):
                 return True
-            from govhub.needs.services import can_see
+            from govhub.needs.claims import can_see
 
             return obj.status is not NeedStatus.draft and can_see(user, obj)
         case "request.decide":

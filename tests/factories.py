@@ -127,10 +127,10 @@ def make_need(
     **fields,
 ):
     """A need with ``shifts`` given as (days from now, hours long, capacity)."""
-    from govhub.needs import services as needs
+    from govhub.needs import posting
 
     admin = admin or make_admin(tree, scope=community)
-    data = needs.NeedInput(
+    data = posting.NeedInput(
         title=title,
         description=fields.pop("description", "Chat and help with shopping."),
         category_id=fields.pop("category_id", None) or make_category(),
@@ -140,12 +140,12 @@ def make_need(
         **fields,
     )
     inputs = [
-        needs.ShiftInput(
+        posting.ShiftInput(
             now + timedelta(days=days), now + timedelta(days=days, hours=hours), capacity
         )
         for days, hours, capacity in shifts
     ]
-    need = needs.save_need(admin.id, getattr(tree, community), data, inputs, now=now)
+    need = posting.save_need(admin.id, getattr(tree, community), data, inputs, now=now)
     if publish:
-        needs.publish(admin.id, need.id, now=now)
-    return needs.get_need(need.id)
+        posting.publish(admin.id, need.id, now=now)
+    return posting.get_need(need.id)

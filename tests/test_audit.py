@@ -8,7 +8,7 @@ from govhub.checkin import services as checkin
 from govhub.checkin.models import Evidence
 from govhub.database import utcnow
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from govhub.pagination import PAGE_SIZE
 from govhub.points import services as points
 from tests.factories import make_admin, make_need, make_system_admin, make_tree, make_user
@@ -25,8 +25,8 @@ def test_hand_entered_attendance_shows_who_and_why(app, client, auth):
     need = make_need(tree, admin=admin, now=now - timedelta(hours=1), shifts=((0.01, 2, 5),))
     shift = need.shifts[0]
     volunteer = make_user(tree)
-    needs.claim_shift(volunteer.id, shift.id, now=now - timedelta(hours=1))
-    shift = needs.get_shift(shift.id)
+    claims.claim_shift(volunteer.id, shift.id, now=now - timedelta(hours=1))
+    shift = claims.get_shift(shift.id)
     shift.starts_at, shift.ends_at = now - timedelta(minutes=10), now + timedelta(hours=1)
     db.session.commit()
     checkin.check_in(

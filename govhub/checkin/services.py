@@ -26,8 +26,9 @@ from govhub.database import (
     transactional,
 )
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims as needs_claims
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
+from govhub.orgs import settings as org_settings
 from govhub.points import services as points
 from govhub.points.models import EntryKind
 
@@ -73,12 +74,12 @@ class ScanResult:
 
 
 def get_shift(shift_id: int) -> Shift:
-    return needs.get_shift(shift_id)
+    return needs_claims.get_shift(shift_id)
 
 
 def window(shift: Shift) -> tuple[datetime, datetime]:
     """When volunteers may check in: from N minutes before the start until the end."""
-    settings = needs.community_settings(shift.need.community_id)
+    settings = org_settings.community_settings(shift.need.community_id)
     return shift.starts_at - timedelta(minutes=settings.checkin_opens_minutes), shift.ends_at
 
 
@@ -184,11 +185,11 @@ def check_in(
                 else _("This volunteer has not claimed this shift.")
             )
         try:
-            needs.claim_shift(volunteer_id, shift_id, now=now, walk_in=True)
-        except needs.ClaimRefused as refused:
+            needs_claims.claim_shift(volunteer_id, shift_id, now=now, walk_in=True)
+        except needs_claims.ClaimRefused as refused:
             raise CheckinRefused(refused.message) from refused
 
-    settings = needs.community_settings(need.community_id)
+    settings = org_settings.community_settings(need.community_id)
     if existing is None:
         inserted = insert_ignoring_conflict(
             Attendance,
@@ -259,7 +260,7 @@ def check_out(
     attendance.checked_out_at = max(now, attendance.checked_in_at)
     attendance.check_out_evidence = evidence
     if manual:
-        settings = needs.community_settings(shift.need.community_id)
+        settings = org_settings.community_settings(shift.need.community_id)
         attendance.needs_review = attendance.needs_review or settings.manual_hours_earn
         audit.record(
             actor_id,
@@ -343,7 +344,7 @@ class AttendanceRow:
 
 def attendance_list(shift: Shift) -> list[AttendanceRow]:
     """Everyone who claimed or attended the shift, with recorded hours (two queries)."""
-    rounding = needs.community_settings(shift.need.community_id).rounding_minutes
+    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
     rows = {
         a.volunteer_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
@@ -377,7 +378,7 @@ def _points_for(shift: Shift, attendance: Attendance | None, minutes: int) -> in
         return 0
     if attendance.status in (AttendanceStatus.no_show, AttendanceStatus.void):
         return 0
-    settings = needs.community_settings(shift.need.community_id)
+    settings = org_settings.community_settings(shift.need.community_id)
     if attendance.manual and not settings.manual_hours_earn:
         return 0
     return shift.need.points_for(minutes)
@@ -419,7 +420,7 @@ def confirm_shift(
     shift = get_shift(shift_id)
     if now < shift.ends_at:
         raise ServiceError(_("Hours can be confirmed once the shift has ended."))
-    rounding = needs.community_settings(shift.need.community_id).rounding_minutes
+    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
     pending = db.session.scalars(
         select(Attendance).where(
             Attendance.shift_id == shift_id,
@@ -495,7 +496,7 @@ def auto_confirm(*, now: datetime) -> int:
     done = 0
     for attendance in candidates:
         shift = attendance.shift
-        settings = needs.community_settings(shift.need.community_id)
+        settings = org_settings.community_settings(shift.need.community_id)
         if shift.ends_at > now - timedelta(days=settings.auto_confirm_days):
             continue
         if attendance.checked_out_at is None:
@@ -519,7 +520,7 @@ def void_attendance(
     """Settle, without points, the unconfirmed attendance at ``shift_ids`` (of one
     volunteer, or of everyone): the need was cancelled or the volunteer removed. The rows
     stay, marked why; the jobs and confirmation no longer touch them. Called inside the
-    caller's transaction (``needs.cancel``, ``needs.remove_claimant``)."""
+    caller's transaction (``posting.cancel``, ``needs_claims.remove_claimant``)."""
     query = select(Attendance).where(
         Attendance.shift_id.in_(shift_ids or [-1]),
         Attendance.status == AttendanceStatus.present,

@@ -21,8 +21,8 @@ from govhub.accounts.models import Role, RoleAssignment, Skill, User, VolunteerP
 from govhub.clock import to_local, to_utc
 from govhub.database import transactional, utcnow
 from govhub.extensions import db
-from govhub.needs import requests
-from govhub.needs import services as needs
+from govhub.needs import claims as needs_claims
+from govhub.needs import posting, requests
 from govhub.needs.models import Category, Need, NeedStatus, ResidentRequest, Shift, Urgency
 from govhub.orgs import services as orgs
 from govhub.orgs.models import OrgLevel, OrgUnit
@@ -170,10 +170,10 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
     admin = db.session.scalars(select(User).where(User.phone == "13800000002")).one()
     then = utcnow() - timedelta(days=14)
     start = then.replace(hour=1, minute=0, second=0, microsecond=0) + timedelta(days=1)
-    need = needs.save_need(
+    need = posting.save_need(
         admin.id,
         community.id,
-        needs.NeedInput(
+        posting.NeedInput(
             title=HISTORY_TITLE,
             description="清理楼道杂物、绿化带垃圾。",
             category_id=db.session.scalar(
@@ -184,16 +184,16 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
             contact_phone=admin.phone,
             skill_ids=[],
         ),
-        [needs.ShiftInput(start, start + timedelta(hours=3), 10, walk_ins=True)],
+        [posting.ShiftInput(start, start + timedelta(hours=3), 10, walk_ins=True)],
         now=then,
     )
-    needs.publish(admin.id, need.id, now=then)
+    posting.publish(admin.id, need.id, now=then)
     shift = need.shifts[0]
     users = {u.phone: u for u in db.session.scalars(select(User))}
     for phone, minutes in HISTORY:
         volunteer = users[phone]
         if volunteer.profile and volunteer.profile.community_id == community.id:
-            needs.claim_shift(volunteer.id, shift.id, now=then)
+            needs_claims.claim_shift(volunteer.id, shift.id, now=then)
             checkin.check_in(volunteer.id, shift.id, now=start, evidence=Evidence.code_scan)
             checkin.check_out(
                 volunteer.id,
@@ -202,7 +202,7 @@ def _seed_history(by_name: dict[str, OrgUnit], added: Counter) -> None:
                 evidence=Evidence.code_scan,
             )
     checkin.confirm_shift(admin.id, shift.id, {}, now=start + timedelta(hours=4))
-    needs.complete(admin.id, need.id, now=start + timedelta(hours=4))
+    posting.complete(admin.id, need.id, now=start + timedelta(hours=4))
     added["confirmed attendances"] += len(
         [p for p, _ in HISTORY if (home := users[p].profile) and home.community_id == community.id]
     )
@@ -221,7 +221,7 @@ def _upcoming(weekday: int, start: str, end: str, weeks: int, now: datetime):
     """Local (start, end) slots on ``weekday`` (0 = Monday) for the next ``weeks`` weeks."""
     first = to_local(now).date() + timedelta(days=1)
     first += timedelta(days=(weekday - first.weekday()) % 7)
-    return needs.recurring_slots(
+    return posting.recurring_slots(
         {weekday}, time.fromisoformat(start), time.fromisoformat(end), first, weeks
     )
 
@@ -255,14 +255,14 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
             continue
         admin = admins.get(item["community"])
         shifts = [
-            needs.ShiftInput(to_utc(start), to_utc(end), spec["capacity"])
+            posting.ShiftInput(to_utc(start), to_utc(end), spec["capacity"])
             for spec in item["shifts"]
             for start, end in _upcoming(spec["weekday"], spec["start"], spec["end"], 4, now)
         ]
-        need = needs.save_need(
+        need = posting.save_need(
             admin.id if admin else None,
             community.id,
-            needs.NeedInput(
+            posting.NeedInput(
                 title=item["title"],
                 description=item["description"],
                 category_id=categories[item["category"]],
@@ -274,11 +274,11 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
             sorted(shifts, key=lambda s: s.starts_at or now),
             now=now,
         )
-        needs.publish(admin.id if admin else None, need.id, now=now)
+        posting.publish(admin.id if admin else None, need.id, now=now)
         added["needs"] += 1
         first = min(need.shifts, key=lambda s: s.starts_at)
         for phone in DEMO_CLAIMS.get(item["title"], []):
-            needs.claim_shift(users[phone].id, first.id, now=now, waitlist=True)
+            needs_claims.claim_shift(users[phone].id, first.id, now=now, waitlist=True)
             added["claims"] += 1
 
     for phone, what, kwargs in DEMO_REQUESTS:
@@ -363,10 +363,10 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
     admin = db.session.scalars(select(User).where(User.phone == "13800000002")).one()
     earlier = now - timedelta(hours=1)
     start = now - timedelta(minutes=5)
-    need = needs.save_need(
+    need = posting.save_need(
         admin.id,
         community.id,
-        needs.NeedInput(
+        posting.NeedInput(
             title=f"演示活动 {to_local(now):%m-%d %H:%M}",
             description="用来现场体验扫码签到。",
             category_id=db.session.scalar(select(Category.id).where(Category.code == "other")),
@@ -375,14 +375,14 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
             contact_phone=admin.phone,
             skill_ids=[],
         ),
-        [needs.ShiftInput(start, start + timedelta(hours=2), 20, walk_ins=True)],
+        [posting.ShiftInput(start, start + timedelta(hours=2), 20, walk_ins=True)],
         now=earlier,
     )
-    needs.publish(admin.id, need.id, now=earlier)
+    posting.publish(admin.id, need.id, now=earlier)
     shift = need.shifts[0]
     for phone in ("13800000010", "13800000011"):
         volunteer = db.session.scalars(select(User).where(User.phone == phone)).one()
         # Someone busy in another shift at this time can still walk in.
-        with suppress(needs.ClaimRefused):
-            needs.claim_shift(volunteer.id, shift.id, now=earlier)
+        with suppress(needs_claims.ClaimRefused):
+            needs_claims.claim_shift(volunteer.id, shift.id, now=earlier)
     return need, shift.id

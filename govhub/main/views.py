@@ -9,8 +9,8 @@ from govhub import permissions
 from govhub.accounts.models import Role
 from govhub.checkin import services as checkin
 from govhub.database import utcnow
+from govhub.needs import board
 from govhub.needs import requests as resident_requests
-from govhub.needs import services as needs
 from govhub.partners import services as partners
 
 bp = Blueprint("main", __name__)
@@ -39,7 +39,7 @@ def home():
             if permissions.can(current_user, permissions.REVIEW_REQUESTS)
             else 0
         ),
-        upcoming_tasks=needs.upcoming_count(current_user.id, now=utcnow()),
+        upcoming_tasks=board.upcoming_count(current_user.id, now=utcnow()),
         leads_shifts=checkin.leads_any_shift(current_user.id),
     )
 

@@ -30,8 +30,9 @@ from govhub.forms import (
     int_in,
     optional_int,
 )
-from govhub.needs import services
+from govhub.needs import posting
 from govhub.needs.models import URGENCY_LABELS, PointsMode, Shift, Urgency, Visibility
+from govhub.orgs import settings as org_settings
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
 WEEKDAYS = [
@@ -91,11 +92,9 @@ class ShiftForm(BaseSubForm):
 class NeedForm(BaseForm):
     community_id = SelectField(_l("Community"), coerce=optional_int, validate_choice=False)
     title = StringField(
-        _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=services.MAX_TITLE)]
+        _l("Title"), validators=[DataRequired(_l("Enter a title.")), Length(max=posting.MAX_TITLE)]
     )
-    description = TextAreaField(
-        _l("Description"), validators=[Length(max=services.MAX_DESCRIPTION)]
-    )
+    description = TextAreaField(_l("Description"), validators=[Length(max=posting.MAX_DESCRIPTION)])
     category_id = SelectField(
         _l("Category"),
         coerce=optional_int,
@@ -105,7 +104,7 @@ class NeedForm(BaseForm):
     skill_ids = SelectMultipleField(_l("Skills wanted"), coerce=id_value, validate_choice=False)
     place = StringField(
         _l("Place"),
-        validators=[DataRequired(_l("Enter the place.")), Length(max=services.MAX_PLACE)],
+        validators=[DataRequired(_l("Enter the place.")), Length(max=posting.MAX_PLACE)],
     )
     contact_name = StringField(
         _l("Contact person"),
@@ -152,7 +151,7 @@ class NeedForm(BaseForm):
         ],
         default=Visibility.community.value,
     )
-    shifts = FieldList(FormField(ShiftForm), min_entries=1, max_entries=services.MAX_SHIFTS)
+    shifts = FieldList(FormField(ShiftForm), min_entries=1, max_entries=posting.MAX_SHIFTS)
     request_id = HiddenField(filters=[optional_int])
 
     # Recurring shifts: "every Tuesday and Thursday 19:00–21:00 for 8 weeks".
@@ -188,7 +187,7 @@ class ActionForm(BaseForm):
 
 def _setting(label, name: str, description=None) -> IntegerField:
     """A whole-number community setting, in the range the service enforces."""
-    low, high = services.SETTING_RANGES[name]
+    low, high = org_settings.SETTING_RANGES[name]
     return IntegerField(
         label,
         validators=[

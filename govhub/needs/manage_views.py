@@ -15,9 +15,12 @@ from govhub.database import MAX_DB_INT, NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import arg_int, find_field, form_status, parse_int, show_service_error
 from govhub.htmx import render
-from govhub.needs import requests, services
+from govhub.needs import board as needs_board
+from govhub.needs import claims as needs_claims
+from govhub.needs import posting, requests
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
-from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Visibility
+from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
+from govhub.orgs import settings as org_settings
 from govhub.pagination import cursor_from_request
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
@@ -36,7 +39,7 @@ def _need_or_404(need_id: int) -> Need:
 def needs():
     status = request.args.get("status")
     chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
-    page = services.managed_needs(
+    page = needs_board.managed_needs(
         permissions.community_admin_scope(current_user), chosen, cursor_from_request()
     )
     return render_template(
@@ -57,15 +60,13 @@ def _fill_choices(form: NeedForm) -> None:
     form.community_id.choices = [(c.id, c.name) for c in communities]
     if form.community_id.data is None and communities:
         form.community_id.data = communities[0].id
-    form.category_id.choices = [("", _("Choose…"))] + [
-        (c.id, c.name) for c in services.categories()
-    ]
+    form.category_id.choices = [("", _("Choose…"))] + [(c.id, c.name) for c in posting.categories()]
     form.skill_ids.choices = [(s.id, s.name) for s in accounts.all_skills()]
 
 
-def _shift_inputs(form: NeedForm) -> list[services.ShiftInput]:
+def _shift_inputs(form: NeedForm) -> list[posting.ShiftInput]:
     return [
-        services.ShiftInput(
+        posting.ShiftInput(
             starts_at=to_utc(entry.starts_at.data) if entry.starts_at.data else None,
             ends_at=to_utc(entry.ends_at.data) if entry.ends_at.data else None,
             capacity=entry.capacity.data,
@@ -77,9 +78,9 @@ def _shift_inputs(form: NeedForm) -> list[services.ShiftInput]:
     ]
 
 
-def _need_input(form: NeedForm) -> services.NeedInput:
+def _need_input(form: NeedForm) -> posting.NeedInput:
     max_hours = form.max_hours.data
-    return services.NeedInput(
+    return posting.NeedInput(
         title=form.title.data or "",
         description=form.description.data or "",
         category_id=form.category_id.data,
@@ -99,7 +100,7 @@ def _run_editor_action(form: NeedForm) -> tuple[list | None, int]:
     """Add or remove shift rows, or expand a recurring pattern; returns the preview and
     the status: 422 when the action was refused (its reason is at its field)."""
     if "add_shift" in request.form:
-        if problem := services.shift_limit_error(len(form.shifts.entries) + 1):
+        if problem := posting.shift_limit_error(len(form.shifts.entries) + 1):
             show_service_error(form, ServiceError(problem, field="shifts"))
             return None, 422
         form.shifts.append_entry()
@@ -148,13 +149,13 @@ RECURRING_FIELDS: dict[str | None, str] = {
 }
 
 
-def _recurring(form: NeedForm, existing: int) -> list[services.ShiftInput] | None:
+def _recurring(form: NeedForm, existing: int) -> list[posting.ShiftInput] | None:
     """The shifts of the recurring pattern, or None with the refusal put at its field."""
     if not (form.rec_start.data and form.rec_end.data and form.rec_first_day.data):
         form.rec_first_day.errors = [_("Enter the weekdays, times and first day.")]
         return None
     try:
-        return services.recurring_shifts(
+        return posting.recurring_shifts(
             set(form.rec_weekdays.data or []),
             form.rec_start.data,
             form.rec_end.data,
@@ -183,7 +184,7 @@ def _editor(form: NeedForm, need: Need | None, status: int = 200, preview=None, 
 
 def _default_rate(form: NeedForm) -> int | None:
     if form.community_id.data:
-        return services.default_points_per_hour(form.community_id.data, form.category_id.data)
+        return org_settings.default_points_per_hour(form.community_id.data, form.category_id.data)
     return None
 
 
@@ -196,7 +197,7 @@ def _save(form: NeedForm, need: Need | None, source=None):
     if not form.validate_on_submit():
         return _editor(form, need, 422, source=source)
     try:
-        saved = services.save_need(
+        saved = posting.save_need(
             current_user.id,
             community_id,
             _need_input(form),
@@ -251,7 +252,7 @@ def new_need():
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 def edit_need(need_id: int):
     need = _need_or_404(need_id)
-    if need.status not in services.EDITABLE:
+    if need.status not in posting.EDITABLE:
         flash(_("A %(status)s need can no longer be changed.", status=need.status.label), "error")
         return redirect(url_for("manage.need", need_id=need.id), 303)
     if request.method == "GET":
@@ -309,9 +310,9 @@ def _shift_row_errors(row, name: str) -> list[str]:
         return []
     starts = to_utc(row.starts_at.data) if row.starts_at.data else None
     ends = to_utc(row.ends_at.data) if row.ends_at.data else None
-    existing = db.session.get(services.Shift, row.shift_id.data) if row.shift_id.data else None
+    existing = db.session.get(Shift, row.shift_id.data) if row.shift_id.data else None
     unchanged = existing is not None and existing.starts_at == starts
-    problem = services.shift_error(starts, ends, row.capacity.data, utcnow(), new=not unchanged)
+    problem = posting.shift_error(starts, ends, row.capacity.data, utcnow(), new=not unchanged)
     if problem and name == f"{row.name}-{problem[0]}":
         return [problem[1]]
     return []
@@ -332,28 +333,28 @@ def _need_page(
     return render_template(
         "needs/manage_need.html",
         need=need,
-        roster=services.roster(need),
+        roster=needs_board.roster(need),
         now=utcnow(),
         reason_form=reason_form or ReasonForm(),
         remove_errors=remove_errors or {},
         ratings=requests.ratings_for(need.id),
-        transitions=services.TRANSITIONS[need.status],
+        transitions=posting.TRANSITIONS[need.status],
         NeedStatus=NeedStatus,
     ), status
 
 
 LIFECYCLE = {
     "publish": (
-        lambda actor, need_id: services.publish(actor, need_id, now=utcnow()),
+        lambda actor, need_id: posting.publish(actor, need_id, now=utcnow()),
         _l("Published: it is on the board now."),
     ),
-    "close": (services.close, _l("Closed: no new claims.")),
+    "close": (posting.close, _l("Closed: no new claims.")),
     "reopen": (
-        lambda actor, need_id: services.publish(actor, need_id, now=utcnow()),
+        lambda actor, need_id: posting.publish(actor, need_id, now=utcnow()),
         _l("Open for claims again."),
     ),
     "complete": (
-        lambda actor, need_id: services.complete(actor, need_id, now=utcnow()),
+        lambda actor, need_id: posting.complete(actor, need_id, now=utcnow()),
         _l("Marked as completed."),
     ),
 }
@@ -378,7 +379,7 @@ def cancel(need_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            services.cancel(current_user.id, need.id, form.reason.data)
+            posting.cancel(current_user.id, need.id, form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:
@@ -394,7 +395,7 @@ def remove_claimant(claim_id: int):
     form = ReasonForm(prefix=f"remove-{claim_id}")
     if form.validate_on_submit():
         try:
-            services.remove_claimant(current_user.id, claim_id, form.reason.data, now=utcnow())
+            needs_claims.remove_claimant(current_user.id, claim_id, form.reason.data, now=utcnow())
         except (ServiceError, NotFound) as error:
             flash(error.message, "error")
         else:
@@ -416,10 +417,10 @@ def settings():
     community_id = arg_int("community") or communities[0].id
     if community_id not in [c.id for c in communities]:
         abort(403)
-    current = services.community_settings(community_id)
-    percents = services.category_percents(community_id)
+    current = org_settings.community_settings(community_id)
+    percents = org_settings.category_percents(community_id)
     form = SettingsForm(obj=current) if request.method == "GET" else SettingsForm()
-    categories = services.categories()
+    categories = posting.categories()
     rate_errors: dict[int, str] = {}
     if form.validate_on_submit():
         submitted = {}
@@ -432,7 +433,7 @@ def settings():
                 submitted[category.id] = number
         if not rate_errors:
             try:
-                services.save_settings(
+                org_settings.save_settings(
                     current_user.id,
                     community_id,
                     points_per_hour=form.points_per_hour.data,

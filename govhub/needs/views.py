@@ -23,15 +23,18 @@ from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render, wants_fragment
-from govhub.needs import requests, services
+from govhub.needs import board as needs_board
+from govhub.needs import calendar as needs_calendar
+from govhub.needs import claims as needs_claims
+from govhub.needs import posting, requests
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
 
 bp = Blueprint("needs", __name__)
 
 
-def _filters(form: BoardForm) -> services.BoardFilters:
-    return services.BoardFilters(
+def _filters(form: BoardForm) -> needs_board.BoardFilters:
+    return needs_board.BoardFilters(
         q=form.q.data or "",
         category_id=form.category.data,
         skill_id=form.skill.data,
@@ -60,10 +63,10 @@ def board():
     form = BoardForm(request.args)
     form.validate()
     form.category.choices = [("", _("All categories"))] + [
-        (c.id, c.name) for c in services.categories()
+        (c.id, c.name) for c in posting.categories()
     ]
     form.skill.choices = [("", _("All skills"))] + [(s.id, s.name) for s in accounts.all_skills()]
-    page = services.board(current_user, _filters(form), now=utcnow())
+    page = needs_board.board(current_user, _filters(form), now=utcnow())
     context: dict[str, Any] = {"form": form, "page": page, "board_query": board_query}
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
@@ -85,8 +88,8 @@ def _detail_context(need: Need) -> dict:
     return {
         "need": need,
         "now": now,
-        "my_claims": services.my_claims_for(current_user.id, need),
-        "can_cancel_online": lambda shift: services.can_cancel_online(shift, now=now),
+        "my_claims": needs_board.my_claims_for(current_user.id, need),
+        "can_cancel_online": lambda shift: needs_claims.can_cancel_online(shift, now=now),
         "action_form": ActionForm(),
         "can_edit": permissions.can(current_user, permissions.EDIT_NEED, need),
         "rating_role": requests.rating_role(current_user, need, now=now),
@@ -122,10 +125,10 @@ def claim(shift_id: int):
     shift = db.get_or_404(Shift, shift_id)
     permissions.authorize(permissions.VIEW_NEED, shift.need)
     try:
-        services.claim_shift(
+        needs_claims.claim_shift(
             current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
         )
-    except services.ClaimRefused as refused:
+    except needs_claims.ClaimRefused as refused:
         return _shift_response(db.session.get_one(Shift, shift_id), refused.message)
     if not wants_fragment():
         flash(_("Done. It is in My tasks."), "success")
@@ -140,8 +143,8 @@ def cancel_claim(claim_id: int):
         abort(404)  # not theirs: do not confirm that the claim exists
     shift_id = claim.shift_id
     try:
-        services.cancel_claim(current_user.id, claim_id, now=utcnow())
-    except (services.ClaimRefused, NotFound) as refused:
+        needs_claims.cancel_claim(current_user.id, claim_id, now=utcnow())
+    except (needs_claims.ClaimRefused, NotFound) as refused:
         if request.form.get("from") == "tasks":
             flash(refused.message, "error")
             return redirect(url_for("needs.my_tasks"), 303)
@@ -157,12 +160,12 @@ def cancel_claim(claim_id: int):
 @bp.get("/my/tasks")
 @login_required
 def my_tasks():
-    tasks = services.my_tasks(current_user.id, now=utcnow())
+    tasks = needs_board.my_tasks(current_user.id, now=utcnow())
     return render_template(
         "needs/my_tasks.html",
         tasks=tasks,
         action_form=ActionForm(),
-        cancellable_until=services.cancellable_until,
+        cancellable_until=needs_claims.cancellable_until,
         now=utcnow(),
     )
 
@@ -172,7 +175,7 @@ def my_tasks():
 def calendar(shift_id: int):
     shift = db.get_or_404(Shift, shift_id)
     permissions.authorize(permissions.VIEW_NEED, shift.need)
-    response = make_response(services.shift_calendar(shift))
+    response = make_response(needs_calendar.shift_calendar(shift))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="govhub-shift-{shift.id}.ics"'
     return response

@@ -24,7 +24,7 @@ from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.htmx import render, wants_fragment
-from govhub.needs import services as needs
+from govhub.needs import board as needs_board
 from govhub.pagination import parse_cursor
 from govhub.points import leaderboard as boards
 from govhub.points import records, services
@@ -89,7 +89,7 @@ def my_points():
         "points/my_points.html",
         "points/my_points.html",
         summary=services.summary(current_user.id),
-        tasks=needs.my_tasks(current_user.id, now=utcnow()),
+        tasks=needs_board.my_tasks(current_user.id, now=utcnow()),
         records=records.records_of(current_user.id),
         **context,
     )

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 
 from govhub.checkin import services
 from govhub.checkin.models import Evidence
-from govhub.needs import services as needs
+from govhub.needs import claims
 from tests.factories import NOW, make_admin, make_need, make_tree, make_user
 
 START = NOW + timedelta(days=1)  # the shift: START .. START + 2 h
@@ -27,9 +27,9 @@ def shift_world(*, capacity: int = 10, volunteers: int = 2, walk_ins: bool = Fal
         db.session.commit()
     people = [make_user(tree, name=f"志愿者{n}") for n in range(volunteers)]
     for person in people:
-        needs.claim_shift(person.id, shift.id, now=NOW)
+        claims.claim_shift(person.id, shift.id, now=NOW)
     return SimpleNamespace(
-        tree=tree, admin=admin, need=need, shift=needs.get_shift(shift.id), volunteers=people
+        tree=tree, admin=admin, need=need, shift=claims.get_shift(shift.id), volunteers=people
     )
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from govhub.checkin import services
 from govhub.checkin.models import Attendance, Evidence
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from tests.checkin.helpers import START
 from tests.factories import NOW, make_admin, make_need, make_tree, make_user
 
@@ -23,7 +23,7 @@ def test_three_hundred_check_ins_at_once_record_everyone_exactly_once(app):
     shift_id = need.shifts[0].id
     volunteers = [make_user(tree, name=f"V{n}").id for n in range(VOLUNTEERS)]
     for volunteer_id in volunteers:
-        needs.claim_shift(volunteer_id, shift_id, now=NOW)
+        claims.claim_shift(volunteer_id, shift_id, now=NOW)
     scans = volunteers + volunteers[:DUPLICATES]
     barrier = threading.Barrier(len(scans))
     outcomes, errors = [], []

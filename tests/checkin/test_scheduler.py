@@ -14,7 +14,7 @@ from govhub.checkin import services as checkin
 from govhub.checkin.models import AttendanceStatus, Evidence, VoidReason
 from govhub.extensions import db
 from govhub.jobs import Job
-from govhub.needs import services as needs
+from govhub.needs import board, claims, posting
 from govhub.notifications.models import Notification
 from govhub.points import services as points
 from tests.checkin.helpers import HOUR, START, scan_in, shift_world
@@ -120,7 +120,7 @@ def test_a_cancelled_need_earns_its_checked_in_volunteers_nothing(app):
     w = shift_world()
     present, _ = w.volunteers
     scan_in(present, w.shift, START)
-    needs.cancel(w.admin.id, w.need.id, "暴雨预警，活动取消")
+    posting.cancel(w.admin.id, w.need.id, "暴雨预警，活动取消")
     end = START + 2 * HOUR
     assert jobs.end_shifts(now=end + HOUR) == 0  # nobody to check out, nothing to close
     assert jobs.auto_confirm(now=end + timedelta(days=3)) == 0
@@ -140,8 +140,8 @@ def test_a_volunteer_removed_after_checking_in_earns_nothing(app):
     removed, stays = w.volunteers
     scan_in(removed, w.shift, START)
     scan_in(stays, w.shift, START)
-    claim = needs.my_claims_for(removed.id, w.need)[w.shift.id]
-    needs.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
+    claim = board.my_claims_for(removed.id, w.need)[w.shift.id]
+    claims.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
     end = START + 2 * HOUR
     assert jobs.end_shifts(now=end + HOUR) == 2  # the one who stays, and the need closed
     assert checkin.confirm_shift(w.admin.id, w.shift.id, {}, now=end + HOUR) == 1
@@ -160,8 +160,8 @@ def test_the_attendance_page_shows_why_void_attendance_earns_nothing(app, client
     w = shift_world()
     removed, stays = w.volunteers
     scan_in(removed, w.shift, START)
-    claim = needs.my_claims_for(removed.id, w.need)[w.shift.id]
-    needs.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
+    claim = board.my_claims_for(removed.id, w.need)[w.shift.id]
+    claims.remove_claimant(w.admin.id, claim.id, "扫码后离开", now=START + HOUR)
     accounts.set_preferences(w.admin.id, locale="en")
     auth.login(w.admin.phone)
     page = client.get(f"/manage/shifts/{w.shift.id}/attendance").get_data(as_text=True)

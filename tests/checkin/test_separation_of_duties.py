@@ -12,7 +12,7 @@ from govhub.checkin import services
 from govhub.checkin.models import AttendanceStatus, Evidence
 from govhub.database import ServiceError
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from govhub.points import records
 from govhub.points import services as points
 from govhub.points.models import LedgerEntry, ServiceRecord
@@ -32,7 +32,7 @@ def duty(app):
     """A shift of community A; its admin claimed it too and scanned in, like a volunteer,
     with one other volunteer. A second admin of community A and a system admin."""
     w = shift_world(volunteers=1)
-    needs.claim_shift(w.admin.id, w.shift.id, now=START - timedelta(days=1))
+    claims.claim_shift(w.admin.id, w.shift.id, now=START - timedelta(days=1))
     scan_in(w.admin, w.shift, START)
     scan_in(w.volunteers[0], w.shift, START)
     w.colleague = make_admin(w.tree, name="李副书记")

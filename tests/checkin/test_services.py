@@ -8,8 +8,9 @@ from govhub.checkin import services
 from govhub.checkin.models import Attendance, AttendanceStatus, Evidence
 from govhub.database import ServiceError
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims, posting
 from govhub.needs.models import PointsMode
+from govhub.orgs import settings as org_settings
 from govhub.points import services as points
 from govhub.points.models import LedgerEntry
 from tests.checkin.helpers import HOUR, MINUTE, START, scan_in, scan_out, shift_world
@@ -44,10 +45,10 @@ def test_check_in_outside_the_window_is_refused(app, when):
 
 def test_the_window_opening_is_a_community_setting(app):
     w = shift_world()
-    needs.save_settings(
+    org_settings.save_settings(
         w.admin.id, w.tree.community_a, points_per_hour=10, cancel_cutoff_minutes=120, percents={}
     )
-    settings = needs.community_settings(w.tree.community_a)
+    settings = org_settings.community_settings(w.tree.community_a)
     settings.checkin_opens_minutes = 60
     db.session.commit()
     assert not scan_in(w.volunteers[0], w.shift, START - 50 * MINUTE).already
@@ -65,7 +66,7 @@ def test_walk_ins_claim_and_check_in_in_one_step(app):
     walker = make_user(w.tree)
     result = scan_in(walker, w.shift, START + 10 * MINUTE)
     assert not result.already
-    assert needs.get_shift(w.shift.id).claimed == 3
+    assert claims.get_shift(w.shift.id).claimed == 3
     late = make_user(w.tree)
     with pytest.raises(services.CheckinRefused):  # no places left
         scan_in(late, w.shift, START + 20 * MINUTE)
@@ -73,7 +74,7 @@ def test_walk_ins_claim_and_check_in_in_one_step(app):
 
 def test_a_cancelled_need_takes_no_check_ins(app):
     w = shift_world()
-    needs.cancel(w.admin.id, w.need.id, "暴雨")
+    posting.cancel(w.admin.id, w.need.id, "暴雨")
     with pytest.raises(services.CheckinRefused):
         scan_in(w.volunteers[0], w.shift, START)
 
@@ -192,10 +193,10 @@ def test_manual_entries_need_a_reason_are_audited_and_flagged(app):
 
 def test_manual_hours_earn_nothing_when_the_community_says_so(app):
     w = shift_world()
-    needs.save_settings(
+    org_settings.save_settings(
         w.admin.id, w.tree.community_a, points_per_hour=10, cancel_cutoff_minutes=120, percents={}
     )
-    needs.community_settings(w.tree.community_a).manual_hours_earn = False
+    org_settings.community_settings(w.tree.community_a).manual_hours_earn = False
     db.session.commit()
     volunteer = w.volunteers[0]
     services.check_in(
@@ -300,7 +301,7 @@ def test_fixed_points_are_paid_by_auto_confirm_for_a_short_stay(app):
 
 def test_rounding_and_the_grace_period_saved_in_settings_decide_confirmation(app):
     w = shift_world()
-    needs.save_settings(
+    org_settings.save_settings(
         w.admin.id,
         w.tree.community_a,
         points_per_hour=10,

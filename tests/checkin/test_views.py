@@ -15,7 +15,7 @@ from govhub.checkin.models import Attendance, Evidence
 from govhub.checkin.tokens import Purpose
 from govhub.database import utcnow
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from govhub.points import services as points
 from tests.factories import PASSWORD, make_admin, make_need, make_tree, make_user
 
@@ -42,14 +42,14 @@ def live(app):
     shift = need.shifts[0]
     volunteers = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
     for volunteer in volunteers:
-        needs.claim_shift(volunteer.id, shift.id, now=now - timedelta(hours=1))
+        claims.claim_shift(volunteer.id, shift.id, now=now - timedelta(hours=1))
     db.session.execute(
         db.update(type(shift))
         .where(type(shift).id == shift.id)
         .values(starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=110))
     )
     db.session.commit()
-    return tree, admin, needs.get_shift(shift.id), volunteers
+    return tree, admin, claims.get_shift(shift.id), volunteers
 
 
 def screen_qr_url(client, shift, mode="in") -> str:
@@ -358,7 +358,7 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
     shift = need.shifts[0]
     people = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
     for person in people:
-        needs.claim_shift(person.id, shift.id, now=past)
+        claims.claim_shift(person.id, shift.id, now=past)
         services.check_in(person.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
     rows = {services.attendance_of(shift.id, p.id).id: p for p in people}
     (first, second) = rows

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from sqlalchemy import func, select
 
 from govhub.extensions import db
-from govhub.needs import services
+from govhub.needs import posting
 from govhub.needs.models import Category, Claim, Need, Shift
 from govhub.notifications.models import Notification
 from tests.factories import make_admin, make_tree
@@ -30,7 +30,7 @@ def world() -> SimpleNamespace:
     return SimpleNamespace(tree=tree, admin=make_admin(tree), category=make_category())
 
 
-def need_input(category_id: int | None, **overrides) -> services.NeedInput:
+def need_input(category_id: int | None, **overrides) -> posting.NeedInput:
     fields = {
         "title": "陪伴独居老人",
         "description": "聊天，帮忙买菜。",
@@ -40,16 +40,16 @@ def need_input(category_id: int | None, **overrides) -> services.NeedInput:
         "contact_phone": "13812345678",
         **overrides,
     }
-    return services.NeedInput(**fields)
+    return posting.NeedInput(**fields)
 
 
-def at(hours: float, length: float = 2, capacity: int = 2, **kwargs) -> services.ShiftInput:
+def at(hours: float, length: float = 2, capacity: int = 2, **kwargs) -> posting.ShiftInput:
     """A shift starting ``hours`` after NOW and lasting ``length`` hours."""
     start = NOW + timedelta(hours=hours)
-    return services.ShiftInput(start, start + timedelta(hours=length), capacity, **kwargs)
+    return posting.ShiftInput(start, start + timedelta(hours=length), capacity, **kwargs)
 
 
-def same(shift: Shift, **changes) -> services.ShiftInput:
+def same(shift: Shift, **changes) -> posting.ShiftInput:
     """An existing shift as the editor sends it back, with ``changes``."""
     fields = {
         "starts_at": shift.starts_at,
@@ -59,7 +59,7 @@ def same(shift: Shift, **changes) -> services.ShiftInput:
         "id": shift.id,
         **changes,
     }
-    return services.ShiftInput(**fields)
+    return posting.ShiftInput(**fields)
 
 
 def post_need(
@@ -69,14 +69,14 @@ def post_need(
     two-hour shift for two people starting in a day."""
     data = need_input(fields.pop("category_id", w.category.id), **fields)
     community_id = getattr(w.tree, community)
-    need = services.save_need(w.admin.id, community_id, data, shifts or [at(24)], now=NOW)
+    need = posting.save_need(w.admin.id, community_id, data, shifts or [at(24)], now=NOW)
     if publish:
-        services.publish(w.admin.id, need.id, now=NOW)
-    return services.get_need(need.id)
+        posting.publish(w.admin.id, need.id, now=NOW)
+    return posting.get_need(need.id)
 
 
 def first_shift(need: Need) -> Shift:
-    return services.get_need(need.id).shifts[0]
+    return posting.get_need(need.id).shifts[0]
 
 
 def fresh(model, key):

@@ -8,7 +8,7 @@ import pytest
 
 from govhub.accounts import services as accounts
 from govhub.database import utcnow
-from govhub.needs import services
+from govhub.needs import claims
 from tests.factories import make_admin, make_need, make_tree, make_user
 
 
@@ -34,16 +34,16 @@ def world(app):
     for person in (volunteer, newcomer):
         accounts.set_preferences(person.id, locale="en")
     now = utcnow() - timedelta(hours=3)  # claimed before the cut-off
-    services.claim_shift(volunteer.id, soon.id, now=now)
-    services.claim_shift(volunteer.id, later.id, now=now)
+    claims.claim_shift(volunteer.id, soon.id, now=now)
+    claims.claim_shift(volunteer.id, later.id, now=now)
     return need, soon, later, volunteer, newcomer
 
 
 def test_the_rule_is_a_service_function(world):
     need, soon, later, volunteer, newcomer = world
-    assert services.can_cancel_online(later, now=utcnow())
-    assert not services.can_cancel_online(soon, now=utcnow())
-    assert services.can_cancel_online(soon, now=soon.starts_at - timedelta(hours=3))
+    assert claims.can_cancel_online(later, now=utcnow())
+    assert not claims.can_cancel_online(soon, now=utcnow())
+    assert claims.can_cancel_online(soon, now=soon.starts_at - timedelta(hours=3))
 
 
 def test_after_the_cut_off_the_need_page_shows_the_organizers_phone_not_cancel(world, client, auth):

@@ -4,7 +4,7 @@ import pytest
 
 from govhub import permissions
 from govhub.database import NotFound, ServiceError
-from govhub.needs import requests, services
+from govhub.needs import claims, posting, requests
 from govhub.needs.models import (
     Claim,
     ClaimStatus,
@@ -44,7 +44,7 @@ def on_behalf(w, **overrides) -> ResidentRequest:
 
 def accept(w, request, community: str = "community_a", shifts=None) -> Need:
     """Post a need from ``request`` (a draft), as the review page does."""
-    return services.save_need(
+    return posting.save_need(
         w.admin.id,
         getattr(w.tree, community),
         need_input(w.category.id, title=request.what, place=request.place),
@@ -265,14 +265,14 @@ def served_need(w, *, request=None):
         need = post_need(w, [at(1)])
     else:
         need = accept(w, request, shifts=[at(1)])
-        services.publish(w.admin.id, need.id, now=NOW)
+        posting.publish(w.admin.id, need.id, now=NOW)
     volunteer = make_user(w.tree, name="志愿者")
-    services.claim_shift(volunteer.id, need.shifts[0].id, now=NOW)
+    claims.claim_shift(volunteer.id, need.shifts[0].id, now=NOW)
     return need, volunteer
 
 
 def complete(w, need, now=SHIFT_ENDS):
-    services.complete(w.admin.id, need.id, now=now)
+    posting.complete(w.admin.id, need.id, now=now)
 
 
 def test_the_resident_who_asked_can_rate_the_completed_need(app):
@@ -319,8 +319,8 @@ def test_rating_refused_to_people_who_neither_asked_nor_served(app):
     stranger = make_user(w.tree)
     quitter = make_user(w.tree)
     early = NOW - 2 * HOUR  # before the two-hour cut-off
-    claim = services.claim_shift(quitter.id, need.shifts[0].id, now=early)
-    services.cancel_claim(quitter.id, claim.id, now=early)
+    claim = claims.claim_shift(quitter.id, need.shifts[0].id, now=early)
+    claims.cancel_claim(quitter.id, claim.id, now=early)
     assert fresh(Claim, claim.id).status is ClaimStatus.cancelled
     complete(w, need)
 

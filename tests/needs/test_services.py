@@ -7,7 +7,11 @@ from govhub.accounts import services as accounts
 from govhub.checkin import services as checkin
 from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, VoidReason
 from govhub.database import NotFound, ServiceError
-from govhub.needs import services
+from govhub.needs import board as needs_board
+from govhub.needs import calendar, posting
+from govhub.needs import claims as needs_claims
+from govhub.needs.board import BoardFilters
+from govhub.needs.claims import ClaimRefused
 from govhub.needs.models import (
     Claim,
     ClaimStatus,
@@ -17,7 +21,7 @@ from govhub.needs.models import (
     Shift,
     Visibility,
 )
-from govhub.needs.services import BoardFilters, ClaimRefused
+from govhub.orgs import settings as org_settings
 from govhub.orgs.models import CommunitySettings
 from tests.factories import PASSWORD, make_user, next_phone
 from tests.needs.helpers import (
@@ -40,7 +44,7 @@ HOUR = timedelta(hours=1)
 
 
 def claim(volunteer, shift, now=NOW, **kwargs) -> Claim:
-    return services.claim_shift(volunteer.id, shift.id, now=now, **kwargs)
+    return needs_claims.claim_shift(volunteer.id, shift.id, now=now, **kwargs)
 
 
 def status_of(claim_row: Claim) -> ClaimStatus:
@@ -53,8 +57,8 @@ def claimed(shift: Shift) -> int:
 
 def edit(w, need, shifts, *, now=NOW, **changes) -> Need:
     """Save ``need`` again as the editor would, with ``changes`` to its fields."""
-    need = services.get_need(need.id)
-    data = services.NeedInput(
+    need = posting.get_need(need.id)
+    data = posting.NeedInput(
         **{
             "title": need.title,
             "description": need.description,
@@ -71,7 +75,7 @@ def edit(w, need, shifts, *, now=NOW, **changes) -> Need:
             **changes,
         }
     )
-    return services.save_need(w.admin.id, need.community_id, data, shifts, now=now, need_id=need.id)
+    return posting.save_need(w.admin.id, need.community_id, data, shifts, now=now, need_id=need.id)
 
 
 # --- Lifecycle -------------------------------------------------------------------------
@@ -81,7 +85,7 @@ def test_a_new_need_is_a_draft_until_published(app):
     w = world()
     need = post_need(w, publish=False)
     assert fresh(Need, need.id).status is NeedStatus.draft
-    services.publish(w.admin.id, need.id, now=NOW)
+    posting.publish(w.admin.id, need.id, now=NOW)
     assert fresh(Need, need.id).status is NeedStatus.open
 
 
@@ -89,16 +93,16 @@ def test_publish_refused_without_a_future_shift(app):
     w = world()
     need = post_need(w, [at(1)], publish=False)
     with pytest.raises(ServiceError):
-        services.publish(w.admin.id, need.id, now=NOW + HOUR)
+        posting.publish(w.admin.id, need.id, now=NOW + HOUR)
     assert fresh(Need, need.id).status is NeedStatus.draft
 
 
 def test_a_need_can_be_closed_and_reopened(app):
     w = world()
     need = post_need(w)
-    services.close(w.admin.id, need.id)
+    posting.close(w.admin.id, need.id)
     assert fresh(Need, need.id).status is NeedStatus.closed
-    services.publish(w.admin.id, need.id, now=NOW)
+    posting.publish(w.admin.id, need.id, now=NOW)
     assert fresh(Need, need.id).status is NeedStatus.open
 
 
@@ -106,17 +110,17 @@ def test_complete_refused_before_the_first_shift_starts(app):
     w = world()
     need = post_need(w, [at(2), at(48)])
     with pytest.raises(ServiceError):
-        services.complete(w.admin.id, need.id, now=NOW + 2 * HOUR - MINUTE)
+        posting.complete(w.admin.id, need.id, now=NOW + 2 * HOUR - MINUTE)
     assert fresh(Need, need.id).status is NeedStatus.open
-    services.complete(w.admin.id, need.id, now=NOW + 2 * HOUR)
+    posting.complete(w.admin.id, need.id, now=NOW + 2 * HOUR)
     assert fresh(Need, need.id).status is NeedStatus.completed
 
 
 def test_a_closed_need_can_be_completed(app):
     w = world()
     need = post_need(w, [at(1)])
-    services.close(w.admin.id, need.id)
-    services.complete(w.admin.id, need.id, now=NOW + 3 * HOUR)
+    posting.close(w.admin.id, need.id)
+    posting.complete(w.admin.id, need.id, now=NOW + 3 * HOUR)
     assert fresh(Need, need.id).status is NeedStatus.completed
 
 
@@ -125,7 +129,7 @@ def test_cancel_needs_a_reason_of_at_most_500_characters(app, reason):
     w = world()
     need = post_need(w)
     with pytest.raises(ServiceError) as refused:
-        services.cancel(w.admin.id, need.id, reason)
+        posting.cancel(w.admin.id, need.id, reason)
     assert refused.value.field == "reason"
     stored = fresh(Need, need.id)
     assert stored.status is NeedStatus.open
@@ -144,7 +148,7 @@ def test_cancel_ends_every_claim_and_tells_each_claimant(app):
     ]
     bystander = make_user(w.tree)
 
-    services.cancel(w.admin.id, need.id, "  暴雨预警，活动取消  ")
+    posting.cancel(w.admin.id, need.id, "  暴雨预警，活动取消  ")
 
     stored = fresh(Need, need.id)
     assert stored.status is NeedStatus.cancelled
@@ -164,17 +168,17 @@ def _need_in(w, status: NeedStatus) -> Need:
     """A need in ``status``, with a started shift and an upcoming one."""
     need = post_need(w, [at(1), at(48)], publish=status is not NeedStatus.draft)
     if status is NeedStatus.completed:
-        services.complete(w.admin.id, need.id, now=NOW + HOUR)
+        posting.complete(w.admin.id, need.id, now=NOW + HOUR)
     elif status is NeedStatus.cancelled:
-        services.cancel(w.admin.id, need.id, "场地不可用")
+        posting.cancel(w.admin.id, need.id, "场地不可用")
     return need
 
 
 TRANSITION_CALLS = {
-    "publish": lambda w, need: services.publish(w.admin.id, need.id, now=NOW + HOUR),
-    "close": lambda w, need: services.close(w.admin.id, need.id),
-    "complete": lambda w, need: services.complete(w.admin.id, need.id, now=NOW + HOUR),
-    "cancel": lambda w, need: services.cancel(w.admin.id, need.id, "再取消一次"),
+    "publish": lambda w, need: posting.publish(w.admin.id, need.id, now=NOW + HOUR),
+    "close": lambda w, need: posting.close(w.admin.id, need.id),
+    "complete": lambda w, need: posting.complete(w.admin.id, need.id, now=NOW + HOUR),
+    "cancel": lambda w, need: posting.cancel(w.admin.id, need.id, "再取消一次"),
 }
 
 
@@ -256,7 +260,7 @@ def test_save_need_refuses_bad_input_with_its_field_and_writes_nothing(app, fiel
     data = need_input(**{"category_id": w.category.id, **fields})
     entry = at(**{"hours": 24, **shift}, field="shifts-0")
     with pytest.raises(ServiceError) as refused:
-        services.save_need(w.admin.id, w.tree.community_a, data, [entry], now=NOW)
+        posting.save_need(w.admin.id, w.tree.community_a, data, [entry], now=NOW)
     assert refused.value.field == field
     assert count(Need) == 0
     assert count(Shift) == 0
@@ -266,14 +270,14 @@ def test_malformed_contact_phone_message_is_in_chinese(app):
     w = world()
     data = need_input(w.category.id, contact_phone="12345")
     with pytest.raises(ServiceError) as refused:
-        services.save_need(w.admin.id, w.tree.community_a, data, [at(24)], now=NOW)
+        posting.save_need(w.admin.id, w.tree.community_a, data, [at(24)], now=NOW)
     assert "11位手机号" in refused.value.message
 
 
 def test_save_need_refuses_a_need_without_shifts(app):
     w = world()
     with pytest.raises(ServiceError) as refused:
-        services.save_need(w.admin.id, w.tree.community_a, need_input(w.category.id), [], now=NOW)
+        posting.save_need(w.admin.id, w.tree.community_a, need_input(w.category.id), [], now=NOW)
     assert refused.value.field == "shifts"
     assert count(Need) == 0
 
@@ -281,13 +285,13 @@ def test_save_need_refuses_a_need_without_shifts(app):
 def test_save_need_refuses_a_street_as_community(app):
     w = world()
     with pytest.raises(ServiceError):
-        services.save_need(w.admin.id, w.tree.street, need_input(w.category.id), [at(24)], now=NOW)
+        posting.save_need(w.admin.id, w.tree.street, need_input(w.category.id), [at(24)], now=NOW)
     assert count(Need) == 0
 
 
 def test_points_per_hour_default_to_the_community_rate_times_the_category_coefficient(app):
     w = world()
-    services.save_settings(
+    org_settings.save_settings(
         w.admin.id,
         w.tree.community_a,
         points_per_hour=20,
@@ -303,7 +307,7 @@ def test_points_per_hour_default_to_ten_without_settings(app):
     w = world()
     other = make_category("repair", "维修", "Repairs")
     # Another community's settings do not apply.
-    services.save_settings(
+    org_settings.save_settings(
         w.admin.id,
         w.tree.community_b,
         points_per_hour=40,
@@ -344,7 +348,7 @@ def test_fixed_points_mode_needs_points_in_range(app, fixed_points):
     w = world()
     data = need_input(w.category.id, points_mode=PointsMode.fixed, fixed_points=fixed_points)
     with pytest.raises(ServiceError) as refused:
-        services.save_need(w.admin.id, w.tree.community_a, data, [at(24)], now=NOW)
+        posting.save_need(w.admin.id, w.tree.community_a, data, [at(24)], now=NOW)
     assert refused.value.field == "fixed_points"
     assert count(Need) == 0
 
@@ -365,7 +369,7 @@ def test_removing_a_shift_whose_claims_were_cancelled_deletes_it(app):
     need = post_need(w, [at(24), at(48)])
     first, second = need.shifts
     volunteer = make_user(w.tree)
-    services.cancel_claim(volunteer.id, claim(volunteer, first).id, now=NOW)
+    needs_claims.cancel_claim(volunteer.id, claim(volunteer, first).id, now=NOW)
     edit(w, need, [same(second)])
     assert [s.id for s in fresh(Need, need.id).shifts] == [second.id]
     assert fresh(Shift, first.id) is None
@@ -488,10 +492,10 @@ def test_save_settings_refuses_values_out_of_range_and_saves_nothing(app):
     ]:
         values = {"points_per_hour": 25, "cancel_cutoff_minutes": 60, "percents": {}, **kwargs}
         with pytest.raises(ServiceError) as refused:
-            services.save_settings(w.admin.id, w.tree.community_a, **values)
+            org_settings.save_settings(w.admin.id, w.tree.community_a, **values)
         assert refused.value.field == field
     assert fresh(CommunitySettings, w.tree.community_a) is None
-    assert services.category_percents(w.tree.community_a) == {}
+    assert org_settings.category_percents(w.tree.community_a) == {}
 
 
 # --- Claiming --------------------------------------------------------------------------
@@ -610,7 +614,7 @@ def test_claim_refused_unless_the_need_is_open(app, status):
     w = world()
     need = post_need(w, publish=status is not NeedStatus.draft)
     if status is NeedStatus.closed:
-        services.close(w.admin.id, need.id)
+        posting.close(w.admin.id, need.id)
     volunteer = make_user(w.tree)
     with pytest.raises(ClaimRefused) as refused:
         claim(volunteer, need.shifts[0])
@@ -664,7 +668,7 @@ def test_cancel_before_the_cutoff_frees_the_place_and_promotes_the_first_in_the_
     later_claim = claim(later, shift, now=NOW + 2 * MINUTE, waitlist=True)
     earlier_claim = claim(earlier, shift, now=NOW + MINUTE, waitlist=True)
 
-    services.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
+    needs_claims.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
 
     assert status_of(holding) is ClaimStatus.cancelled
     assert status_of(earlier_claim) is ClaimStatus.confirmed
@@ -679,7 +683,7 @@ def test_cancel_without_a_waiting_list_frees_the_place(app):
     w = world()
     shift = post_need(w, [at(24, capacity=2)]).shifts[0]
     volunteer = make_user(w.tree)
-    services.cancel_claim(volunteer.id, claim(volunteer, shift).id, now=NOW)
+    needs_claims.cancel_claim(volunteer.id, claim(volunteer, shift).id, now=NOW)
     assert claimed(shift) == 0
 
 
@@ -689,9 +693,9 @@ def test_cancel_refused_from_the_default_cutoff_of_two_hours(app):
     in_time, too_late = make_user(w.tree), make_user(w.tree)
     early_claim, late_claim = claim(in_time, shift), claim(too_late, shift)
 
-    services.cancel_claim(in_time.id, early_claim.id, now=shift.starts_at - 121 * MINUTE)
+    needs_claims.cancel_claim(in_time.id, early_claim.id, now=shift.starts_at - 121 * MINUTE)
     with pytest.raises(ClaimRefused):
-        services.cancel_claim(too_late.id, late_claim.id, now=shift.starts_at - 120 * MINUTE)
+        needs_claims.cancel_claim(too_late.id, late_claim.id, now=shift.starts_at - 120 * MINUTE)
 
     assert status_of(early_claim) is ClaimStatus.cancelled
     assert status_of(late_claim) is ClaimStatus.confirmed
@@ -700,16 +704,16 @@ def test_cancel_refused_from_the_default_cutoff_of_two_hours(app):
 
 def test_cancel_follows_the_community_cutoff(app):
     w = world()
-    services.save_settings(
+    org_settings.save_settings(
         w.admin.id, w.tree.community_a, points_per_hour=10, cancel_cutoff_minutes=30, percents={}
     )
     shift = post_need(w, [at(24, capacity=2)]).shifts[0]
     in_time, too_late = make_user(w.tree), make_user(w.tree)
     early_claim, late_claim = claim(in_time, shift), claim(too_late, shift)
 
-    services.cancel_claim(in_time.id, early_claim.id, now=shift.starts_at - 60 * MINUTE)
+    needs_claims.cancel_claim(in_time.id, early_claim.id, now=shift.starts_at - 60 * MINUTE)
     with pytest.raises(ClaimRefused):
-        services.cancel_claim(too_late.id, late_claim.id, now=shift.starts_at - 30 * MINUTE)
+        needs_claims.cancel_claim(too_late.id, late_claim.id, now=shift.starts_at - 30 * MINUTE)
 
     assert status_of(early_claim) is ClaimStatus.cancelled
     assert status_of(late_claim) is ClaimStatus.confirmed
@@ -722,7 +726,7 @@ def test_leaving_the_waiting_list_is_allowed_after_the_cutoff(app):
     claim(make_user(w.tree), shift)
     volunteer = make_user(w.tree)
     waiting = claim(volunteer, shift, waitlist=True)
-    services.cancel_claim(volunteer.id, waiting.id, now=shift.starts_at - 10 * MINUTE)
+    needs_claims.cancel_claim(volunteer.id, waiting.id, now=shift.starts_at - 10 * MINUTE)
     assert status_of(waiting) is ClaimStatus.cancelled
     assert claimed(shift) == 1
 
@@ -732,7 +736,7 @@ def test_cancel_refused_for_someone_elses_claim(app):
     shift = post_need(w).shifts[0]
     holding = claim(make_user(w.tree), shift)
     with pytest.raises(NotFound):
-        services.cancel_claim(make_user(w.tree).id, holding.id, now=NOW)
+        needs_claims.cancel_claim(make_user(w.tree).id, holding.id, now=NOW)
     assert status_of(holding) is ClaimStatus.confirmed
 
 
@@ -741,7 +745,7 @@ def test_claiming_again_after_cancelling_reuses_the_row(app):
     shift = post_need(w).shifts[0]
     volunteer = make_user(w.tree)
     first = claim(volunteer, shift)
-    services.cancel_claim(volunteer.id, first.id, now=NOW + MINUTE)
+    needs_claims.cancel_claim(volunteer.id, first.id, now=NOW + MINUTE)
 
     again = claim(volunteer, shift, now=NOW + HOUR)
 
@@ -764,12 +768,12 @@ def test_promotion_skips_someone_whose_other_claim_overlaps_and_keeps_their_plac
     elsewhere = post_need(w, [at(25)], title="同一时间的另一项").shifts[0]
     claim(busy, elsewhere, now=NOW + 3 * MINUTE)
 
-    services.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
+    needs_claims.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
 
     assert status_of(busy_claim) is ClaimStatus.waitlisted
     assert status_of(free_claim) is ClaimStatus.confirmed
     assert notices(busy, "waitlist_promoted") == []
-    tasks = services.my_tasks(busy.id, now=NOW + HOUR)
+    tasks = needs_board.my_tasks(busy.id, now=NOW + HOUR)
     assert [(c.id, position) for c, position in tasks.waitlisted] == [(busy_claim.id, 1)]
 
 
@@ -780,10 +784,10 @@ def test_reopening_a_need_gives_places_freed_while_closed_to_the_waiting_list(ap
     holder, waiting, newcomer = (make_user(w.tree) for _ in range(3))
     holding = claim(holder, shift)
     queued = claim(waiting, shift, now=NOW + MINUTE, waitlist=True)
-    services.close(w.admin.id, need.id)
-    services.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
+    posting.close(w.admin.id, need.id)
+    needs_claims.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
 
-    services.publish(w.admin.id, need.id, now=NOW + 2 * HOUR)
+    posting.publish(w.admin.id, need.id, now=NOW + 2 * HOUR)
 
     assert status_of(queued) is ClaimStatus.confirmed
     with pytest.raises(ClaimRefused) as refused:
@@ -799,10 +803,10 @@ def test_a_skipped_volunteer_is_promoted_when_they_cancel_the_overlapping_claim(
     queued = claim(busy, shift, now=NOW + MINUTE, waitlist=True)
     elsewhere = post_need(w, [at(25)], title="同一时间的另一项").shifts[0]
     other = claim(busy, elsewhere, now=NOW + 2 * MINUTE)
-    services.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
+    needs_claims.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
     assert claimed(shift) == 0
 
-    services.cancel_claim(busy.id, other.id, now=NOW + 2 * HOUR)
+    needs_claims.cancel_claim(busy.id, other.id, now=NOW + 2 * HOUR)
 
     assert status_of(queued) is ClaimStatus.confirmed
     assert claimed(shift) == 1
@@ -818,8 +822,8 @@ def test_a_skipped_volunteer_can_claim_the_free_place_once_their_overlap_is_gone
     queued = claim(busy, shift, now=NOW + MINUTE, waitlist=True)
     elsewhere = post_need(w, [at(25)], title="同一时间的另一项").shifts[0]
     other = claim(busy, elsewhere, now=NOW + 2 * MINUTE)
-    services.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
-    services.remove_claimant(w.admin.id, other.id, "人数调整", now=NOW + 2 * HOUR)
+    needs_claims.cancel_claim(holder.id, holding.id, now=NOW + HOUR)
+    needs_claims.remove_claimant(w.admin.id, other.id, "人数调整", now=NOW + 2 * HOUR)
     assert status_of(queued) is ClaimStatus.waitlisted
 
     claim(busy, shift, now=NOW + 3 * HOUR)
@@ -833,7 +837,7 @@ def test_a_removed_volunteer_cannot_claim_the_shift_again(app):
     shift = post_need(w).shifts[0]
     volunteer = make_user(w.tree)
     holding = claim(volunteer, shift)
-    services.remove_claimant(w.admin.id, holding.id, "重复报名", now=NOW)
+    needs_claims.remove_claimant(w.admin.id, holding.id, "重复报名", now=NOW)
     with pytest.raises(ClaimRefused):
         claim(volunteer, shift, now=NOW + MINUTE)
     assert status_of(holding) is ClaimStatus.removed
@@ -847,7 +851,7 @@ def test_removing_a_claimant_needs_a_reason(app, reason):
     volunteer = make_user(w.tree)
     holding = claim(volunteer, shift)
     with pytest.raises(ServiceError) as refused:
-        services.remove_claimant(w.admin.id, holding.id, reason, now=NOW)
+        needs_claims.remove_claimant(w.admin.id, holding.id, reason, now=NOW)
     assert refused.value.field == "reason"
     assert status_of(holding) is ClaimStatus.confirmed
     assert notices(volunteer, "claim_removed") == []
@@ -860,7 +864,7 @@ def test_removing_a_claimant_tells_them_frees_the_place_and_promotes(app):
     holding = claim(volunteer, shift)
     queued = claim(waiting, shift, waitlist=True)
 
-    services.remove_claimant(w.admin.id, holding.id, " 未按要求签到 ", now=NOW + HOUR)
+    needs_claims.remove_claimant(w.admin.id, holding.id, " 未按要求签到 ", now=NOW + HOUR)
 
     stored = fresh(Claim, holding.id)
     assert stored.status is ClaimStatus.removed
@@ -879,7 +883,7 @@ def test_removing_someone_from_the_waiting_list_keeps_the_places(app):
     claim(make_user(w.tree), shift)
     waiting = make_user(w.tree)
     queued = claim(waiting, shift, waitlist=True)
-    services.remove_claimant(w.admin.id, queued.id, "重复报名", now=NOW)
+    needs_claims.remove_claimant(w.admin.id, queued.id, "重复报名", now=NOW)
     assert status_of(queued) is ClaimStatus.removed
     assert claimed(shift) == 1
     assert len(notices(waiting, "claim_removed")) == 1
@@ -899,13 +903,13 @@ def test_my_tasks_shows_upcoming_past_and_waitlist_positions(app):
     coming = claim(volunteer, upcoming)
 
     later = NOW + 4 * HOUR
-    tasks = services.my_tasks(volunteer.id, now=later)
+    tasks = needs_board.my_tasks(volunteer.id, now=later)
     assert [c.id for c in tasks.upcoming] == [coming.id]
     assert [c.id for c in tasks.past] == [done.id]
     assert [(c.id, n) for c, n in tasks.waitlisted] == [(waiting.id, 3)]
 
-    services.cancel_claim(others[2].id, leaving.id, now=later)
-    tasks = services.my_tasks(volunteer.id, now=later)
+    needs_claims.cancel_claim(others[2].id, leaving.id, now=later)
+    tasks = needs_board.my_tasks(volunteer.id, now=later)
     assert [(c.id, n) for c, n in tasks.waitlisted] == [(waiting.id, 2)]
 
 
@@ -916,7 +920,7 @@ def test_roster_lists_each_shift_with_claimants_and_waiting_list(app):
     a, b = make_user(w.tree, name="甲"), make_user(w.tree, name="乙")
     claim(a, first)
     claim(b, first, waitlist=True)
-    rows = services.roster(services.get_need(need.id))
+    rows = needs_board.roster(posting.get_need(need.id))
     assert [(r.shift.id, [c.volunteer.name for c in r.confirmed]) for r in rows] == [
         (first.id, ["甲"]),
         (second.id, []),
@@ -935,7 +939,7 @@ def starts(slots) -> list[datetime]:
 
 
 def test_recurring_slots_every_tuesday_and_thursday_evening_for_eight_weeks(app):
-    slots = services.recurring_slots({TUESDAY, THURSDAY}, time(19), time(21), date(2026, 12, 1), 8)
+    slots = posting.recurring_slots({TUESDAY, THURSDAY}, time(19), time(21), date(2026, 12, 1), 8)
     assert len(slots) == 16
     assert slots[0] == (datetime(2026, 12, 1, 19), datetime(2026, 12, 1, 21))
     assert starts(slots)[:4] == [
@@ -949,7 +953,7 @@ def test_recurring_slots_every_tuesday_and_thursday_evening_for_eight_weeks(app)
 
 
 def test_recurring_slots_cross_a_month_end(app):
-    slots = services.recurring_slots({TUESDAY, THURSDAY}, time(9), time(11), date(2027, 1, 28), 2)
+    slots = posting.recurring_slots({TUESDAY, THURSDAY}, time(9), time(11), date(2027, 1, 28), 2)
     assert [s.date() for s in starts(slots)] == [
         date(2027, 1, 28),
         date(2027, 2, 2),
@@ -959,7 +963,7 @@ def test_recurring_slots_cross_a_month_end(app):
 
 
 def test_recurring_slots_cross_a_year_end(app):
-    slots = services.recurring_slots({TUESDAY, THURSDAY}, time(9), time(11), date(2026, 12, 28), 2)
+    slots = posting.recurring_slots({TUESDAY, THURSDAY}, time(9), time(11), date(2026, 12, 28), 2)
     assert [s.date() for s in starts(slots)] == [
         date(2026, 12, 29),
         date(2026, 12, 31),
@@ -973,7 +977,7 @@ def test_recurring_slots_cross_a_year_end(app):
     [(date(2028, 2, 28), date(2028, 2, 29)), (date(2027, 2, 28), date(2027, 3, 1))],
 )
 def test_recurring_slots_know_leap_years(app, first_day, second_day):
-    slots = services.recurring_slots(EVERY_DAY, time(9), time(10), first_day, 1)
+    slots = posting.recurring_slots(EVERY_DAY, time(9), time(10), first_day, 1)
     days = [s.date() for s in starts(slots)]
     assert len(days) == 7
     assert days[:2] == [first_day, second_day]
@@ -991,17 +995,17 @@ def test_recurring_slots_know_leap_years(app, first_day, second_day):
 )
 def test_recurring_slots_refuse_bad_patterns(app, weekdays, start, end, weeks, field):
     with pytest.raises(ServiceError) as refused:
-        services.recurring_slots(weekdays, start, end, date(2026, 12, 1), weeks)
+        posting.recurring_slots(weekdays, start, end, date(2026, 12, 1), weeks)
     assert refused.value.field == field
 
 
 def test_recurring_slots_accept_one_to_52_weeks(app):
-    assert len(services.recurring_slots({TUESDAY}, time(19), time(21), date(2026, 12, 1), 1)) == 1
-    assert len(services.recurring_slots({TUESDAY}, time(19), time(21), date(2026, 12, 1), 52)) == 52
+    assert len(posting.recurring_slots({TUESDAY}, time(19), time(21), date(2026, 12, 1), 1)) == 1
+    assert len(posting.recurring_slots({TUESDAY}, time(19), time(21), date(2026, 12, 1), 52)) == 52
 
 
 def test_recurring_shifts_are_stored_in_utc(app):
-    entries = services.recurring_shifts(
+    entries = posting.recurring_shifts(
         {TUESDAY, THURSDAY}, time(19), time(21), date(2026, 12, 1), 8, 6, now=NOW
     )
     assert len(entries) == 16
@@ -1011,7 +1015,7 @@ def test_recurring_shifts_are_stored_in_utc(app):
     )
     assert {e.capacity for e in entries} == {6}
     # Early morning in Shanghai is the evening before in UTC.
-    [early] = services.recurring_shifts(
+    [early] = posting.recurring_shifts(
         {THURSDAY}, time(7), time(8), date(2026, 12, 3), 1, 2, now=NOW
     )
     assert early.starts_at == datetime(2026, 12, 2, 23)
@@ -1019,7 +1023,7 @@ def test_recurring_shifts_are_stored_in_utc(app):
 
 def test_recurring_shifts_can_be_saved_as_a_need(app):
     w = world()
-    entries = services.recurring_shifts(
+    entries = posting.recurring_shifts(
         {TUESDAY, THURSDAY}, time(19), time(21), date(2026, 12, 1), 8, 6, now=NOW
     )
     need = post_need(w, entries)
@@ -1032,15 +1036,15 @@ def test_recurring_shifts_can_be_saved_as_a_need(app):
 )
 def test_recurring_shifts_refuse_past_days_and_bad_capacity(app, first_day, capacity, field):
     with pytest.raises(ServiceError) as refused:
-        services.recurring_shifts({0, 1, 2}, time(19), time(21), first_day, 1, capacity, now=NOW)
+        posting.recurring_shifts({0, 1, 2}, time(19), time(21), first_day, 1, capacity, now=NOW)
     assert refused.value.field == field
 
 
 # --- The board -------------------------------------------------------------------------
 
 
-def board(volunteer, now=NOW, per_page=services.BOARD_PAGE_SIZE, **filters):
-    return services.board(volunteer, BoardFilters(**filters), now=now, per_page=per_page)
+def board(volunteer, now=NOW, per_page=needs_board.BOARD_PAGE_SIZE, **filters):
+    return needs_board.board(volunteer, BoardFilters(**filters), now=now, per_page=per_page)
 
 
 def titles(volunteer, now=NOW, **filters) -> list[str]:
@@ -1052,11 +1056,11 @@ def test_board_shows_open_needs_with_an_upcoming_shift_only(app):
     post_need(w, [at(24)], title="开放")
     post_need(w, [at(24)], title="草稿", publish=False)
     closed = post_need(w, [at(24)], title="已关闭")
-    services.close(w.admin.id, closed.id)
+    posting.close(w.admin.id, closed.id)
     cancelled = post_need(w, [at(24)], title="已取消")
-    services.cancel(w.admin.id, cancelled.id, "下雨")
+    posting.cancel(w.admin.id, cancelled.id, "下雨")
     completed = post_need(w, [at(1), at(24)], title="已完成")
-    services.complete(w.admin.id, completed.id, now=NOW + HOUR)
+    posting.complete(w.admin.id, completed.id, now=NOW + HOUR)
     post_need(w, [at(1)], title="已开始")
 
     assert titles(make_user(w.tree), now=NOW + HOUR) == ["开放"]
@@ -1161,13 +1165,13 @@ def test_board_filters_by_local_dates(app):
     # 07:00 on 5 December in Shanghai is 23:00 on 4 December in UTC.
     post_need(
         w,
-        [services.ShiftInput(datetime(2026, 12, 4, 23), datetime(2026, 12, 5, 1), 2)],
+        [posting.ShiftInput(datetime(2026, 12, 4, 23), datetime(2026, 12, 5, 1), 2)],
         title="5日早上",
     )
     # 23:00 on 4 December in Shanghai.
     post_need(
         w,
-        [services.ShiftInput(datetime(2026, 12, 4, 15), datetime(2026, 12, 4, 16), 2)],
+        [posting.ShiftInput(datetime(2026, 12, 4, 15), datetime(2026, 12, 4, 16), 2)],
         title="4日深夜",
     )
     volunteer = make_user(w.tree)
@@ -1228,7 +1232,7 @@ def test_board_pages(app):
 def test_shift_calendar_is_an_icalendar_event_in_utc(app):
     w = world()
     need = post_need(w, [at(24)], title="陪伴独居老人", place="幸福里3号楼")
-    ics = services.shift_calendar(first_shift(need))
+    ics = calendar.shift_calendar(first_shift(need))
 
     [event] = Calendar.from_ical(ics).walk("VEVENT")
     assert str(event["summary"]) == "陪伴独居老人"
@@ -1254,9 +1258,9 @@ def test_cancelling_a_need_settles_its_attendance_in_the_same_transaction(app):
     claim(volunteer, need.shifts[0])
     attendance_id = _checked_in(w, need.shifts[0], volunteer)
     with pytest.raises(ServiceError):  # refused: nothing half-written
-        services.cancel(w.admin.id, need.id, " ")
+        posting.cancel(w.admin.id, need.id, " ")
     assert fresh(Attendance, attendance_id).status is AttendanceStatus.present
-    services.cancel(w.admin.id, need.id, "暴雨预警")
+    posting.cancel(w.admin.id, need.id, "暴雨预警")
     stored = fresh(Attendance, attendance_id)
     assert (stored.status, stored.void_reason, stored.note, stored.minutes) == (
         AttendanceStatus.void,
@@ -1275,7 +1279,7 @@ def test_removing_a_claimant_settles_only_their_attendance(app):
     claim(stays, shift)
     removed_id = _checked_in(w, shift, removed)
     stays_id = _checked_in(w, shift, stays)
-    services.remove_claimant(w.admin.id, removed_claim.id, "扫码后离开", now=shift.starts_at)
+    needs_claims.remove_claimant(w.admin.id, removed_claim.id, "扫码后离开", now=shift.starts_at)
     stored = fresh(Attendance, removed_id)
     assert (stored.status, stored.void_reason) == (AttendanceStatus.void, VoidReason.removed)
     assert fresh(Attendance, stays_id).status is AttendanceStatus.present

@@ -10,10 +10,12 @@ from govhub.audit.models import AuditEvent
 from govhub.clock import to_local
 from govhub.database import utcnow
 from govhub.extensions import db
+from govhub.needs import claims as needs_claims
+from govhub.needs import posting
 from govhub.needs import requests as resident_requests
-from govhub.needs import services
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, RequestStatus, Urgency
 from govhub.notifications.models import Notification
+from govhub.orgs import settings as org_settings
 from govhub.orgs.models import CommunitySettings
 from tests.factories import make_admin, make_category, make_need, make_tree, make_user
 
@@ -212,7 +214,7 @@ def test_volunteer_finds_claims_and_sees_my_tasks(world, client, auth):
 def test_a_full_shift_offers_the_waiting_list(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow(), shifts=((1, 2, 1),))
     shift = need.shifts[0]
-    services.claim_shift(make_user(world["tree"]).id, shift.id, now=utcnow())
+    needs_claims.claim_shift(make_user(world["tree"]).id, shift.id, now=utcnow())
     auth.login(world["volunteer"].phone)
     response = client.post(f"/shifts/{shift.id}/claim")
     assert response.status_code == 422
@@ -228,7 +230,7 @@ def test_a_full_shift_offers_the_waiting_list(world, client, auth):
 def test_admin_sees_claimants_with_phone_and_removes_one(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow())
     volunteer = world["volunteer"]
-    services.claim_shift(volunteer.id, need.shifts[0].id, now=utcnow())
+    needs_claims.claim_shift(volunteer.id, need.shifts[0].id, now=utcnow())
     auth.login(world["admin"].phone)
     page = text_of(client.get(f"/manage/needs/{need.id}"))
     assert "张晓明" in page and volunteer.phone in page and "Alpha Grid 1" in page
@@ -248,7 +250,7 @@ def test_admin_sees_claimants_with_phone_and_removes_one(world, client, auth):
 
 def test_cancelling_a_need_needs_a_reason_and_tells_claimants(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow())
-    services.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
+    needs_claims.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
     auth.login(world["admin"].phone)
     assert client.post(f"/manage/needs/{need.id}/cancel", data={"reason": ""}).status_code == 422
     assert db.session.get(Need, need.id).status is NeedStatus.open
@@ -264,7 +266,7 @@ def test_cancelling_a_need_needs_a_reason_and_tells_claimants(world, client, aut
 
 def test_another_communitys_admin_cannot_edit_see_phones_or_cancel(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow())
-    services.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
+    needs_claims.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
     auth.login(world["other_admin"].phone)
     for method, url, data in [
         ("get", f"/manage/needs/{need.id}", None),
@@ -287,7 +289,7 @@ def test_another_communitys_admin_cannot_edit_see_phones_or_cancel(world, client
 def test_volunteers_do_not_see_each_others_phones(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow())
     other = make_user(world["tree"], name="陈丽华")
-    services.claim_shift(other.id, need.shifts[0].id, now=utcnow())
+    needs_claims.claim_shift(other.id, need.shifts[0].id, now=utcnow())
     auth.login(world["volunteer"].phone)
     page = text_of(client.get(f"/needs/{need.id}"))
     assert other.phone not in page and "陈丽华" not in page
@@ -422,7 +424,7 @@ def test_admin_records_a_request_for_a_resident_without_a_phone(world, client, a
 
 def test_opening_a_notification_marks_it_read(world, client, auth):
     need = make_need(world["tree"], admin=world["admin"], now=utcnow())
-    services.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
+    needs_claims.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
     note = db.session.scalar(select(Notification))
     auth.login(world["volunteer"].phone)
     response = client.post(f"/notifications/{note.id}/open")
@@ -454,7 +456,7 @@ def test_settings_set_the_default_rate(world, client, auth):
         },
     )
     assert response.status_code == 303
-    assert services.default_points_per_hour(world["tree"].community_a, world["category"]) == 30
+    assert org_settings.default_points_per_hour(world["tree"].community_a, world["category"]) == 30
     response = client.post(
         "/manage/settings",
         data={
@@ -501,7 +503,7 @@ def test_a_bad_recurring_pattern_is_explained_at_its_field(world, client, auth):
 def test_add_a_shift_at_the_limit_is_refused_beside_the_button_with_422(world, client, auth):
     auth.login(world["admin"].phone)
     data = need_form(world["tree"], world["category"], add_shift="1")
-    for n in range(2, services.MAX_SHIFTS):
+    for n in range(2, posting.MAX_SHIFTS):
         data[f"shifts-{n}-starts_at"] = local_input(timedelta(days=2 + n))
         data[f"shifts-{n}-ends_at"] = local_input(timedelta(days=2 + n, hours=1))
         data[f"shifts-{n}-capacity"] = "2"
@@ -509,8 +511,8 @@ def test_add_a_shift_at_the_limit_is_refused_beside_the_button_with_422(world, c
     page = text_of(response)
     assert response.status_code == 422
     assert 'id="shifts-error"' in page and "最多200个时段。" in page
-    assert page.count('type="datetime-local"') == 2 * services.MAX_SHIFTS  # nothing added
-    last = services.MAX_SHIFTS - 1
+    assert page.count('type="datetime-local"') == 2 * posting.MAX_SHIFTS  # nothing added
+    last = posting.MAX_SHIFTS - 1
     assert f'value="{data[f"shifts-{last}-starts_at"]}"' in page  # input kept
     assert db.session.scalar(select(func.count()).select_from(Need)) == 0
 
@@ -555,7 +557,7 @@ def test_settings_page_sets_check_in_and_hours_rules_audited_old_to_new(world, c
         # manual_hours_earn unticked
     }
     assert client.post("/manage/settings", data=data).status_code == 303
-    saved = services.community_settings(community)
+    saved = org_settings.community_settings(community)
     assert (
         saved.checkin_opens_minutes,
         saved.rounding_minutes,

@@ -11,7 +11,7 @@ from govhub.accounts import services as accounts
 from govhub.checkin import services as checkin
 from govhub.checkin.models import Evidence
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 from tests.factories import NOW, make_need
@@ -42,7 +42,7 @@ def serve(
         now=posted,
     )
     shift = need.shifts[0]
-    needs.claim_shift(volunteer.id, shift.id, now=posted)
+    claims.claim_shift(volunteer.id, shift.id, now=posted)
     checkin.check_in(volunteer.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
     checkin.check_out(volunteer.id, shift.id, now=shift.ends_at, evidence=Evidence.code_scan)
     checkin.confirm_shift(admin.id, shift.id, {}, now=shift.ends_at + timedelta(minutes=1))

@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 from govhub.checkin.tokens import card_token, record_token
 from govhub.database import utcnow
 from govhub.extensions import db
-from govhub.needs import services as needs
+from govhub.needs import claims
 from govhub.points import leaderboard as boards
 from govhub.points import records
 from govhub.points import services as points
@@ -90,7 +90,7 @@ def test_my_points_lists_upcoming_shifts_and_records(world, client, auth):
     record = issue(world)
     now = utcnow()
     need = make_need(world["tree"], admin=admin, title="Library reading hour", now=now)
-    needs.claim_shift(volunteer.id, need.shifts[0].id, now=now)
+    claims.claim_shift(volunteer.id, need.shifts[0].id, now=now)
     auth.login(volunteer.phone)
     page = text_of(client.get("/my/points"))
     assert "Library reading hour" in page

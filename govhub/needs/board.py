@@ -1,0 +1,228 @@
+"""Reading needs: the volunteers' board, my tasks, the admins' lists and rosters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from govhub.accounts.models import User
+from govhub.clock import to_utc
+from govhub.extensions import db
+from govhub.needs.claims import visible_clause, waitlist_position
+from govhub.needs.models import (
+    ACTIVE_CLAIM,
+    Claim,
+    ClaimStatus,
+    Need,
+    NeedStatus,
+    Shift,
+    need_skill,
+)
+from govhub.orgs.models import OrgUnit
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
+
+
+@dataclass
+class BoardFilters:
+    q: str = ""
+    category_id: int | None = None
+    skill_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    my_skills: bool = False
+    has_places: bool = False
+    page: int = 1
+
+
+@dataclass
+class BoardCard:
+    need: Need
+    next_shift: Shift
+    upcoming: int  # how many upcoming shifts
+
+    @property
+    def places_left(self) -> int:
+        return self.next_shift.places_left
+
+
+@dataclass
+class BoardPage:
+    cards: list[BoardCard]
+    has_more: bool
+    page: int
+
+
+BOARD_PAGE_SIZE = 12
+
+
+def board(
+    volunteer: User, filters: BoardFilters, *, now: datetime, per_page: int = BOARD_PAGE_SIZE
+) -> BoardPage:
+    """Open needs a volunteer may claim, soonest first. Two queries for the whole page:
+    the needs (every filter is an indexed EXISTS), then their upcoming shifts."""
+    profile = volunteer.profile
+    if profile is None:
+        return BoardPage([], False, 1)
+    shift_conditions = [Shift.need_id == Need.id, Shift.starts_at > now]
+    if filters.date_from:
+        shift_conditions.append(
+            Shift.starts_at >= to_utc(datetime.combine(filters.date_from, time.min))
+        )
+    if filters.date_to:
+        shift_conditions.append(
+            Shift.starts_at
+            < to_utc(datetime.combine(filters.date_to + timedelta(days=1), time.min))
+        )
+    if filters.has_places:
+        shift_conditions.append(Shift.claimed < Shift.capacity)
+    next_start = (
+        select(func.min(Shift.starts_at)).where(*shift_conditions).correlate(Need).scalar_subquery()
+    )
+
+    query = (
+        select(Need)
+        .join(OrgUnit, Need.community_id == OrgUnit.id)
+        .where(Need.status == NeedStatus.open, visible_clause(profile.community))
+        .where(exists().where(*shift_conditions))
+    )
+    if filters.category_id:
+        query = query.where(Need.category_id == filters.category_id)
+    if filters.skill_id:
+        query = query.where(
+            exists().where(
+                need_skill.c.need_id == Need.id, need_skill.c.skill_id == filters.skill_id
+            )
+        )
+    if filters.my_skills:
+        mine = [skill.id for skill in profile.skills]
+        query = query.where(
+            exists().where(need_skill.c.need_id == Need.id, need_skill.c.skill_id.in_(mine or [-1]))
+        )
+    if text := filters.q.strip():
+        query = query.where(
+            or_(
+                Need.title.icontains(text, autoescape=True),
+                Need.description.icontains(text, autoescape=True),
+            )
+        )
+    page = max(filters.page, 1)
+    query = (
+        query.order_by(next_start, Need.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page + 1)
+        .options(selectinload(Need.skills))
+    )
+    needs = list(db.session.scalars(query))
+    has_more = len(needs) > per_page
+    needs = needs[:per_page]
+
+    upcoming: dict[int, list[Shift]] = {need.id: [] for need in needs}
+    if needs:
+        shift_query = select(Shift).where(*shift_conditions[1:], Shift.need_id.in_(upcoming))
+        for shift in db.session.scalars(shift_query.order_by(Shift.starts_at)):
+            upcoming[shift.need_id].append(shift)
+    cards = [
+        BoardCard(need, upcoming[need.id][0], len(upcoming[need.id]))
+        for need in needs
+        if upcoming[need.id]
+    ]
+    return BoardPage(cards, has_more, page)
+
+
+@dataclass
+class MyTasks:
+    upcoming: list[Claim]
+    waitlisted: list[tuple[Claim, int]]
+    past: list[Claim]
+
+
+def my_tasks(volunteer_id: int, *, now: datetime) -> MyTasks:
+    claims = db.session.scalars(
+        select(Claim)
+        .join(Claim.shift)
+        .where(Claim.volunteer_id == volunteer_id, Claim.status.in_(ACTIVE_CLAIM))
+        .options(selectinload(Claim.shift).joinedload(Shift.need))
+        .order_by(Shift.starts_at)
+    ).all()
+    upcoming = [c for c in claims if c.status is ClaimStatus.confirmed and c.shift.ends_at > now]
+    past = [c for c in claims if c.status is ClaimStatus.confirmed and c.shift.ends_at <= now]
+    past.reverse()
+    waitlisted = [
+        (c, waitlist_position(c))
+        for c in claims
+        if c.status is ClaimStatus.waitlisted and c.shift.starts_at > now
+    ]
+    return MyTasks(upcoming, waitlisted, past)
+
+
+def upcoming_count(volunteer_id: int, *, now: datetime) -> int:
+    """How many claimed shifts lie ahead of the volunteer."""
+    query = (
+        select(func.count())
+        .select_from(Claim)
+        .join(Claim.shift)
+        .where(
+            Claim.volunteer_id == volunteer_id,
+            Claim.status == ClaimStatus.confirmed,
+            Shift.ends_at > now,
+        )
+    )
+    return db.session.scalar(query) or 0
+
+
+def managed_needs(
+    scope_clause,
+    status: NeedStatus | None = None,
+    cursor: Cursor | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+) -> KeysetPage[Need]:
+    """A page of the needs inside ``scope_clause`` (from ``permissions.community_admin_scope``),
+    newest first."""
+    query = select(Need).join(OrgUnit, Need.community_id == OrgUnit.id).where(scope_clause)
+    if status is not None:
+        query = query.where(Need.status == status)
+    query = query.options(selectinload(Need.shifts))
+    return keyset_page(query, [Need.id], cursor, descending=True, limit=limit)
+
+
+@dataclass
+class RosterShift:
+    shift: Shift
+    confirmed: list[Claim]
+    waitlisted: list[Claim]
+
+
+def roster(need: Need) -> list[RosterShift]:
+    """Each shift with its claimants and waiting list (three queries for the whole need)."""
+    claims = db.session.scalars(
+        select(Claim)
+        .join(Claim.shift)
+        .where(Shift.need_id == need.id, Claim.status.in_(ACTIVE_CLAIM))
+        .options(selectinload(Claim.volunteer).selectinload(User.profile))
+        .order_by(Claim.queued_at, Claim.id)
+    ).all()
+    by_shift: dict[int, list[Claim]] = {}
+    for claim in claims:
+        by_shift.setdefault(claim.shift_id, []).append(claim)
+    return [
+        RosterShift(
+            shift,
+            [c for c in by_shift.get(shift.id, []) if c.status is ClaimStatus.confirmed],
+            [c for c in by_shift.get(shift.id, []) if c.status is ClaimStatus.waitlisted],
+        )
+        for shift in need.shifts
+    ]
+
+
+def my_claims_for(volunteer_id: int, need: Need) -> dict[int, Claim]:
+    """The volunteer's active claims on a need's shifts, by shift id."""
+    query = select(Claim).where(
+        Claim.volunteer_id == volunteer_id,
+        Claim.status.in_(ACTIVE_CLAIM),
+        Claim.shift_id.in_([s.id for s in need.shifts] or [-1]),
+    )
+    return {claim.shift_id: claim for claim in db.session.scalars(query)}
