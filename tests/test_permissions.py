@@ -3,6 +3,7 @@ import pytest
 from govhub import permissions
 from govhub.accounts.models import Role
 from govhub.partners.services import get_partner
+from govhub.permissions import Action
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
 
@@ -36,15 +37,15 @@ def world(app):
 )
 def test_who_may_decide_a_partner_in_community_a(world, who, allowed):
     user = world[who]
-    assert permissions.can(user, permissions.DECIDE_PARTNER, world["partner_a"]) is allowed
-    assert permissions.can(user, permissions.VIEW_PARTNER, world["partner_a"]) is allowed
+    assert permissions.can(user, Action.DECIDE_PARTNER, world["partner_a"]) is allowed
+    assert permissions.can(user, Action.VIEW_PARTNER, world["partner_a"]) is allowed
 
 
 @pytest.mark.parametrize("who", ["volunteer", "admin_a", "street", "district"])
 def test_only_system_admins_manage_orgs_and_roles(world, who):
-    assert not permissions.can(world[who], permissions.MANAGE_ORGS)
-    assert not permissions.can(world[who], permissions.MANAGE_ROLES)
-    assert permissions.can(world["sysadmin"], permissions.MANAGE_ROLES)
+    assert not permissions.can(world[who], Action.MANAGE_ORGS)
+    assert not permissions.can(world[who], Action.MANAGE_ROLES)
+    assert permissions.can(world["sysadmin"], Action.MANAGE_ROLES)
 
 
 def test_inactive_and_anonymous_users_may_do_nothing(world):
@@ -52,8 +53,8 @@ def test_inactive_and_anonymous_users_may_do_nothing(world):
 
     admin = world["sysadmin"]
     admin.active = False
-    assert not permissions.can(admin, permissions.MANAGE_ORGS)
-    assert not permissions.can(AnonymousUserMixin(), permissions.REVIEW_PARTNERS)
+    assert not permissions.can(admin, Action.MANAGE_ORGS)
+    assert not permissions.can(AnonymousUserMixin(), Action.REVIEW_PARTNERS)
 
 
 def test_unknown_actions_are_an_error_not_a_yes(world):

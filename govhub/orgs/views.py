@@ -16,6 +16,7 @@ from govhub.htmx import render
 from govhub.orgs import services
 from govhub.orgs.forms import ImportForm, PlaceForm, UnitForm
 from govhub.orgs.models import OrgUnit
+from govhub.permissions import Action
 
 bp = Blueprint("orgs", __name__)
 
@@ -33,7 +34,7 @@ def _unit_or_404(unit_id: int) -> OrgUnit:
 
 
 @bp.get("/admin/orgs")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def tree():
     query = (request.args.get("q") or "").strip()
     results = services.search(query) if query else None
@@ -43,7 +44,7 @@ def tree():
 
 
 @bp.get("/admin/orgs/<int:unit_id>")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def unit(unit_id: int):
     unit = _unit_or_404(unit_id)
     return _unit_page(unit, AssignRoleForm())
@@ -63,7 +64,7 @@ def _unit_page(unit: OrgUnit, role_form: AssignRoleForm, status: int = 200):
 
 
 @bp.post("/admin/orgs/<int:unit_id>/roles")
-@permissions.require(permissions.MANAGE_ROLES)
+@permissions.require(Action.MANAGE_ROLES)
 def assign_role(unit_id: int):
     unit = _unit_or_404(unit_id)
     form = AssignRoleForm()
@@ -83,7 +84,7 @@ def assign_role(unit_id: int):
 
 
 @bp.route("/admin/orgs/new", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def new_unit():
     parent_id = arg_int("parent")
     parent = _unit_or_404(parent_id) if parent_id else None
@@ -102,7 +103,7 @@ def new_unit():
 
 
 @bp.route("/admin/orgs/<int:unit_id>/edit", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def edit_unit(unit_id: int):
     unit = _unit_or_404(unit_id)
     form = UnitForm(obj=unit)
@@ -123,7 +124,7 @@ def edit_unit(unit_id: int):
 
 
 @bp.post("/admin/orgs/<int:unit_id>/delete")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def delete_unit(unit_id: int):
     unit = _unit_or_404(unit_id)
     parent_id, name = unit.parent_id, unit.name
@@ -139,7 +140,7 @@ def delete_unit(unit_id: int):
 
 
 @bp.route("/admin/orgs/import", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def import_tree():
     form = ImportForm()
     errors: list[tuple[int, str]] = []
