@@ -296,6 +296,8 @@ def _request_rule(user: User, action: Action, item: ResidentRequest) -> bool:
 
 def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
     match action:
+        case Action.MANAGE_ORGS | Action.MANAGE_ROLES:  # a unit of the tree: as for the tree
+            return _global_rule(user, action)
         case Action.SUBMIT_FOR_COMMUNITY:
             return _within(user, community, Role.community_admin)
         case Action.VIEW_ECONOMY:

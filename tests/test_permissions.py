@@ -161,6 +161,7 @@ SYSADMIN_ONLY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysad
 MATRIX = [
     (Action.MANAGE_ORGS, "-", SYSADMIN_ONLY),
     (Action.MANAGE_ROLES, "-", SYSADMIN_ONLY),
+    (Action.MANAGE_ORGS, "community_a", SYSADMIN_ONLY),
     (Action.REVIEW_PARTNERS, "-", ADMINS_ONLY),
     (Action.VIEW_LEDGER_AUDIT, "-", ADMINS_ONLY),
     (Action.VIEW_ECONOMIES, "-", ADMINS_ONLY),
@@ -276,3 +277,38 @@ def test_an_action_asked_of_the_wrong_kind_of_object_is_an_error(world):
         permissions.can(world["admin_a"], Action.MANAGE_NEEDS, world["partner_a"])
     with pytest.raises(TypeError):
         permissions.can(world["admin_a"], Action.VIEW_NEED, object())
+
+
+# --- get_or_403: load, 404 if missing, then authorize ----------------------------------
+
+
+def test_a_view_answers_404_for_a_missing_need_403_for_another_communitys(world, client, auth):
+    from govhub.database import utcnow
+    from tests.factories import make_need
+
+    need_b = make_need(world["tree"], admin=world["admin_b"], community="community_b", now=utcnow())
+    auth.login(world["admin_a"].phone)
+    assert client.get(f"/manage/needs/{need_b.id}").status_code == 403
+    assert client.get(f"/manage/needs/{need_b.id + 1000}").status_code == 404
+    auth.logout()
+    auth.login(world["admin_b"].phone)
+    assert client.get(f"/manage/needs/{need_b.id}").status_code == 200
+
+
+def test_cancelling_someone_elses_claim_is_404_and_the_claim_is_kept(world, client, auth):
+    from sqlalchemy import select
+
+    from govhub.database import utcnow
+    from govhub.extensions import db
+    from govhub.needs import claims as needs_claims
+    from govhub.needs.models import ClaimStatus
+    from tests.factories import make_need
+
+    need = make_need(world["tree"], admin=world["admin_a"], now=utcnow())
+    needs_claims.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
+    claim = db.session.scalars(select(Claim)).one()
+    other = make_user(world["tree"], name="Other")
+    auth.login(other.phone)
+    assert client.post(f"/claims/{claim.id}/cancel").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).status is ClaimStatus.confirmed

@@ -10,7 +10,6 @@ from govhub import permissions
 from govhub.accounts import services as accounts
 from govhub.accounts.forms import AssignRoleForm
 from govhub.database import ServiceError
-from govhub.extensions import db
 from govhub.forms import arg_int, form_status, show_service_error
 from govhub.htmx import render
 from govhub.orgs import services
@@ -29,10 +28,6 @@ def place_fields():
     return render("orgs/places.html", "orgs/_place_fields.html", form=form)
 
 
-def _unit_or_404(unit_id: int) -> OrgUnit:
-    return db.get_or_404(OrgUnit, unit_id)
-
-
 @bp.get("/admin/orgs")
 @permissions.require(Action.MANAGE_ORGS)
 def tree():
@@ -46,7 +41,7 @@ def tree():
 @bp.get("/admin/orgs/<int:unit_id>")
 @permissions.require(Action.MANAGE_ORGS)
 def unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     return _unit_page(unit, AssignRoleForm())
 
 
@@ -66,7 +61,7 @@ def _unit_page(unit: OrgUnit, role_form: AssignRoleForm, status: int = 200):
 @bp.post("/admin/orgs/<int:unit_id>/roles")
 @permissions.require(Action.MANAGE_ROLES)
 def assign_role(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ROLES)
     form = AssignRoleForm()
     form.fill_roles_for(unit)
     if form.validate_on_submit():
@@ -87,7 +82,7 @@ def assign_role(unit_id: int):
 @permissions.require(Action.MANAGE_ORGS)
 def new_unit():
     parent_id = arg_int("parent")
-    parent = _unit_or_404(parent_id) if parent_id else None
+    parent = permissions.get_or_403(OrgUnit, parent_id, Action.MANAGE_ORGS) if parent_id else None
     form = UnitForm()
     if form.validate_on_submit():
         try:
@@ -105,7 +100,7 @@ def new_unit():
 @bp.route("/admin/orgs/<int:unit_id>/edit", methods=["GET", "POST"])
 @permissions.require(Action.MANAGE_ORGS)
 def edit_unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     form = UnitForm(obj=unit)
     form.parent_id.choices = services.parent_choices(unit)
     if form.validate_on_submit():
@@ -126,7 +121,7 @@ def edit_unit(unit_id: int):
 @bp.post("/admin/orgs/<int:unit_id>/delete")
 @permissions.require(Action.MANAGE_ORGS)
 def delete_unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     parent_id, name = unit.parent_id, unit.name
     try:
         services.delete_unit(current_user.id, unit_id)
