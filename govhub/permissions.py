@@ -2,8 +2,13 @@
 
 ``can(user, action, obj)`` answers one question; ``require(action)`` guards a view that acts
 on no particular object; ``authorize(action, obj)`` aborts a view with 403 when ``can`` says
-no. Lists of other people's or other communities' data are filtered with the ``*_scope``
-functions below, which express the same rules as SQL.
+no; ``get_or_403(Model, id, action)`` loads the object a view acts on and authorizes it.
+Lists of other people's or other communities' data are filtered with the ``*_scope`` and
+``*_clause`` functions below, which express the same rules as SQL.
+
+Each action is an ``Action`` member. ``can`` hands an action on an object to the rule of
+the object's kind (``_need_rule``, ``_partner_rule``, ...), an action on no object to
+``_global_rule``.
 
 Scopes: a community admin acts inside their community's subtree (the community and its
 grids); an oversight admin reads inside the subtree of their street, district or city; a
@@ -13,52 +18,67 @@ system admin acts everywhere; partner staff act for their own partner only.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
+from enum import StrEnum
+from functools import cache, wraps
+from typing import Any, TypeVar
 
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import false, or_, true
+from sqlalchemy import and_, false, or_, true
 
 from govhub.accounts.models import Role, User
-from govhub.extensions import login_manager
-from govhub.needs.models import Need, NeedStatus, ResidentRequest, Shift
+from govhub.extensions import db, login_manager
+from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
 
-# Actions that need no object.
-MANAGE_ORGS = "orgs.manage"
-MANAGE_ROLES = "roles.manage"
-REVIEW_PARTNERS = "partners.review"  # open the review queue at all
-MANAGE_NEEDS = "needs.manage"  # post needs at all (community admins)
-REVIEW_REQUESTS = "requests.review"
-SUBMIT_ON_BEHALF = "requests.on_behalf"
-# Actions on an object.
-VIEW_PARTNER = "partner.view"
-DECIDE_PARTNER = "partner.decide"
-CANCEL_CLAIM = "claim.cancel"  # only the volunteer who holds it
-EDIT_NEED = "need.edit"  # edit, publish, close, complete, cancel; see claimants' phones
-VIEW_NEED = "need.view"
-DECIDE_REQUEST = "request.decide"
-VIEW_REQUEST = "request.view"
-SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
-VIEW_LEDGER_AUDIT = "ledger.audit"  # see the nightly ledger check (admins)
-SCAN_CARDS = "cards.scan"  # open a volunteer's card: admins and shift leaders
-RUN_SHIFT = "shift.run"  # show the check-in screen: the community's admins, the shift leader
-CONFIRM_SHIFT = "shift.confirm"  # manual check-in/out, confirm hours, name leaders
-VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their community's admins
-MANAGE_VOLUNTEER = "volunteer.manage"  # open a volunteer's admin page: their community's admins
-ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record; never one's own
-CONFIRM_ATTENDANCE = "attendance.confirm"  # a Seat: confirm, enter or no-show; never one's own
-FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
-VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
-SUSPEND_PARTNER = "partner.suspend"  # suspend or reinstate: the admins who review it
-VIEW_ECONOMY = "community.economy"  # the points economy report of a community
-# The points supermarket. Only the partner's own staff act for it: not even a system
-# admin lists rewards or verifies vouchers for a business (DESIGN.md, roles).
-RUN_SHOP = "partner.shop"  # list rewards, see the shop's figures and exports
-MANAGE_STAFF = "partner.staff"  # add and remove staff: the partner's owner
-VERIFY_VOUCHER = "voucher.verify"  # staff of the voucher's partner, not on their own
-VIEW_VOUCHER = "voucher.view"  # the volunteer who holds it, no one else
+
+class Action(StrEnum):
+    # Actions on no object.
+    MANAGE_ORGS = "orgs.manage"
+    MANAGE_ROLES = "roles.manage"
+    REVIEW_PARTNERS = "partners.review"  # open the review queue at all
+    MANAGE_NEEDS = "needs.manage"  # post needs at all (community admins)
+    REVIEW_REQUESTS = "requests.review"
+    SUBMIT_ON_BEHALF = "requests.on_behalf"
+    VIEW_LEDGER_AUDIT = "ledger.audit"  # see the nightly ledger check (admins)
+    SCAN_CARDS = "cards.scan"  # open a volunteer's card: admins and shift leaders
+    FIND_VOLUNTEERS = "volunteers.find"  # search volunteers by phone: community admins
+    VIEW_ECONOMIES = "economy.open"  # open the points economy report at all (admins)
+    # A partner.
+    VIEW_PARTNER = "partner.view"
+    DECIDE_PARTNER = "partner.decide"
+    SUSPEND_PARTNER = "partner.suspend"  # suspend or reinstate: the admins who review it
+    # The points supermarket. Only the partner's own staff act for it: not even a system
+    # admin lists rewards or verifies vouchers for a business (DESIGN.md, roles).
+    RUN_SHOP = "partner.shop"  # list rewards, see the shop's figures and exports
+    MANAGE_STAFF = "partner.staff"  # add and remove staff: the partner's owner
+    # A voucher (``Redemption``).
+    VERIFY_VOUCHER = "voucher.verify"  # staff of the voucher's partner, not on their own
+    VIEW_VOUCHER = "voucher.view"  # the volunteer who holds it, no one else
+    # A need; also asked of one of its shifts or claims.
+    EDIT_NEED = "need.edit"  # edit, publish, close, complete, cancel; see claimants' phones
+    VIEW_NEED = "need.view"
+    # A claim.
+    CANCEL_CLAIM = "claim.cancel"  # the volunteer who holds it
+    # A shift.
+    RUN_SHIFT = "shift.run"  # show the check-in screen: the community's admins, the shift leader
+    CONFIRM_SHIFT = "shift.confirm"  # manual check-in/out, confirm hours, name leaders
+    # A seat (``checkin.services.Seat``): one volunteer's place at a shift.
+    CONFIRM_ATTENDANCE = "attendance.confirm"  # confirm, enter or no-show; never one's own
+    # A volunteer (``User``).
+    VIEW_POINTS = "volunteer.points"  # a volunteer's ledger: themselves, their community's admins
+    MANAGE_VOLUNTEER = "volunteer.manage"  # open a volunteer's admin page: their community's admins
+    ADJUST_POINTS = "volunteer.adjust"  # correct points, issue a service record; never one's own
+    # A service record.
+    VIEW_RECORD = "record.view"  # the volunteer, or an admin of the issuing community
+    # A resident request.
+    DECIDE_REQUEST = "request.decide"
+    VIEW_REQUEST = "request.view"
+    # A community (``OrgUnit``).
+    SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
+    VIEW_ECONOMY = "community.economy"  # the points economy report of a community
+
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
 
@@ -72,10 +92,6 @@ def scope_units(user: User, *roles: Role) -> list[OrgUnit]:
     if not _authenticated(user):
         return []
     return [a.org_unit for a in user.roles if a.role in roles and a.org_unit is not None]
-
-
-def has_role(user: User, role: Role) -> bool:
-    return _authenticated(user) and any(a.role is role for a in user.roles)
 
 
 def is_partner_staff(user: User, partner_id: int) -> bool:
@@ -95,7 +111,6 @@ def economy_communities(user: User) -> list[OrgUnit]:
     """The communities whose points economy ``user`` may see."""
     from sqlalchemy import select
 
-    from govhub.extensions import db
     from govhub.orgs.models import OrgLevel
 
     query = select(OrgUnit).where(
@@ -109,10 +124,12 @@ def _authenticated(user) -> bool:
 
 
 def _within(user: User, unit: OrgUnit | None, *roles: Role) -> bool:
-    return any(scope.contains(unit) for scope in scope_units(user, *roles))
+    return is_system_admin(user) or any(scope.contains(unit) for scope in scope_units(user, *roles))
 
 
 def _volunteer_in_scope(admin: User, volunteer: User) -> bool:
+    if is_system_admin(admin):
+        return True
     profile = volunteer.profile
     return profile is not None and _within(admin, profile.community, Role.community_admin)
 
@@ -123,98 +140,209 @@ def _not_self(user: User, subject_id: int | None) -> bool:
     return subject_id != user.id
 
 
-def can(user: User, action: str, obj=None) -> bool:
-    """Whether ``user`` may do ``action`` (to ``obj``, for actions on an object)."""
-    if not _authenticated(user):
-        return False
-    match action:
-        case "volunteer.adjust" if not _not_self(user, obj.id):
-            return False
-        case "attendance.confirm" if not _not_self(user, obj.volunteer_id):
-            return False
-        case "partner.shop":
-            assert isinstance(obj, Partner)
-            return is_partner_staff(user, obj.id)
-        case "partner.staff":
-            assert isinstance(obj, Partner)
-            return obj.owner_id == user.id and is_partner_staff(user, obj.id)
-        case "voucher.verify":
-            # Staff of the voucher's business, but never on their own voucher.
-            return _not_self(user, obj.volunteer_id) and is_partner_staff(user, obj.partner_id)
-        case "voucher.view":
-            return obj.volunteer_id == user.id
-    if is_system_admin(user):
-        return True
-    match action:
-        case "orgs.manage" | "roles.manage":
-            return False
-        case "partners.review":
-            return bool(scope_units(user, *ADMIN_ROLES))
-        case "partner.view" | "partner.decide" | "partner.suspend":
-            assert isinstance(obj, Partner)
-            return _within(user, obj.community, *ADMIN_ROLES)
-        case "needs.manage" | "requests.review" | "requests.on_behalf":
-            return bool(scope_units(user, Role.community_admin))
-        case "claim.cancel":
-            return obj.volunteer_id == user.id
-        case "need.edit":
-            assert isinstance(obj, Need)
-            return _within(user, obj.community, Role.community_admin)
-        case "need.view":
-            assert isinstance(obj, Need)
-            if _within(user, obj.community, Role.community_admin):
-                return True
-            from govhub.needs.claims import can_see
+def _refuse(action: Action, obj: Any) -> bool:
+    kind = "no object" if obj is None else type(obj).__name__
+    raise ValueError(f"action {action!r} does not apply to {kind}")
 
-            return obj.status is not NeedStatus.draft and can_see(user, obj)
-        case "request.decide":
-            assert isinstance(obj, ResidentRequest)
-            return _within(user, obj.community, Role.community_admin)
-        case "request.view":
-            assert isinstance(obj, ResidentRequest)
-            return obj.requester_id == user.id or _within(user, obj.community, Role.community_admin)
-        case "community.submit_on_behalf":
-            assert isinstance(obj, OrgUnit)
-            return _within(user, obj, Role.community_admin)
-        case "community.economy":
-            assert isinstance(obj, OrgUnit)
-            return _within(user, obj, *ADMIN_ROLES)
-        case "ledger.audit":
-            return bool(scope_units(user, Role.community_admin, Role.oversight_admin))
-        case "cards.scan":
+
+# --- Who may see a need --------------------------------------------------------------
+
+
+def visible_clause(community: OrgUnit):
+    """SQL: needs that a volunteer living in ``community`` may see (query joined to the
+    need's community as ``OrgUnit``)."""
+    return or_(
+        Need.community_id == community.id,
+        and_(Need.visibility == Visibility.street, OrgUnit.parent_id == community.parent_id),
+    )
+
+
+def can_see(volunteer: User, need: Need) -> bool:
+    """Whether ``need`` is shown to ``volunteer``: a need of their community, or one
+    posted for their whole street."""
+    profile = volunteer.profile
+    if profile is None:
+        return False
+    return need.community_id == profile.community_id or (
+        need.visibility is Visibility.street
+        and need.community.parent_id == profile.community.parent_id
+    )
+
+
+# --- One rule per object kind --------------------------------------------------------
+
+
+def _global_rule(user: User, action: Action) -> bool:
+    match action:
+        case Action.MANAGE_ORGS | Action.MANAGE_ROLES:
+            return is_system_admin(user)
+        case Action.REVIEW_PARTNERS | Action.VIEW_LEDGER_AUDIT | Action.VIEW_ECONOMIES:
+            return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
+        case (
+            Action.MANAGE_NEEDS
+            | Action.REVIEW_REQUESTS
+            | Action.SUBMIT_ON_BEHALF
+            | Action.FIND_VOLUNTEERS
+        ):
+            return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
+        case Action.SCAN_CARDS:
+            if is_system_admin(user) or scope_units(user, Role.community_admin):
+                return True
             # A shift leader only while a shift they lead can still be run.
             from govhub.checkin.services import leads_runnable_shift
             from govhub.database import utcnow
 
-            return bool(scope_units(user, Role.community_admin)) or leads_runnable_shift(
-                user.id, now=utcnow()
+            return leads_runnable_shift(user.id, now=utcnow())
+    return _refuse(action, None)
+
+
+def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
+    match action:
+        case Action.RUN_SHOP:
+            return is_partner_staff(user, partner.id)
+        case Action.MANAGE_STAFF:
+            return partner.owner_id == user.id and is_partner_staff(user, partner.id)
+        case Action.VIEW_PARTNER | Action.DECIDE_PARTNER | Action.SUSPEND_PARTNER:
+            return _within(user, partner.community, *ADMIN_ROLES)
+    return _refuse(action, partner)
+
+
+def _voucher_rule(user: User, action: Action, voucher) -> bool:
+    match action:
+        case Action.VERIFY_VOUCHER:
+            # Staff of the voucher's business, but never on their own voucher.
+            return _not_self(user, voucher.volunteer_id) and is_partner_staff(
+                user, voucher.partner_id
             )
-        case "shift.run":
-            assert isinstance(obj, Shift)
-            if _within(user, obj.need.community, Role.community_admin):
+        case Action.VIEW_VOUCHER:
+            return voucher.volunteer_id == user.id
+    return _refuse(action, voucher)
+
+
+def _need_rule(user: User, action: Action, need: Need) -> bool:
+    match action:
+        case Action.EDIT_NEED:
+            return _within(user, need.community, Role.community_admin)
+        case Action.VIEW_NEED:
+            if _within(user, need.community, Role.community_admin):
+                return True
+            return need.status is not NeedStatus.draft and can_see(user, need)
+    return _refuse(action, need)
+
+
+def _shift_rule(user: User, action: Action, shift: Shift) -> bool:
+    match action:
+        case Action.VIEW_NEED | Action.EDIT_NEED:
+            return _need_rule(user, action, shift.need)
+        case Action.RUN_SHIFT:
+            if _within(user, shift.need.community, Role.community_admin):
                 return True
             from govhub.checkin.services import is_leader
 
-            return is_leader(user.id, obj.id)
-        case "shift.confirm":
-            assert isinstance(obj, Shift)
-            return _within(user, obj.need.community, Role.community_admin)
-        case "volunteer.points":
-            assert isinstance(obj, User)
-            return obj.id == user.id or _volunteer_in_scope(user, obj)
-        case "volunteer.adjust" | "volunteer.manage":
-            assert isinstance(obj, User)
-            return _volunteer_in_scope(user, obj)
-        case "attendance.confirm":
-            return can(user, "shift.confirm", obj.shift)
-        case "volunteers.find":
-            return bool(scope_units(user, Role.community_admin))
-        case "record.view":
-            from govhub.points.models import ServiceRecord
+            return is_leader(user.id, shift.id)
+        case Action.CONFIRM_SHIFT:
+            return _within(user, shift.need.community, Role.community_admin)
+    return _refuse(action, shift)
 
-            assert isinstance(obj, ServiceRecord)
-            return obj.volunteer_id == user.id or _within(user, obj.community, Role.community_admin)
-    raise ValueError(f"unknown action {action!r}")
+
+def _claim_rule(user: User, action: Action, claim: Claim) -> bool:
+    match action:
+        case Action.CANCEL_CLAIM:
+            return is_system_admin(user) or claim.volunteer_id == user.id
+        case Action.EDIT_NEED:  # remove a claimant: the need's admins
+            return _need_rule(user, action, claim.shift.need)
+    return _refuse(action, claim)
+
+
+def _seat_rule(user: User, action: Action, seat) -> bool:
+    match action:
+        case Action.CONFIRM_ATTENDANCE:
+            return _not_self(user, seat.volunteer_id) and _shift_rule(
+                user, Action.CONFIRM_SHIFT, seat.shift
+            )
+    return _refuse(action, seat)
+
+
+def _volunteer_rule(user: User, action: Action, volunteer: User) -> bool:
+    match action:
+        case Action.VIEW_POINTS:
+            return volunteer.id == user.id or _volunteer_in_scope(user, volunteer)
+        case Action.MANAGE_VOLUNTEER:
+            return _volunteer_in_scope(user, volunteer)
+        case Action.ADJUST_POINTS:
+            return _not_self(user, volunteer.id) and _volunteer_in_scope(user, volunteer)
+    return _refuse(action, volunteer)
+
+
+def _record_rule(user: User, action: Action, record) -> bool:
+    match action:
+        case Action.VIEW_RECORD:
+            return record.volunteer_id == user.id or _within(
+                user, record.community, Role.community_admin
+            )
+    return _refuse(action, record)
+
+
+def _request_rule(user: User, action: Action, item: ResidentRequest) -> bool:
+    match action:
+        case Action.DECIDE_REQUEST:
+            return _within(user, item.community, Role.community_admin)
+        case Action.VIEW_REQUEST:
+            return item.requester_id == user.id or _within(
+                user, item.community, Role.community_admin
+            )
+    return _refuse(action, item)
+
+
+def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
+    match action:
+        case Action.MANAGE_ORGS | Action.MANAGE_ROLES:  # a unit of the tree: as for the tree
+            return _global_rule(user, action)
+        case Action.SUBMIT_FOR_COMMUNITY:
+            return _within(user, community, Role.community_admin)
+        case Action.VIEW_ECONOMY:
+            return _within(user, community, *ADMIN_ROLES)
+    return _refuse(action, community)
+
+
+@cache
+def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
+    # Imported here: these modules import this one (directly or through their services).
+    from govhub.checkin.services import Seat
+    from govhub.points.models import ServiceRecord
+    from govhub.rewards.models import Redemption
+
+    return {
+        Partner: _partner_rule,
+        Redemption: _voucher_rule,
+        Need: _need_rule,
+        Shift: _shift_rule,
+        Claim: _claim_rule,
+        Seat: _seat_rule,
+        User: _volunteer_rule,
+        ServiceRecord: _record_rule,
+        ResidentRequest: _request_rule,
+        OrgUnit: _community_rule,
+    }
+
+
+def can(user: User, action: Action | str, obj=None) -> bool:
+    """Whether ``user`` may do ``action`` (to ``obj``, for actions on an object).
+
+    An unknown action, or one that does not apply to ``obj``, is a ``ValueError``; an
+    object of a kind no rule knows is a ``TypeError``."""
+    action = Action(action)
+    if obj is None:
+        rule = None
+    else:
+        rule = _rules().get(type(obj))
+        if rule is None:
+            raise TypeError(f"no permission rule for {type(obj).__name__}")
+    if not _authenticated(user):
+        return False
+    if rule is None:
+        return _global_rule(user, action)
+    return rule(user, action, obj)
 
 
 def _subtree_scope(user: User, *roles: Role):
@@ -248,7 +376,7 @@ def admin_communities(user: User) -> list[OrgUnit]:
     return [u for u in scope_units(user, Role.community_admin) if u.level.value == "community"]
 
 
-def authorize(action: str, obj=None) -> None:
+def authorize(action: Action, obj=None) -> None:
     """Abort the current request with 403 unless the current user may do ``action``."""
     if not current_user.is_authenticated:
         abort(login_manager.unauthorized())
@@ -256,7 +384,23 @@ def authorize(action: str, obj=None) -> None:
         abort(403)
 
 
-def require(action: str) -> Callable:
+M = TypeVar("M")
+
+
+def get_or_403(model: type[M], ident: int, action: Action, *, denied: int = 403) -> M:
+    """The ``model`` row ``ident`` that the current user may do ``action`` to: 404 when
+    there is none, else ``authorize`` (login, then 403; ``denied=404`` where a refusal must
+    not confirm that the row exists)."""
+    obj = db.session.get(model, ident)
+    if obj is None:
+        abort(404)
+    if denied != 403 and current_user.is_authenticated and not can(current_user, action, obj):
+        abort(denied)
+    authorize(action, obj)
+    return obj
+
+
+def require(action: Action) -> Callable:
     """View decorator for actions on no particular object."""
 
     def decorator(view: Callable) -> Callable:

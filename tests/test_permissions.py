@@ -1,8 +1,16 @@
+from types import SimpleNamespace
+
 import pytest
 
 from govhub import permissions
+from govhub.accounts import services as accounts
 from govhub.accounts.models import Role
+from govhub.checkin.services import Seat
+from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
 from govhub.partners.services import get_partner
+from govhub.permissions import Action
+from govhub.points.models import ServiceRecord
+from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
 
@@ -36,15 +44,15 @@ def world(app):
 )
 def test_who_may_decide_a_partner_in_community_a(world, who, allowed):
     user = world[who]
-    assert permissions.can(user, permissions.DECIDE_PARTNER, world["partner_a"]) is allowed
-    assert permissions.can(user, permissions.VIEW_PARTNER, world["partner_a"]) is allowed
+    assert permissions.can(user, Action.DECIDE_PARTNER, world["partner_a"]) is allowed
+    assert permissions.can(user, Action.VIEW_PARTNER, world["partner_a"]) is allowed
 
 
 @pytest.mark.parametrize("who", ["volunteer", "admin_a", "street", "district"])
 def test_only_system_admins_manage_orgs_and_roles(world, who):
-    assert not permissions.can(world[who], permissions.MANAGE_ORGS)
-    assert not permissions.can(world[who], permissions.MANAGE_ROLES)
-    assert permissions.can(world["sysadmin"], permissions.MANAGE_ROLES)
+    assert not permissions.can(world[who], Action.MANAGE_ORGS)
+    assert not permissions.can(world[who], Action.MANAGE_ROLES)
+    assert permissions.can(world["sysadmin"], Action.MANAGE_ROLES)
 
 
 def test_inactive_and_anonymous_users_may_do_nothing(world):
@@ -52,10 +60,255 @@ def test_inactive_and_anonymous_users_may_do_nothing(world):
 
     admin = world["sysadmin"]
     admin.active = False
-    assert not permissions.can(admin, permissions.MANAGE_ORGS)
-    assert not permissions.can(AnonymousUserMixin(), permissions.REVIEW_PARTNERS)
+    assert not permissions.can(admin, Action.MANAGE_ORGS)
+    assert not permissions.can(AnonymousUserMixin(), Action.REVIEW_PARTNERS)
 
 
 def test_unknown_actions_are_an_error_not_a_yes(world):
     with pytest.raises(ValueError):
         permissions.can(world["admin_a"], "needs.delete_everything")
+
+
+# --- The role × action matrix (DESIGN.md, "Roles and what each may do") ----------------
+#
+# Everyone lives in community A (street S1) except ``volunteer_c`` (community C, street S2).
+# ``admin_a`` is a community admin of A; ``street`` oversees S1 (A and B), ``street2`` S2;
+# ``staff_a`` owns and staffs the business in A; the business in C is someone else's.
+
+
+@pytest.fixture
+def matrix(app):
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+    from tests.rewards.helpers import make_shop
+
+    tree = make_tree()
+    staff_a = make_user(tree, name="Shop owner")
+    partner_a, _ = make_shop(tree, owner=staff_a)
+    partner_c, _ = make_shop(tree, community="community_c", name="Tea House")
+    return SimpleNamespace(
+        volunteer=make_user(tree),
+        volunteer_c=make_user(tree, community="community_c", grid=None),
+        admin_a=make_admin(tree, scope="community_a"),
+        street=make_admin(tree, role=Role.oversight_admin, scope="street"),
+        street2=make_admin(tree, role=Role.oversight_admin, scope="street2"),
+        staff_a=accounts.get_user(staff_a.id),
+        sysadmin=make_system_admin(tree),
+        partner_a=partner_a,
+        partner_c=partner_c,
+        community_a=db.session.get(OrgUnit, tree.community_a),
+        community_c=db.session.get(OrgUnit, tree.community_c),
+    )
+
+
+def _need(w, community, status=NeedStatus.open):
+    unit = getattr(w, community)
+    return Need(
+        community=unit, community_id=unit.id, status=status, visibility=Visibility.community
+    )
+
+
+def _shift(w, community):
+    return Shift(need=_need(w, community))
+
+
+# Each relation builds, for the world ``w`` and the user ``me`` asking, the object asked about.
+RELATIONS = {
+    "-": lambda w, me: None,
+    "partner_a": lambda w, me: w.partner_a,
+    "partner_c": lambda w, me: w.partner_c,
+    "voucher_a": lambda w, me: Redemption(volunteer_id=w.volunteer.id, partner_id=w.partner_a.id),
+    "voucher_c": lambda w, me: Redemption(volunteer_id=w.volunteer.id, partner_id=w.partner_c.id),
+    "own_voucher_a": lambda w, me: Redemption(volunteer_id=me.id, partner_id=w.partner_a.id),
+    "need_a": lambda w, me: _need(w, "community_a"),
+    "need_c": lambda w, me: _need(w, "community_c"),
+    "draft_need_a": lambda w, me: _need(w, "community_a", NeedStatus.draft),
+    "shift_a": lambda w, me: _shift(w, "community_a"),
+    "shift_c": lambda w, me: _shift(w, "community_c"),
+    "claim_a": lambda w, me: Claim(volunteer_id=w.volunteer.id, shift=_shift(w, "community_a")),
+    "claim_c": lambda w, me: Claim(volunteer_id=w.volunteer.id, shift=_shift(w, "community_c")),
+    "own_claim_a": lambda w, me: Claim(volunteer_id=me.id, shift=_shift(w, "community_a")),
+    "seat_a": lambda w, me: Seat(_shift(w, "community_a"), w.volunteer.id),
+    "seat_c": lambda w, me: Seat(_shift(w, "community_c"), w.volunteer_c.id),
+    "own_seat_a": lambda w, me: Seat(_shift(w, "community_a"), me.id),
+    "volunteer_a": lambda w, me: w.volunteer,
+    "volunteer_c": lambda w, me: w.volunteer_c,
+    "self": lambda w, me: me,
+    "record_a": lambda w, me: ServiceRecord(volunteer_id=w.volunteer.id, community=w.community_a),
+    "record_c": lambda w, me: ServiceRecord(volunteer_id=w.volunteer_c.id, community=w.community_c),
+    "request_a": lambda w, me: ResidentRequest(
+        requester_id=w.volunteer.id, community=w.community_a
+    ),
+    "request_c": lambda w, me: ResidentRequest(
+        requester_id=w.volunteer_c.id, community=w.community_c
+    ),
+    "community_a": lambda w, me: w.community_a,
+    "community_c": lambda w, me: w.community_c,
+}
+
+T, F = True, False
+ADMINS_ONLY = {"volunteer": F, "admin_a": T, "street": T, "street2": T, "staff_a": F, "sysadmin": T}
+COMMUNITY_ADMINS = {
+    "volunteer": F,
+    "admin_a": T,
+    "street": F,
+    "street2": F,
+    "staff_a": F,
+    "sysadmin": T,
+}
+SYSADMIN_ONLY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysadmin": T}
+# (action, relation, {role: expected})
+MATRIX = [
+    (Action.MANAGE_ORGS, "-", SYSADMIN_ONLY),
+    (Action.MANAGE_ROLES, "-", SYSADMIN_ONLY),
+    (Action.MANAGE_ORGS, "community_a", SYSADMIN_ONLY),
+    (Action.REVIEW_PARTNERS, "-", ADMINS_ONLY),
+    (Action.VIEW_LEDGER_AUDIT, "-", ADMINS_ONLY),
+    (Action.VIEW_ECONOMIES, "-", ADMINS_ONLY),
+    (Action.MANAGE_NEEDS, "-", COMMUNITY_ADMINS),
+    (Action.REVIEW_REQUESTS, "-", COMMUNITY_ADMINS),
+    (Action.SUBMIT_ON_BEHALF, "-", COMMUNITY_ADMINS),
+    (Action.FIND_VOLUNTEERS, "-", COMMUNITY_ADMINS),
+    (Action.SCAN_CARDS, "-", COMMUNITY_ADMINS),
+    (
+        Action.VIEW_PARTNER,
+        "partner_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.VIEW_PARTNER, "partner_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    (
+        Action.DECIDE_PARTNER,
+        "partner_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.DECIDE_PARTNER, "partner_c", {"admin_a": F, "street2": T}),
+    (
+        Action.SUSPEND_PARTNER,
+        "partner_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.SUSPEND_PARTNER, "partner_c", {"admin_a": F, "street2": T}),
+    # The points supermarket: the partner's own staff only, not even a system admin.
+    (Action.RUN_SHOP, "partner_a", {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F}),
+    (Action.RUN_SHOP, "partner_c", {"staff_a": F}),
+    (Action.MANAGE_STAFF, "partner_a", {"volunteer": F, "staff_a": T, "sysadmin": F}),
+    (Action.MANAGE_STAFF, "partner_c", {"staff_a": F}),
+    (
+        Action.VERIFY_VOUCHER,
+        "voucher_a",
+        {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.VERIFY_VOUCHER, "voucher_c", {"staff_a": F}),
+    (Action.VERIFY_VOUCHER, "own_voucher_a", {"staff_a": F}),  # separation of duties
+    (Action.VIEW_VOUCHER, "voucher_a", {"volunteer": T, "admin_a": F, "staff_a": F, "sysadmin": F}),
+    (Action.VIEW_VOUCHER, "own_voucher_a", {"staff_a": T}),
+    (Action.EDIT_NEED, "need_a", COMMUNITY_ADMINS),
+    (Action.EDIT_NEED, "need_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.EDIT_NEED, "shift_a", {"volunteer": F, "admin_a": T}),
+    (Action.EDIT_NEED, "claim_a", {"volunteer": F, "admin_a": T, "street": F}),
+    (Action.EDIT_NEED, "claim_c", {"admin_a": F, "sysadmin": T}),
+    (Action.VIEW_NEED, "need_a", {"volunteer": T, "admin_a": T, "staff_a": T, "sysadmin": T}),
+    (Action.VIEW_NEED, "need_c", {"volunteer": F, "admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.VIEW_NEED, "draft_need_a", {"volunteer": F, "street": F, "admin_a": T, "sysadmin": T}),
+    (Action.VIEW_NEED, "shift_a", {"volunteer": T, "admin_a": T}),
+    (Action.VIEW_NEED, "shift_c", {"volunteer": F, "sysadmin": T}),
+    (Action.CANCEL_CLAIM, "claim_a", {"volunteer": T, "admin_a": F, "staff_a": F, "sysadmin": T}),
+    (Action.CANCEL_CLAIM, "own_claim_a", {"admin_a": T, "staff_a": T}),
+    (Action.RUN_SHIFT, "shift_a", COMMUNITY_ADMINS),
+    (Action.RUN_SHIFT, "shift_c", {"admin_a": F, "sysadmin": T}),
+    (Action.CONFIRM_SHIFT, "shift_a", COMMUNITY_ADMINS),
+    (Action.CONFIRM_SHIFT, "shift_c", {"admin_a": F, "sysadmin": T}),
+    (Action.CONFIRM_ATTENDANCE, "seat_a", COMMUNITY_ADMINS),
+    (Action.CONFIRM_ATTENDANCE, "seat_c", {"admin_a": F, "sysadmin": T}),
+    (Action.CONFIRM_ATTENDANCE, "own_seat_a", {"admin_a": F, "sysadmin": F}),  # their own hours
+    (Action.VIEW_POINTS, "volunteer_a", {"admin_a": T, "street": F, "staff_a": F, "sysadmin": T}),
+    (Action.VIEW_POINTS, "volunteer_c", {"volunteer": F, "admin_a": F, "sysadmin": T}),
+    (Action.VIEW_POINTS, "self", {"volunteer": T, "staff_a": T, "street": T}),
+    (Action.MANAGE_VOLUNTEER, "volunteer_a", COMMUNITY_ADMINS),
+    (Action.MANAGE_VOLUNTEER, "volunteer_c", {"admin_a": F, "sysadmin": T}),
+    (Action.ADJUST_POINTS, "volunteer_a", COMMUNITY_ADMINS),
+    (Action.ADJUST_POINTS, "volunteer_c", {"admin_a": F, "sysadmin": T}),
+    # Their own points and their own service record (issued under ADJUST_POINTS).
+    (Action.ADJUST_POINTS, "self", {"volunteer": F, "admin_a": F, "sysadmin": F}),
+    (
+        Action.VIEW_RECORD,
+        "record_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.VIEW_RECORD, "record_c", {"volunteer": F, "admin_a": F, "sysadmin": T}),
+    (Action.DECIDE_REQUEST, "request_a", COMMUNITY_ADMINS),
+    (Action.DECIDE_REQUEST, "request_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (
+        Action.VIEW_REQUEST,
+        "request_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.VIEW_REQUEST, "request_c", {"volunteer": F, "admin_a": F, "sysadmin": T}),
+    (Action.SUBMIT_FOR_COMMUNITY, "community_a", COMMUNITY_ADMINS),
+    (Action.SUBMIT_FOR_COMMUNITY, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.VIEW_ECONOMY, "community_a", ADMINS_ONLY | {"street2": F}),
+    (Action.VIEW_ECONOMY, "community_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+]
+
+
+@pytest.mark.parametrize(
+    ("action", "relation", "expected"),
+    [pytest.param(*row, id=f"{row[0]}-{row[1]}") for row in MATRIX],
+)
+def test_the_role_action_matrix(matrix, action, relation, expected):
+    """Each row: for every role listed, whether it may do ``action`` to the ``relation``."""
+    decided = {
+        role: permissions.can(
+            getattr(matrix, role), action, RELATIONS[relation](matrix, getattr(matrix, role))
+        )
+        for role in expected
+    }
+    assert decided == expected
+
+
+def test_the_matrix_has_a_row_for_every_action():
+    assert {action for action, _relation, _expected in MATRIX} == set(Action)
+
+
+def test_an_action_asked_of_the_wrong_kind_of_object_is_an_error(world):
+    with pytest.raises(ValueError):
+        permissions.can(world["admin_a"], Action.RUN_SHOP)
+    with pytest.raises(ValueError):
+        permissions.can(world["admin_a"], Action.MANAGE_NEEDS, world["partner_a"])
+    with pytest.raises(TypeError):
+        permissions.can(world["admin_a"], Action.VIEW_NEED, object())
+
+
+# --- get_or_403: load, 404 if missing, then authorize ----------------------------------
+
+
+def test_a_view_answers_404_for_a_missing_need_403_for_another_communitys(world, client, auth):
+    from govhub.database import utcnow
+    from tests.factories import make_need
+
+    need_b = make_need(world["tree"], admin=world["admin_b"], community="community_b", now=utcnow())
+    auth.login(world["admin_a"].phone)
+    assert client.get(f"/manage/needs/{need_b.id}").status_code == 403
+    assert client.get(f"/manage/needs/{need_b.id + 1000}").status_code == 404
+    auth.logout()
+    auth.login(world["admin_b"].phone)
+    assert client.get(f"/manage/needs/{need_b.id}").status_code == 200
+
+
+def test_cancelling_someone_elses_claim_is_404_and_the_claim_is_kept(world, client, auth):
+    from sqlalchemy import select
+
+    from govhub.database import utcnow
+    from govhub.extensions import db
+    from govhub.needs import claims as needs_claims
+    from govhub.needs.models import ClaimStatus
+    from tests.factories import make_need
+
+    need = make_need(world["tree"], admin=world["admin_a"], now=utcnow())
+    needs_claims.claim_shift(world["volunteer"].id, need.shifts[0].id, now=utcnow())
+    claim = db.session.scalars(select(Claim)).one()
+    other = make_user(world["tree"], name="Other")
+    auth.login(other.phone)
+    assert client.post(f"/claims/{claim.id}/cancel").status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Claim, claim.id).status is ClaimStatus.confirmed

@@ -32,6 +32,7 @@ from govhub.accounts.throttle import login_limits, submission_limits
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import form_status, refreshing_places, show_service_error
+from govhub.permissions import Action
 from govhub.security import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -186,7 +187,7 @@ def toggle_elder_mode():
 
 
 @bp.get("/admin/users")
-@permissions.require(permissions.MANAGE_ROLES)
+@permissions.require(Action.MANAGE_ROLES)
 def users():
     phone = (request.args.get("phone") or "").strip()
     user = services.find_by_phone(phone) if phone else None
@@ -194,7 +195,7 @@ def users():
 
 
 @bp.post("/admin/roles/<int:assignment_id>/revoke")
-@permissions.require(permissions.MANAGE_ROLES)
+@permissions.require(Action.MANAGE_ROLES)
 def revoke_role(assignment_id: int):
     assignment = db.get_or_404(RoleAssignment, assignment_id)
     form = RevokeForm()
@@ -213,7 +214,7 @@ def revoke_role(assignment_id: int):
 
 
 @bp.route("/admin/skills", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def skills():
     form = SkillForm()
     if form.validate_on_submit():

@@ -46,7 +46,7 @@ class CheckinRefused(ServiceError):
 
 @dataclass(frozen=True)
 class Seat:
-    """One volunteer's place at one shift: what ``permissions.CONFIRM_ATTENDANCE`` is
+    """One volunteer's place at one shift: what ``permissions.Action.CONFIRM_ATTENDANCE`` is
     asked about (their attendance may not exist yet)."""
 
     shift: Shift

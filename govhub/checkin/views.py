@@ -31,6 +31,7 @@ from govhub.extensions import db
 from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
 from govhub.needs.models import Shift
+from govhub.permissions import Action
 from govhub.qr import png_response, qr_png
 from govhub.urls import external_url
 
@@ -38,12 +39,6 @@ bp = Blueprint("checkin", __name__)
 
 # A scanned code stays usable this long while the volunteer logs in.
 PENDING_SCAN_MINUTES = 10
-
-
-def _shift_for(action: str, shift_id: int) -> Shift:
-    shift = db.get_or_404(Shift, shift_id)
-    permissions.authorize(action, shift)
-    return shift
 
 
 def _purpose(mode: str | None) -> Purpose:
@@ -59,9 +54,9 @@ def scan_url(shift_id: int, purpose: Purpose, token: str) -> str:
 
 @bp.get("/manage/shifts/<int:shift_id>/checkin")
 def screen(shift_id: int):
-    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.RUN_SHIFT)
     purpose = _purpose(request.args.get("mode"))
-    can_confirm = permissions.can(current_user, permissions.CONFIRM_SHIFT, shift)
+    can_confirm = permissions.can(current_user, Action.CONFIRM_SHIFT, shift)
     return render_template(
         "checkin/screen.html", can_confirm=can_confirm, **_code_context(shift, purpose)
     )
@@ -86,21 +81,21 @@ def _code_context(shift: Shift, purpose: Purpose) -> dict:
 @bp.get("/manage/shifts/<int:shift_id>/checkin/code")
 def code(shift_id: int):
     """The QR block, new every 30 seconds (htmx polls it)."""
-    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.RUN_SHIFT)
     context = _code_context(shift, _purpose(request.args.get("mode")))
     return render("checkin/screen.html", "checkin/_code.html", **context)
 
 
 @bp.get("/manage/shifts/<int:shift_id>/checkin/counter")
 def counter(shift_id: int):
-    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.RUN_SHIFT)
     context = _code_context(shift, _purpose(request.args.get("mode")))
     return render("checkin/screen.html", "checkin/_counter.html", **context)
 
 
 @bp.get("/manage/shifts/<int:shift_id>/checkin/<any(in, out):mode>/<token>.png")
 def code_image(shift_id: int, mode: str, token: str):
-    shift = _shift_for(permissions.RUN_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.RUN_SHIFT)
     purpose = _purpose(mode)
     try:
         tokens.read_shift_token(token, shift.id, purpose, utcnow())
@@ -250,7 +245,7 @@ def _card_holder(token: str):
 
 
 @bp.get("/card/<token>")
-@permissions.require(permissions.SCAN_CARDS)
+@permissions.require(Action.SCAN_CARDS)
 def card(token: str):
     holder, problem = _card_holder(token)
     if problem:
@@ -266,12 +261,12 @@ def card(token: str):
 
 
 @bp.post("/card/<token>/<any(in, out):mode>")
-@permissions.require(permissions.SCAN_CARDS)
+@permissions.require(Action.SCAN_CARDS)
 def card_action(token: str, mode: str):
     holder, problem = _card_holder(token)
     if problem:
         return problem
-    shift = _shift_for(permissions.RUN_SHIFT, form_int("shift_id", 0))
+    shift = permissions.get_or_403(Shift, form_int("shift_id", 0), Action.RUN_SHIFT)
     action = services.check_in if mode == "in" else services.check_out
     try:
         result = action(
@@ -298,7 +293,7 @@ def card_action(token: str, mode: str):
 
 @bp.get("/manage/shifts/<int:shift_id>/attendance")
 def attendance(shift_id: int):
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     return _attendance_page(shift)
 
 
@@ -321,7 +316,7 @@ def _attendance_page(
         for row in rows
         if permissions.can(
             current_user,
-            permissions.CONFIRM_ATTENDANCE,
+            Action.CONFIRM_ATTENDANCE,
             services.Seat(shift, row.volunteer_id),
         )
     }
@@ -342,9 +337,9 @@ def _attendance_page(
 @bp.post("/manage/shifts/<int:shift_id>/attendance/<any(in, out):mode>")
 def manual(shift_id: int, mode: str):
     """An admin enters a check-in or check-out by hand, with a reason (audited)."""
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     volunteer_id = form_int("volunteer_id", 0)
-    permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
+    permissions.authorize(Action.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     action = services.check_in if mode == "in" else services.check_out
     try:
         action(
@@ -370,9 +365,9 @@ def manual(shift_id: int, mode: str):
 
 @bp.post("/manage/shifts/<int:shift_id>/no-show")
 def no_show(shift_id: int):
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     volunteer_id = form_int("volunteer_id", 0)
-    permissions.authorize(permissions.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
+    permissions.authorize(Action.CONFIRM_ATTENDANCE, services.Seat(shift, volunteer_id))
     try:
         services.mark_no_show(
             current_user.id, shift.id, volunteer_id, request.form.get("reason"), now=utcnow()
@@ -385,7 +380,7 @@ def no_show(shift_id: int):
 
 @bp.post("/manage/shifts/<int:shift_id>/confirm")
 def confirm(shift_id: int):
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     decisions = {}
     for key, value in request.form.items():
         is_minutes = key.startswith("minutes-")
@@ -411,7 +406,7 @@ def confirm(shift_id: int):
 
 @bp.post("/manage/shifts/<int:shift_id>/leaders")
 def add_leader(shift_id: int):
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     user = accounts.find_by_phone(request.form.get("phone", ""))
     if user is None:
         return _attendance_page(shift, {"leader": _("No account has this phone number.")}, 422)
@@ -422,7 +417,7 @@ def add_leader(shift_id: int):
 
 @bp.post("/manage/shifts/<int:shift_id>/leaders/<int:user_id>/remove")
 def remove_leader(shift_id: int, user_id: int):
-    shift = _shift_for(permissions.CONFIRM_SHIFT, shift_id)
+    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
     services.remove_leader(current_user.id, shift.id, user_id)
     return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
 

@@ -12,6 +12,7 @@ from govhub.database import utcnow
 from govhub.needs import board
 from govhub.needs import requests as resident_requests
 from govhub.partners import services as partners
+from govhub.permissions import Action
 
 bp = Blueprint("main", __name__)
 
@@ -20,7 +21,7 @@ bp = Blueprint("main", __name__)
 def home():
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    can_review = permissions.can(current_user, permissions.REVIEW_PARTNERS)
+    can_review = permissions.can(current_user, Action.REVIEW_PARTNERS)
     return render_template(
         "main/home.html",
         user=current_user,
@@ -28,15 +29,15 @@ def home():
         oversight_units=permissions.scope_units(current_user, Role.oversight_admin),
         staff_of=permissions.staffed_partners(current_user),
         can_manage_staff=lambda partner: permissions.can(
-            current_user, permissions.MANAGE_STAFF, partner
+            current_user, Action.MANAGE_STAFF, partner
         ),
         pending_applications=(
             partners.pending_count(permissions.partner_scope(current_user)) if can_review else 0
         ),
-        can_manage_orgs=permissions.can(current_user, permissions.MANAGE_ORGS),
+        can_manage_orgs=permissions.can(current_user, Action.MANAGE_ORGS),
         pending_requests=(
             resident_requests.pending_count(permissions.community_admin_scope(current_user))
-            if permissions.can(current_user, permissions.REVIEW_REQUESTS)
+            if permissions.can(current_user, Action.REVIEW_REQUESTS)
             else 0
         ),
         upcoming_tasks=board.upcoming_count(current_user.id, now=utcnow()),
@@ -46,7 +47,7 @@ def home():
 
 @bp.app_context_processor
 def _navigation():
-    return {"can_manage_needs": lambda: permissions.can(current_user, permissions.MANAGE_NEEDS)}
+    return {"can_manage_needs": lambda: permissions.can(current_user, Action.MANAGE_NEEDS)}
 
 
 @bp.get("/healthz")

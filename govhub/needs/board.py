@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from govhub.accounts.models import User
 from govhub.clock import to_utc
 from govhub.extensions import db
-from govhub.needs.claims import visible_clause, waitlist_position
+from govhub.needs.claims import waitlist_position
 from govhub.needs.models import (
     ACTIVE_CLAIM,
     Claim,
@@ -23,6 +23,7 @@ from govhub.needs.models import (
 )
 from govhub.orgs.models import OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
+from govhub.permissions import visible_clause
 
 
 @dataclass

@@ -25,15 +25,13 @@ from govhub.needs.models import (
     ACTIVE_CLAIM,
     Claim,
     ClaimStatus,
-    Need,
     NeedStatus,
     Shift,
-    Visibility,
 )
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
-from govhub.orgs.models import OrgUnit
 from govhub.orgs.settings import community_settings
+from govhub.permissions import can_see
 
 MAX_REASON = 500
 
@@ -51,25 +49,6 @@ def get_shift(shift_id: int) -> Shift:
     if shift is None:
         raise NotFound(_("No such shift."))
     return shift
-
-
-def visible_clause(community: OrgUnit):
-    """SQL: needs that a volunteer living in ``community`` may see (query joined to the
-    need's community as ``OrgUnit``)."""
-    return or_(
-        Need.community_id == community.id,
-        and_(Need.visibility == Visibility.street, OrgUnit.parent_id == community.parent_id),
-    )
-
-
-def can_see(volunteer: User, need: Need) -> bool:
-    profile = volunteer.profile
-    if profile is None:
-        return False
-    return need.community_id == profile.community_id or (
-        need.visibility is Visibility.street
-        and need.community.parent_id == profile.community.parent_id
-    )
 
 
 def _overlapping_claim(volunteer_id: int, shift: Shift) -> Claim | None:

@@ -22,20 +22,15 @@ from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
 from govhub.orgs import settings as org_settings
 from govhub.pagination import cursor_from_request
+from govhub.permissions import Action
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
 EDITOR_ACTIONS = ("add_shift", "remove_shift", "preview_recurring", "add_recurring")
 
 
-def _need_or_404(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    permissions.authorize(permissions.EDIT_NEED, need)
-    return need
-
-
 @bp.get("/needs")
-@permissions.require(permissions.MANAGE_NEEDS)
+@permissions.require(Action.MANAGE_NEEDS)
 def needs():
     status = request.args.get("status")
     chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
@@ -214,14 +209,13 @@ def _save(form: NeedForm, need: Need | None, source=None):
 
 
 @bp.route("/needs/new", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_NEEDS)
+@permissions.require(Action.MANAGE_NEEDS)
 def new_need():
     form = NeedForm()
     source = None
     request_id = arg_int("request") or form.request_id.data
     if request_id:
-        source = db.get_or_404(requests.ResidentRequest, request_id)
-        permissions.authorize(permissions.DECIDE_REQUEST, source)
+        source = permissions.get_or_403(requests.ResidentRequest, request_id, Action.DECIDE_REQUEST)
     if request.method == "GET":
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.phone
@@ -251,7 +245,7 @@ def new_need():
 
 @bp.route("/needs/<int:need_id>/edit", methods=["GET", "POST"])
 def edit_need(need_id: int):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.EDIT_NEED)
     if need.status not in posting.EDITABLE:
         flash(_("A %(status)s need can no longer be changed.", status=need.status.label), "error")
         return redirect(url_for("manage.need", need_id=need.id), 303)
@@ -288,7 +282,7 @@ def edit_need(need_id: int):
 
 
 @bp.post("/needs/validate")
-@permissions.require(permissions.MANAGE_NEEDS)
+@permissions.require(Action.MANAGE_NEEDS)
 def validate_field():
     """Inline validation: the error (or nothing) for the one field being typed in."""
     form = NeedForm()
@@ -323,7 +317,7 @@ def _shift_row_errors(row, name: str) -> list[str]:
 
 @bp.get("/needs/<int:need_id>")
 def need(need_id: int):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.EDIT_NEED)
     return _need_page(need)
 
 
@@ -362,7 +356,7 @@ LIFECYCLE = {
 
 @bp.post("/needs/<int:need_id>/<any(publish, close, reopen, complete):action>")
 def lifecycle(need_id: int, action: str):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.EDIT_NEED)
     run, done = LIFECYCLE[action]
     try:
         run(current_user.id, need.id)
@@ -375,7 +369,7 @@ def lifecycle(need_id: int, action: str):
 
 @bp.post("/needs/<int:need_id>/cancel")
 def cancel(need_id: int):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.EDIT_NEED)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -385,13 +379,13 @@ def cancel(need_id: int):
         else:
             flash(_("Cancelled. Everyone who claimed has been told."), "success")
             return redirect(url_for("manage.need", need_id=need.id), 303)
-    return _need_page(db.get_or_404(Need, need_id), form, 422)
+    return _need_page(permissions.get_or_403(Need, need_id, Action.EDIT_NEED), form, 422)
 
 
 @bp.post("/claims/<int:claim_id>/remove")
 def remove_claimant(claim_id: int):
-    claim = db.get_or_404(Claim, claim_id)
-    need = _need_or_404(claim.shift.need_id)
+    claim = permissions.get_or_403(Claim, claim_id, Action.EDIT_NEED)
+    need = claim.shift.need
     form = ReasonForm(prefix=f"remove-{claim_id}")
     if form.validate_on_submit():
         try:
@@ -411,7 +405,7 @@ def remove_claimant(claim_id: int):
 
 
 @bp.route("/settings", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_NEEDS)
+@permissions.require(Action.MANAGE_NEEDS)
 def settings():
     communities = permissions.admin_communities(current_user)
     community_id = arg_int("community") or communities[0].id

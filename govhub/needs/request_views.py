@@ -16,6 +16,7 @@ from govhub.needs.forms import OnBehalfForm, ReasonForm, RequestForm
 from govhub.needs.models import ResidentRequest, Urgency
 from govhub.orgs.models import OrgUnit
 from govhub.pagination import cursor_from_request
+from govhub.permissions import Action
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -23,7 +24,7 @@ bp = Blueprint("requests", __name__, url_prefix="/requests")
 def _recording_for_resident() -> bool:
     """A community worker recording requests for residents without a phone is not limited."""
     return request.args.get("for") == "resident" and permissions.can(
-        current_user, permissions.SUBMIT_ON_BEHALF
+        current_user, Action.SUBMIT_ON_BEHALF
     )
 
 
@@ -33,7 +34,7 @@ def _recording_for_resident() -> bool:
 def new():
     on_behalf = request.args.get("for") == "resident"
     if on_behalf:
-        permissions.authorize(permissions.SUBMIT_ON_BEHALF)
+        permissions.authorize(Action.SUBMIT_ON_BEHALF)
         form = OnBehalfForm()
         communities = permissions.admin_communities(current_user)
         form.community_id.choices = [(c.id, c.name) for c in communities]
@@ -46,7 +47,7 @@ def new():
                 db.session.get(OrgUnit, form.community_id.data) if form.community_id.data else None
             )
             if community is None or not permissions.can(
-                current_user, permissions.SUBMIT_FOR_COMMUNITY, community
+                current_user, Action.SUBMIT_FOR_COMMUNITY, community
             ):
                 abort(403)
             extra = {
@@ -76,7 +77,7 @@ def new():
         "needs/request_new.html",
         form=form,
         on_behalf=on_behalf,
-        can_submit_for_others=permissions.can(current_user, permissions.SUBMIT_ON_BEHALF),
+        can_submit_for_others=permissions.can(current_user, Action.SUBMIT_ON_BEHALF),
     ), form_status(form)
 
 
@@ -87,7 +88,7 @@ def mine():
 
 
 @bp.get("/review")
-@permissions.require(permissions.REVIEW_REQUESTS)
+@permissions.require(Action.REVIEW_REQUESTS)
 def review():
     page = requests.review_queue(
         permissions.community_admin_scope(current_user), cursor_from_request(size=2)
@@ -95,16 +96,10 @@ def review():
     return render_template("needs/request_review.html", page=page)
 
 
-def _request_or_404(request_id: int, action: str) -> ResidentRequest:
-    item = db.get_or_404(ResidentRequest, request_id)
-    permissions.authorize(action, item)
-    return item
-
-
 @bp.get("/<int:request_id>")
 @login_required
 def detail(request_id: int):
-    item = _request_or_404(request_id, permissions.VIEW_REQUEST)
+    item = permissions.get_or_403(ResidentRequest, request_id, Action.VIEW_REQUEST)
     return _detail(item, ReasonForm())
 
 
@@ -113,13 +108,13 @@ def _detail(item: ResidentRequest, form: ReasonForm, status: int = 200):
         "needs/request_detail.html",
         item=item,
         form=form,
-        can_decide=permissions.can(current_user, permissions.DECIDE_REQUEST, item),
+        can_decide=permissions.can(current_user, Action.DECIDE_REQUEST, item),
     ), status
 
 
 @bp.post("/<int:request_id>/decline")
 def decline(request_id: int):
-    item = _request_or_404(request_id, permissions.DECIDE_REQUEST)
+    item = permissions.get_or_403(ResidentRequest, request_id, Action.DECIDE_REQUEST)
     form = ReasonForm()
     if form.validate_on_submit():
         try:
@@ -129,4 +124,6 @@ def decline(request_id: int):
         else:
             flash(_("Declined. The resident has been told why."), "success")
             return redirect(url_for("requests.review"), 303)
-    return _detail(db.get_or_404(ResidentRequest, request_id), form, 422)
+    return _detail(
+        permissions.get_or_403(ResidentRequest, request_id, Action.DECIDE_REQUEST), form, 422
+    )

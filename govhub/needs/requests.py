@@ -186,7 +186,7 @@ def _urgency_rank():
 def review_queue(
     scope_clause, cursor: Cursor | None = None, *, limit: int = PAGE_SIZE
 ) -> KeysetPage[ResidentRequest]:
-    """A page of the requests waiting in the admin's scope (``permissions.request_scope``),
+    """A page of the requests waiting in the admin's scope (``permissions.community_admin_scope``),
     most urgent first, then oldest first. The cursor is (urgency rank, id)."""
     query = (
         select(ResidentRequest)

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     flash,
     make_response,
     redirect,
@@ -29,6 +28,7 @@ from govhub.needs import claims as needs_claims
 from govhub.needs import posting, requests
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
+from govhub.permissions import Action
 
 bp = Blueprint("needs", __name__)
 
@@ -77,12 +77,6 @@ def board():
     return response
 
 
-def _need_or_404(need_id: int) -> Need:
-    need = db.get_or_404(Need, need_id)
-    permissions.authorize(permissions.VIEW_NEED, need)
-    return need
-
-
 def _detail_context(need: Need) -> dict:
     now = utcnow()
     return {
@@ -91,7 +85,7 @@ def _detail_context(need: Need) -> dict:
         "my_claims": needs_board.my_claims_for(current_user.id, need),
         "can_cancel_online": lambda shift: needs_claims.can_cancel_online(shift, now=now),
         "action_form": ActionForm(),
-        "can_edit": permissions.can(current_user, permissions.EDIT_NEED, need),
+        "can_edit": permissions.can(current_user, Action.EDIT_NEED, need),
         "rating_role": requests.rating_role(current_user, need, now=now),
         "my_rating": requests.existing_rating(current_user.id, need.id),
         "rating_form": RatingForm(),
@@ -102,7 +96,7 @@ def _detail_context(need: Need) -> dict:
 @bp.get("/needs/<int:need_id>")
 @login_required
 def detail(need_id: int):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.VIEW_NEED)
     return render_template("needs/detail.html", **_detail_context(need))
 
 
@@ -122,8 +116,7 @@ def _shift_response(shift: Shift, error: str | None = None):
 @bp.post("/shifts/<int:shift_id>/claim")
 @login_required
 def claim(shift_id: int):
-    shift = db.get_or_404(Shift, shift_id)
-    permissions.authorize(permissions.VIEW_NEED, shift.need)
+    permissions.get_or_403(Shift, shift_id, Action.VIEW_NEED)
     try:
         needs_claims.claim_shift(
             current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
@@ -138,9 +131,8 @@ def claim(shift_id: int):
 @bp.post("/claims/<int:claim_id>/cancel")
 @login_required
 def cancel_claim(claim_id: int):
-    claim = db.get_or_404(Claim, claim_id)
-    if not permissions.can(current_user, permissions.CANCEL_CLAIM, claim):
-        abort(404)  # not theirs: do not confirm that the claim exists
+    # Not theirs: 404, not to confirm that the claim exists.
+    claim = permissions.get_or_403(Claim, claim_id, Action.CANCEL_CLAIM, denied=404)
     shift_id = claim.shift_id
     try:
         needs_claims.cancel_claim(current_user.id, claim_id, now=utcnow())
@@ -173,8 +165,7 @@ def my_tasks():
 @bp.get("/shifts/<int:shift_id>/calendar.ics")
 @login_required
 def calendar(shift_id: int):
-    shift = db.get_or_404(Shift, shift_id)
-    permissions.authorize(permissions.VIEW_NEED, shift.need)
+    shift = permissions.get_or_403(Shift, shift_id, Action.VIEW_NEED)
     response = make_response(needs_calendar.shift_calendar(shift))
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="govhub-shift-{shift.id}.ics"'
@@ -184,7 +175,7 @@ def calendar(shift_id: int):
 @bp.post("/needs/<int:need_id>/rate")
 @login_required
 def rate(need_id: int):
-    need = _need_or_404(need_id)
+    need = permissions.get_or_403(Need, need_id, Action.VIEW_NEED)
     form = RatingForm()
     if form.validate_on_submit():
         try:

@@ -10,12 +10,12 @@ from govhub import permissions
 from govhub.accounts import services as accounts
 from govhub.accounts.forms import AssignRoleForm
 from govhub.database import ServiceError
-from govhub.extensions import db
 from govhub.forms import arg_int, form_status, show_service_error
 from govhub.htmx import render
 from govhub.orgs import services
 from govhub.orgs.forms import ImportForm, PlaceForm, UnitForm
 from govhub.orgs.models import OrgUnit
+from govhub.permissions import Action
 
 bp = Blueprint("orgs", __name__)
 
@@ -28,12 +28,8 @@ def place_fields():
     return render("orgs/places.html", "orgs/_place_fields.html", form=form)
 
 
-def _unit_or_404(unit_id: int) -> OrgUnit:
-    return db.get_or_404(OrgUnit, unit_id)
-
-
 @bp.get("/admin/orgs")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def tree():
     query = (request.args.get("q") or "").strip()
     results = services.search(query) if query else None
@@ -43,9 +39,9 @@ def tree():
 
 
 @bp.get("/admin/orgs/<int:unit_id>")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     return _unit_page(unit, AssignRoleForm())
 
 
@@ -63,9 +59,9 @@ def _unit_page(unit: OrgUnit, role_form: AssignRoleForm, status: int = 200):
 
 
 @bp.post("/admin/orgs/<int:unit_id>/roles")
-@permissions.require(permissions.MANAGE_ROLES)
+@permissions.require(Action.MANAGE_ROLES)
 def assign_role(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ROLES)
     form = AssignRoleForm()
     form.fill_roles_for(unit)
     if form.validate_on_submit():
@@ -83,10 +79,10 @@ def assign_role(unit_id: int):
 
 
 @bp.route("/admin/orgs/new", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def new_unit():
     parent_id = arg_int("parent")
-    parent = _unit_or_404(parent_id) if parent_id else None
+    parent = permissions.get_or_403(OrgUnit, parent_id, Action.MANAGE_ORGS) if parent_id else None
     form = UnitForm()
     if form.validate_on_submit():
         try:
@@ -102,9 +98,9 @@ def new_unit():
 
 
 @bp.route("/admin/orgs/<int:unit_id>/edit", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def edit_unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     form = UnitForm(obj=unit)
     form.parent_id.choices = services.parent_choices(unit)
     if form.validate_on_submit():
@@ -123,9 +119,9 @@ def edit_unit(unit_id: int):
 
 
 @bp.post("/admin/orgs/<int:unit_id>/delete")
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def delete_unit(unit_id: int):
-    unit = _unit_or_404(unit_id)
+    unit = permissions.get_or_403(OrgUnit, unit_id, Action.MANAGE_ORGS)
     parent_id, name = unit.parent_id, unit.name
     try:
         services.delete_unit(current_user.id, unit_id)
@@ -139,7 +135,7 @@ def delete_unit(unit_id: int):
 
 
 @bp.route("/admin/orgs/import", methods=["GET", "POST"])
-@permissions.require(permissions.MANAGE_ORGS)
+@permissions.require(Action.MANAGE_ORGS)
 def import_tree():
     form = ImportForm()
     errors: list[tuple[int, str]] = []

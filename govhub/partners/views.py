@@ -9,12 +9,12 @@ from flask_login import current_user
 from govhub import permissions
 from govhub.accounts.throttle import submission_limits
 from govhub.database import ServiceError, utcnow
-from govhub.extensions import db
 from govhub.forms import form_status, refreshing_places, show_service_error
 from govhub.pagination import cursor_from_request
 from govhub.partners import services
 from govhub.partners.forms import ApplyForm, DecisionForm, StaffForm, SuspendForm
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
+from govhub.permissions import Action
 
 bp = Blueprint("partners", __name__, url_prefix="/partners")
 
@@ -49,7 +49,7 @@ def apply():
 
 
 @bp.get("/review")
-@permissions.require(permissions.REVIEW_PARTNERS)
+@permissions.require(Action.REVIEW_PARTNERS)
 def review():
     status = request.args.get("status", PartnerStatus.applied.value)
     chosen = PartnerStatus(status) if status in PartnerStatus.__members__ else None
@@ -69,21 +69,19 @@ def _partner_page(
         partner=partner,
         form=form,
         suspend_form=suspend_form or SuspendForm(formdata=None),
-        can_suspend=permissions.can(current_user, permissions.SUSPEND_PARTNER, partner),
+        can_suspend=permissions.can(current_user, Action.SUSPEND_PARTNER, partner),
     ), status
 
 
 @bp.get("/<int:partner_id>")
 def detail(partner_id: int):
-    partner = db.get_or_404(Partner, partner_id)
-    permissions.authorize(permissions.VIEW_PARTNER, partner)
+    partner = permissions.get_or_403(Partner, partner_id, Action.VIEW_PARTNER)
     return _partner_page(partner, DecisionForm())
 
 
 @bp.post("/<int:partner_id>/decide")
 def decide(partner_id: int):
-    partner = db.get_or_404(Partner, partner_id)
-    permissions.authorize(permissions.DECIDE_PARTNER, partner)
+    partner = permissions.get_or_403(Partner, partner_id, Action.DECIDE_PARTNER)
     form = DecisionForm()
     approve = request.form.get("decision") == "approve"
     if form.validate_on_submit():
@@ -99,14 +97,15 @@ def decide(partner_id: int):
                 "success",
             )
             return redirect(url_for("partners.review"), 303)
-    return _partner_page(db.get_or_404(Partner, partner_id), form, 422)
+    return _partner_page(
+        permissions.get_or_403(Partner, partner_id, Action.DECIDE_PARTNER), form, 422
+    )
 
 
 @bp.post("/<int:partner_id>/suspend")
 def suspend(partner_id: int):
     """Suspend a partner: its rewards leave the catalog, unused vouchers are refunded."""
-    partner = db.get_or_404(Partner, partner_id)
-    permissions.authorize(permissions.SUSPEND_PARTNER, partner)
+    partner = permissions.get_or_403(Partner, partner_id, Action.SUSPEND_PARTNER)
     form = SuspendForm()
     if form.validate_on_submit():
         try:
@@ -123,13 +122,17 @@ def suspend(partner_id: int):
                 "success",
             )
             return redirect(url_for("partners.detail", partner_id=partner.id), 303)
-    return _partner_page(db.get_or_404(Partner, partner_id), DecisionForm(formdata=None), 422, form)
+    return _partner_page(
+        permissions.get_or_403(Partner, partner_id, Action.SUSPEND_PARTNER),
+        DecisionForm(formdata=None),
+        422,
+        form,
+    )
 
 
 @bp.post("/<int:partner_id>/reinstate")
 def reinstate(partner_id: int):
-    partner = db.get_or_404(Partner, partner_id)
-    permissions.authorize(permissions.SUSPEND_PARTNER, partner)
+    partner = permissions.get_or_403(Partner, partner_id, Action.SUSPEND_PARTNER)
     form = DecisionForm()
     if form.validate_on_submit():
         try:
@@ -145,8 +148,7 @@ def reinstate(partner_id: int):
 
 
 def _owned_partner(partner_id: int) -> Partner:
-    partner = db.get_or_404(Partner, partner_id)
-    permissions.authorize(permissions.MANAGE_STAFF, partner)
+    partner = permissions.get_or_403(Partner, partner_id, Action.MANAGE_STAFF)
     return partner
 
 

@@ -21,11 +21,11 @@ from govhub.accounts.models import User
 from govhub.checkin.models import Evidence
 from govhub.checkin.tokens import record_token
 from govhub.database import NotFound, ServiceError, utcnow
-from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import board as needs_board
 from govhub.pagination import parse_cursor
+from govhub.permissions import Action
 from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
@@ -54,8 +54,8 @@ def _helpers():
 def _navigation():
     """For the header: which points links the user may see."""
     return {
-        "can_find_volunteers": lambda: permissions.can(current_user, permissions.FIND_VOLUNTEERS),
-        "can_audit_ledger": lambda: permissions.can(current_user, permissions.VIEW_LEDGER_AUDIT),
+        "can_find_volunteers": lambda: permissions.can(current_user, Action.FIND_VOLUNTEERS),
+        "can_audit_ledger": lambda: permissions.can(current_user, Action.VIEW_LEDGER_AUDIT),
     }
 
 
@@ -79,7 +79,7 @@ def my_points():
     context: dict[str, Any] = {
         "page": page,
         "more_url": lambda before: url_for("points.my_points", before=before),
-        # Vouchers are seen by their holder only (permissions.VIEW_VOUCHER): link them here.
+        # Vouchers are seen by their holder only (Action.VIEW_VOUCHER): link them here.
         "own_ledger": True,
     }
     if wants_fragment() and request.args.get("before"):
@@ -134,7 +134,7 @@ def leaderboard():
 
 
 @bp.get("/manage/volunteers")
-@permissions.require(permissions.FIND_VOLUNTEERS)
+@permissions.require(Action.FIND_VOLUNTEERS)
 def find_volunteer():
     form = FindVolunteerForm(request.args)
     found = None
@@ -143,12 +143,6 @@ def find_volunteer():
             form.phone.data, permissions.community_admin_scope(current_user)
         )
     return render_template("points/find_volunteer.html", form=form, found=found)
-
-
-def _volunteer_or_404(user_id: int, action: str = permissions.ADJUST_POINTS) -> User:
-    volunteer = db.get_or_404(User, user_id)
-    permissions.authorize(action, volunteer)
-    return volunteer
 
 
 def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: int = 200):
@@ -168,7 +162,7 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
         summary=services.summary(volunteer.id),
         records=records.records_of(volunteer.id),
         # An admin's own points and records are someone else's call (separation of duties).
-        can_adjust=permissions.can(current_user, permissions.ADJUST_POINTS, volunteer),
+        can_adjust=permissions.can(current_user, Action.ADJUST_POINTS, volunteer),
         adjust_form=adjust_form or AdjustForm(formdata=None),
         issue_form=issue_form or IssueRecordForm(formdata=None),
         **context,
@@ -177,12 +171,12 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
 
 @bp.get("/manage/volunteers/<int:user_id>")
 def volunteer(user_id: int):
-    return _volunteer_page(_volunteer_or_404(user_id, permissions.MANAGE_VOLUNTEER))
+    return _volunteer_page(permissions.get_or_403(User, user_id, Action.MANAGE_VOLUNTEER))
 
 
 @bp.post("/manage/volunteers/<int:user_id>/adjust")
 def adjust(user_id: int):
-    volunteer = _volunteer_or_404(user_id)
+    volunteer = permissions.get_or_403(User, user_id, Action.ADJUST_POINTS)
     form = AdjustForm()
     if form.validate():
         try:
@@ -208,7 +202,7 @@ def adjust(user_id: int):
 
 @bp.post("/manage/volunteers/<int:user_id>/records")
 def issue_record(user_id: int):
-    volunteer = _volunteer_or_404(user_id)
+    volunteer = permissions.get_or_403(User, user_id, Action.ADJUST_POINTS)
     form = IssueRecordForm()
     if form.validate():
         try:
@@ -228,7 +222,7 @@ def issue_record(user_id: int):
 
 
 @bp.get("/manage/ledger-audit")
-@permissions.require(permissions.VIEW_LEDGER_AUDIT)
+@permissions.require(Action.VIEW_LEDGER_AUDIT)
 def ledger_audit():
     runs = services.audit_runs()
     volunteer_ids = {m["volunteer_id"] for run in runs for m in run.mismatches}
@@ -236,18 +230,12 @@ def ledger_audit():
     visible = {
         vid: user
         for vid, user in people.items()
-        if permissions.can(current_user, permissions.VIEW_POINTS, user)
+        if permissions.can(current_user, Action.VIEW_POINTS, user)
     }
     return render_template("points/ledger_audit.html", runs=runs, visible=visible)
 
 
 # --- Service records -----------------------------------------------------------------
-
-
-def _record_or_404(record_id: int) -> ServiceRecord:
-    record = db.get_or_404(ServiceRecord, record_id)
-    permissions.authorize(permissions.VIEW_RECORD, record)
-    return record
 
 
 def _verify_url(record: ServiceRecord) -> str:
@@ -256,13 +244,15 @@ def _verify_url(record: ServiceRecord) -> str:
 
 @bp.get("/records/<int:record_id>")
 def record(record_id: int):
-    record = _record_or_404(record_id)
+    record = permissions.get_or_403(ServiceRecord, record_id, Action.VIEW_RECORD)
     return render_template("points/record.html", record=record, verify_url=_verify_url(record))
 
 
 @bp.get("/records/<int:record_id>/qr.png")
 def record_qr(record_id: int):
-    return png_response(qr_png(_verify_url(_record_or_404(record_id))))
+    return png_response(
+        qr_png(_verify_url(permissions.get_or_403(ServiceRecord, record_id, Action.VIEW_RECORD)))
+    )
 
 
 @bp.get("/records/verify/<token>")

@@ -27,6 +27,7 @@ from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.partners.models import Partner
+from govhub.permissions import Action
 from govhub.rewards import services
 from govhub.rewards.forms import CodeForm, ExportForm, RewardForm
 from govhub.rewards.models import Reward, RewardArea
@@ -42,8 +43,7 @@ def _take_partner_id(_endpoint, values) -> None:
 @bp.before_request
 def _load_partner() -> None:
     # After the app's own before_request (the CSRF check), before every view here.
-    g.partner = db.get_or_404(Partner, g.partner_id)
-    permissions.authorize(permissions.RUN_SHOP, g.partner)
+    g.partner = permissions.get_or_403(Partner, g.partner_id, Action.RUN_SHOP)
 
 
 @bp.url_defaults
@@ -65,7 +65,7 @@ def home():
         recent=services.recent_fulfilments(g.partner.id),
         export=export,
         code_form=CodeForm(formdata=None),
-        can_manage_staff=permissions.can(current_user, permissions.MANAGE_STAFF, g.partner),
+        can_manage_staff=permissions.can(current_user, Action.MANAGE_STAFF, g.partner),
     )
 
 

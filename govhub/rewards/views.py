@@ -27,6 +27,7 @@ from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render
+from govhub.permissions import Action
 from govhub.points import services as points
 from govhub.qr import png_response, qr_png
 from govhub.rewards import economy as economy_report
@@ -44,10 +45,7 @@ PRICE_CHOICES = (50, 100, 200, 500)
 def _navigation():
     return {
         "staffed_partners": lambda: permissions.staffed_partners(current_user),
-        "can_view_economy": lambda: (
-            permissions.is_system_admin(current_user)
-            or bool(permissions.scope_units(current_user, *permissions.ADMIN_ROLES))
-        ),
+        "can_view_economy": lambda: permissions.can(current_user, Action.VIEW_ECONOMIES),
     }
 
 
@@ -153,9 +151,7 @@ def my_vouchers():
 
 
 def _own_voucher(redemption_id: int) -> Redemption:
-    redemption = db.get_or_404(Redemption, redemption_id)
-    permissions.authorize(permissions.VIEW_VOUCHER, redemption)
-    return redemption
+    return permissions.get_or_403(Redemption, redemption_id, Action.VIEW_VOUCHER)
 
 
 def voucher_url(redemption: Redemption) -> str:
@@ -235,10 +231,10 @@ def _open(token: str) -> Redemption | ResponseReturnValue:
     redemption = _voucher_from_token(token)
     if redemption is None:
         return problem_page(tokens.Problem.forged)
-    if permissions.can(current_user, permissions.VIEW_VOUCHER, redemption):
+    if permissions.can(current_user, Action.VIEW_VOUCHER, redemption):
         # The holder, even one who works for the business: nobody verifies their own.
         return redirect(url_for("rewards.voucher", redemption_id=redemption.id))
-    if permissions.can(current_user, permissions.VERIFY_VOUCHER, redemption):
+    if permissions.can(current_user, Action.VERIFY_VOUCHER, redemption):
         return redemption
     return render_template("rewards/not_staff.html"), 403
 
@@ -295,7 +291,7 @@ def economy():
         abort(403)
     wanted = arg_int("community")
     community = next((c for c in communities if c.id == wanted), communities[0])
-    permissions.authorize(permissions.VIEW_ECONOMY, community)
+    permissions.authorize(Action.VIEW_ECONOMY, community)
     this_month = local_date(utcnow()).replace(day=1)
     month = economy_report.parse_month(request.args.get("month"), this_month)
     months = [this_month]

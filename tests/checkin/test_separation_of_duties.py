@@ -13,6 +13,7 @@ from govhub.checkin.models import AttendanceStatus, Evidence
 from govhub.database import ServiceError
 from govhub.extensions import db
 from govhub.needs import claims
+from govhub.permissions import Action
 from govhub.points import records
 from govhub.points import services as points
 from govhub.points.models import LedgerEntry, ServiceRecord
@@ -47,19 +48,19 @@ def duty(app):
 
 def test_nobody_may_adjust_or_confirm_their_own_not_even_a_system_admin(duty):
     admin, colleague, sysadmin = duty.admin, duty.colleague, duty.sysadmin
-    assert not permissions.can(admin, permissions.ADJUST_POINTS, admin)
-    assert permissions.can(colleague, permissions.ADJUST_POINTS, admin)
-    assert not permissions.can(sysadmin, permissions.ADJUST_POINTS, sysadmin)
-    assert permissions.can(sysadmin, permissions.ADJUST_POINTS, admin)
+    assert not permissions.can(admin, Action.ADJUST_POINTS, admin)
+    assert permissions.can(colleague, Action.ADJUST_POINTS, admin)
+    assert not permissions.can(sysadmin, Action.ADJUST_POINTS, sysadmin)
+    assert permissions.can(sysadmin, Action.ADJUST_POINTS, admin)
     own = services.Seat(duty.shift, admin.id)
-    assert not permissions.can(admin, permissions.CONFIRM_ATTENDANCE, own)
-    assert permissions.can(colleague, permissions.CONFIRM_ATTENDANCE, own)
+    assert not permissions.can(admin, Action.CONFIRM_ATTENDANCE, own)
+    assert permissions.can(colleague, Action.CONFIRM_ATTENDANCE, own)
     assert permissions.can(
-        admin, permissions.CONFIRM_ATTENDANCE, services.Seat(duty.shift, duty.volunteers[0].id)
+        admin, Action.CONFIRM_ATTENDANCE, services.Seat(duty.shift, duty.volunteers[0].id)
     )
     # They still open their own page (to see it), and run and confirm the shift.
-    assert permissions.can(admin, permissions.MANAGE_VOLUNTEER, admin)
-    assert permissions.can(admin, permissions.CONFIRM_SHIFT, duty.shift)
+    assert permissions.can(admin, Action.MANAGE_VOLUNTEER, admin)
+    assert permissions.can(admin, Action.CONFIRM_SHIFT, duty.shift)
 
 
 # --- The services refuse too ---------------------------------------------------------

@@ -731,15 +731,17 @@ def test_suspending_twice_refunds_once(tree, world):
 def test_an_invited_phone_becomes_staff_of_that_partner_only(tree, world):
     other_shop, _other_owner = make_shop(tree, name="Tea House")
     clerk = make_volunteer(tree, "community_b", name="Clerk", phone="13712345678")
-    assert not permissions.can(clerk, permissions.RUN_SHOP, world.partner)
+    assert not permissions.can(clerk, permissions.Action.RUN_SHOP, world.partner)
 
     partners.invite_staff(world.owner.id, world.partner.id, "137 1234-5678")
 
     db.session.expire_all()
     clerk = accounts.get_user(clerk.id)
-    assert permissions.can(clerk, permissions.RUN_SHOP, world.partner)
-    assert not permissions.can(clerk, permissions.RUN_SHOP, partners.get_partner(other_shop.id))
-    assert not permissions.can(clerk, permissions.MANAGE_STAFF, world.partner)
+    assert permissions.can(clerk, permissions.Action.RUN_SHOP, world.partner)
+    assert not permissions.can(
+        clerk, permissions.Action.RUN_SHOP, partners.get_partner(other_shop.id)
+    )
+    assert not permissions.can(clerk, permissions.Action.MANAGE_STAFF, world.partner)
     assert [a.user_id for a in partners.staff_of(world.partner.id)] == [world.owner.id, clerk.id]
     [note] = notifications(clerk.id, "staff_added")
     assert note.params["partner"] == world.partner.name
@@ -748,8 +750,10 @@ def test_an_invited_phone_becomes_staff_of_that_partner_only(tree, world):
 def test_the_owner_manages_staff_and_no_other_shop(tree, world):
     other_shop, _ = make_shop(tree, name="Tea House")
     owner = accounts.get_user(world.owner.id)
-    assert permissions.can(owner, permissions.MANAGE_STAFF, world.partner)
-    assert not permissions.can(owner, permissions.RUN_SHOP, partners.get_partner(other_shop.id))
+    assert permissions.can(owner, permissions.Action.MANAGE_STAFF, world.partner)
+    assert not permissions.can(
+        owner, permissions.Action.RUN_SHOP, partners.get_partner(other_shop.id)
+    )
 
 
 @pytest.mark.parametrize("phone", ["13799999999", "12345", ""])
@@ -784,7 +788,9 @@ def test_removing_staff_takes_their_rights_away(tree, world):
     partners.remove_staff(world.owner.id, world.partner.id, clerk.id)
 
     db.session.expire_all()
-    assert not permissions.can(accounts.get_user(clerk.id), permissions.RUN_SHOP, world.partner)
+    assert not permissions.can(
+        accounts.get_user(clerk.id), permissions.Action.RUN_SHOP, world.partner
+    )
     assert [a.user_id for a in partners.staff_of(world.partner.id)] == [world.owner.id]
     refused(lambda: partners.remove_staff(world.owner.id, world.partner.id, clerk.id), NotFound)
 
@@ -795,7 +801,7 @@ def test_the_owner_cannot_be_removed_from_the_staff(world):
     assert "owner" in error.message
     db.session.expire_all()
     owner = accounts.get_user(world.owner.id)
-    assert permissions.can(owner, permissions.RUN_SHOP, world.partner)
+    assert permissions.can(owner, permissions.Action.RUN_SHOP, world.partner)
 
 
 def test_a_partner_not_approved_cannot_add_staff(tree):
