@@ -254,7 +254,7 @@ def remove_staff(actor_id: int, partner_id: int, user_id: int) -> None:
 def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
     """Suspend an approved partner: its rewards leave the catalog, and every voucher not
     yet used is withdrawn and refunded. Returns how many vouchers were refunded."""
-    from govhub.rewards.services import void_partner_vouchers
+    from govhub.rewards.vouchers import void_partner_vouchers
 
     partner = get_partner(partner_id)
     reason = (reason or "").strip()
