@@ -27,8 +27,11 @@ from govhub.database import NotFound, ServiceError, transactional
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
+from govhub.partners.models import Partner
+from govhub.partners.signals import partner_suspended
 from govhub.points import services as points
 from govhub.points.models import EntryKind
+from govhub.points.signals import ledger_ref_titles
 from govhub.rewards.catalog import (
     eligible,
     newcomer_refusal,
@@ -368,11 +371,12 @@ def expire_vouchers(*, now: datetime) -> int:
     return sum(expire_voucher(redemption_id, now=now) for redemption_id in due)
 
 
-def void_partner_vouchers(partner_id: int, actor_id: int, reason: str, *, now: datetime) -> int:
-    """Refund every unused voucher of a suspended partner (joins the caller's transaction)."""
+def void_partner_vouchers(partner: Partner, *, actor_id: int, reason: str, now: datetime) -> int:
+    """Refund every unused voucher of a partner being suspended: the receiver of
+    ``partner_suspended``, so it joins the suspension's transaction. Returns how many."""
     ids = db.session.scalars(
         select(Redemption.id).where(
-            Redemption.partner_id == partner_id, Redemption.status == VoucherStatus.issued
+            Redemption.partner_id == partner.id, Redemption.status == VoucherStatus.issued
         )
     ).all()
     voided = 0
@@ -389,3 +393,19 @@ def void_partner_vouchers(partner_id: int, actor_id: int, reason: str, *, now: d
             voided += 1
             _tell(redemption, NotificationKind.voucher_voided)
     return voided
+
+
+def voucher_titles(_ref_type: str, *, ids) -> dict[int, str]:
+    """What each voucher was for, for the points history (``ledger_ref_titles``)."""
+    return dict(
+        db.session.execute(
+            select(Redemption.id, Redemption.title).where(Redemption.id.in_(list(ids)))
+        ).all()
+    )
+
+
+def connect_signals() -> None:
+    """Connect the vouchers' receivers to the signals of other domains (create_app calls
+    it; connecting twice is harmless)."""
+    partner_suspended.connect(void_partner_vouchers)
+    ledger_ref_titles.connect(voucher_titles, sender="redemption")

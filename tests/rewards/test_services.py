@@ -14,12 +14,15 @@ from sqlalchemy import func, select
 
 from govhub import clock, permissions
 from govhub.accounts import services as accounts
+from govhub.audit.models import AuditEvent
 from govhub.checkin import services as checkin
 from govhub.database import NotFound, ServiceError
 from govhub.extensions import db
 from govhub.notifications.models import Notification
 from govhub.orgs.models import OrgUnit
 from govhub.partners import services as partners
+from govhub.partners.models import Partner, PartnerStatus
+from govhub.partners.signals import partner_suspended
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry
 from govhub.rewards import catalog, economy, settlement
@@ -730,6 +733,52 @@ def test_suspending_twice_refunds_once(tree, world):
     refused(lambda: partners.suspend(admin.id, world.partner.id, "Again", now=NOW))
 
     assert snapshot(world) == before
+
+
+def test_a_suspension_receiver_that_fails_rolls_the_whole_suspension_back(tree, world):
+    admin = make_admin(tree, scope="community_a", name="Reviewer")
+    redemption = redeem(world.volunteer, world.reward)
+    before = snapshot(world)
+    seen = []
+
+    def failing(partner, **kwargs):
+        seen.append((partner.status, kwargs["reason"]))
+        raise RuntimeError("receiver failed")
+
+    with partner_suspended.connected_to(failing), pytest.raises(RuntimeError):
+        partners.suspend(admin.id, world.partner.id, "Complaints", now=NOW)
+
+    # The receiver ran inside the suspension, which it then undid entirely.
+    assert seen == [(PartnerStatus.suspended, "Complaints")]
+    db.session.expire_all()
+    assert db.session.get(Partner, world.partner.id).status is PartnerStatus.approved
+    assert voucher(redemption.id).status is VoucherStatus.issued
+    assert snapshot(world) == before
+    assert count(AuditEvent, AuditEvent.action == "partner.suspended") == 0
+
+
+def test_a_failure_while_withdrawing_vouchers_keeps_the_partner_approved(tree, world, monkeypatch):
+    admin = make_admin(tree, scope="community_a", name="Reviewer")
+    first = redeem(world.volunteer, world.reward)
+    second = redeem(world.volunteer, world.reward)
+    before = snapshot(world)
+    told = []
+
+    def tell_once(redemption, kind, **params):
+        if told:
+            raise RuntimeError("notifications are down")
+        told.append(redemption.id)
+
+    monkeypatch.setattr(reward_vouchers, "_tell", tell_once)
+    with pytest.raises(RuntimeError):
+        partners.suspend(admin.id, world.partner.id, "Complaints", now=NOW)
+
+    assert len(told) == 1  # the first voucher was voided and refunded, then undone
+    db.session.expire_all()
+    assert db.session.get(Partner, world.partner.id).status is PartnerStatus.approved
+    assert [voucher(r.id).status for r in (first, second)] == [VoucherStatus.issued] * 2
+    assert snapshot(world) == before
+    assert entries(world.volunteer.id, EntryKind.refund) == []
 
 
 # --- Staff ---------------------------------------------------------------------------
