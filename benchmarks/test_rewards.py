@@ -14,7 +14,7 @@ from govhub.extensions import db
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 from govhub.points import services as points
 from govhub.points.models import EntryKind
-from govhub.rewards import services
+from govhub.rewards import catalog, vouchers
 from govhub.rewards.models import Reward, RewardArea, RewardStatus
 from tests.factories import make_tree, make_user
 
@@ -68,18 +68,18 @@ def market(app):
         )
     ).all()
     for n, reward_id in enumerate(rewards[:300]):
-        services.redeem(volunteer.id, reward_id, key=f"history:{n}", now=now - timedelta(days=n))
+        vouchers.redeem(volunteer.id, reward_id, key=f"history:{n}", now=now - timedelta(days=n))
     return volunteer, now, rewards
 
 
 @pytest.mark.parametrize(
     "filters",
-    [services.CatalogFilters(), services.CatalogFilters(affordable=True, max_price=100)],
+    [catalog.CatalogFilters(), catalog.CatalogFilters(affordable=True, max_price=100)],
     ids=["all", "affordable-up-to-100"],
 )
 def test_catalog_page(benchmark, market, filters):
     volunteer, now, _ = market
-    items, partners = benchmark(lambda: services.catalog(volunteer.id, filters, now=now))
+    items, partners = benchmark(lambda: catalog.catalog(volunteer.id, filters, now=now))
     assert items and partners
 
 
@@ -89,6 +89,6 @@ def test_redeem(benchmark, market):
     unlimited = [r for r in rewards if db.session.get(Reward, r).monthly_limit is None]
     targets = itertools.cycle(unlimited)
     voucher = benchmark(
-        lambda: services.redeem(volunteer.id, next(targets), key=f"bench:{next(keys)}", now=now)
+        lambda: vouchers.redeem(volunteer.id, next(targets), key=f"bench:{next(keys)}", now=now)
     )
     assert voucher.id

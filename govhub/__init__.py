@@ -48,7 +48,12 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.points.views import bp as points_bp
     from govhub.rewards.shop_views import bp as shop_bp
     from govhub.rewards.views import bp as rewards_bp
+    from govhub.rewards.vouchers import connect_signals as connect_reward_signals
 
+    # Cross-domain reactions (a suspended partner's vouchers are refunded): connected
+    # here rather than as a side effect of importing rewards, so they are in place for
+    # every app (a CLI command, a job) whatever it imported first.
+    connect_reward_signals()
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     login_manager.init_app(app)

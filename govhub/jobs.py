@@ -20,7 +20,7 @@ from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
 from govhub.points import expiry
 from govhub.points import services as points
-from govhub.rewards import services as rewards
+from govhub.rewards import vouchers as reward_vouchers
 
 REMINDERS = (
     (timedelta(hours=24), "24h", NotificationKind.reminder_24h),
@@ -71,7 +71,7 @@ def audit_ledger(*, now: datetime) -> int:
 
 
 def expire_vouchers(*, now: datetime) -> int:
-    return rewards.expire_vouchers(now=now)
+    return reward_vouchers.expire_vouchers(now=now)
 
 
 def notify_expiring_points(*, now: datetime) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from govhub import permissions
 from govhub.accounts.models import User
 from govhub.extensions import db
-from govhub.needs import requests
+from govhub.needs import resident_requests
 from govhub.needs.models import RequestStatus, ResidentRequest, Urgency
 from govhub.pagination import PAGE_SIZE, Cursor, parse_cursor
 from govhub.partners import services as partners
@@ -187,9 +187,9 @@ def test_the_same_request_may_be_sent_again_after_the_window(app):
     tree = make_tree()
     resident = make_user(tree)
     fields = {"what": "修水管", "details": "", "when_text": "", "place": "2 号楼"}
-    first = requests.submit(resident.id, urgency=Urgency.normal, **fields)
+    first = resident_requests.submit(resident.id, urgency=Urgency.normal, **fields)
     later = first.created_at + timedelta(minutes=31)
-    second = requests.submit(resident.id, urgency=Urgency.normal, now=later, **fields)
+    second = resident_requests.submit(resident.id, urgency=Urgency.normal, now=later, **fields)
     assert second.id != first.id and second.status is RequestStatus.submitted
 
 
@@ -223,7 +223,7 @@ def test_request_review_queue_pages_keep_the_most_urgent_first(app):
     made = []
     for n, urgency in enumerate([Urgency.low, Urgency.urgent, Urgency.normal] * 3):
         made.append(
-            requests.submit(
+            resident_requests.submit(
                 resident.id,
                 what=f"求助{n}",
                 details="",
@@ -237,7 +237,7 @@ def test_request_review_queue_pages_keep_the_most_urgent_first(app):
     expected = [r.id for r in sorted(made, key=lambda r: (order[r.urgency], r.id))]
     seen, cursor = [], None
     while True:
-        page = requests.review_queue(scope, cursor, limit=4)
+        page = resident_requests.review_queue(scope, cursor, limit=4)
         seen += [r.id for r in page]
         if not page.older:
             break
@@ -249,7 +249,7 @@ def test_request_review_page_links_to_the_next_page(app, client, auth):
     tree = make_tree()
     admin = make_admin(tree)
     for n in range(PAGE_SIZE + 1):
-        requests.submit(
+        resident_requests.submit(
             make_user(tree).id,
             what=f"求助{n:03d}",
             details="",

@@ -22,7 +22,7 @@ from govhub.clock import to_local, to_utc
 from govhub.database import transactional, utcnow
 from govhub.extensions import db
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting, requests
+from govhub.needs import posting, resident_requests
 from govhub.needs.models import Category, Need, NeedStatus, ResidentRequest, Shift, Urgency
 from govhub.orgs import services as orgs
 from govhub.orgs.models import OrgLevel, OrgUnit
@@ -292,7 +292,7 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
         kwargs = dict(kwargs)
         if "community" in kwargs:
             kwargs["community_id"] = by_name[kwargs.pop("community")].id
-        requests.submit(requester.id, what=what, **kwargs)
+        resident_requests.submit(requester.id, what=what, **kwargs)
         added["resident requests"] += 1
 
 

@@ -9,8 +9,7 @@ from govhub import permissions
 from govhub.accounts.models import Role
 from govhub.checkin import services as checkin
 from govhub.database import utcnow
-from govhub.needs import board
-from govhub.needs import requests as resident_requests
+from govhub.needs import board, resident_requests
 from govhub.partners import services as partners
 from govhub.permissions import Action
 

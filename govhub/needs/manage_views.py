@@ -17,7 +17,7 @@ from govhub.forms import arg_int, find_field, form_status, parse_int, show_servi
 from govhub.htmx import render
 from govhub.needs import board as needs_board
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting, requests
+from govhub.needs import posting, resident_requests
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
 from govhub.orgs import settings as org_settings
@@ -43,7 +43,9 @@ def needs():
         status=chosen,
         statuses=list(NeedStatus),
         now=utcnow(),
-        pending_requests=requests.pending_count(permissions.community_admin_scope(current_user)),
+        pending_requests=resident_requests.pending_count(
+            permissions.community_admin_scope(current_user)
+        ),
     )
 
 
@@ -215,7 +217,9 @@ def new_need():
     source = None
     request_id = arg_int("request") or form.request_id.data
     if request_id:
-        source = permissions.get_or_403(requests.ResidentRequest, request_id, Action.DECIDE_REQUEST)
+        source = permissions.get_or_403(
+            resident_requests.ResidentRequest, request_id, Action.DECIDE_REQUEST
+        )
     if request.method == "GET":
         form.contact_name.data = current_user.name
         form.contact_phone.data = current_user.phone
@@ -331,7 +335,7 @@ def _need_page(
         now=utcnow(),
         reason_form=reason_form or ReasonForm(),
         remove_errors=remove_errors or {},
-        ratings=requests.ratings_for(need.id),
+        ratings=resident_requests.ratings_for(need.id),
         transitions=posting.TRANSITIONS[need.status],
         NeedStatus=NeedStatus,
     ), status

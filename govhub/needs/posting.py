@@ -302,9 +302,9 @@ def save_need(
         promote_waitlist(shift, now)
 
     if request_id is not None:
-        from govhub.needs import requests
+        from govhub.needs import resident_requests
 
-        requests.accept(actor_id, request_id, need)
+        resident_requests.accept(actor_id, request_id, need)
     audit.record(
         actor_id,
         "need.created" if creating else "need.updated",

@@ -11,7 +11,7 @@ from govhub.accounts.throttle import submission_limits
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
-from govhub.needs import requests
+from govhub.needs import resident_requests
 from govhub.needs.forms import OnBehalfForm, ReasonForm, RequestForm
 from govhub.needs.models import ResidentRequest, Urgency
 from govhub.orgs.models import OrgUnit
@@ -56,7 +56,7 @@ def new():
                 "resident_building": form.resident_building.data,
             }
         try:
-            submitted = requests.submit(
+            submitted = resident_requests.submit(
                 current_user.id,
                 what=form.what.data,
                 details=form.details.data,
@@ -84,13 +84,13 @@ def new():
 @bp.get("/mine")
 @login_required
 def mine():
-    return render_template("needs/request_mine.html", items=requests.mine(current_user.id))
+    return render_template("needs/request_mine.html", items=resident_requests.mine(current_user.id))
 
 
 @bp.get("/review")
 @permissions.require(Action.REVIEW_REQUESTS)
 def review():
-    page = requests.review_queue(
+    page = resident_requests.review_queue(
         permissions.community_admin_scope(current_user), cursor_from_request(size=2)
     )
     return render_template("needs/request_review.html", page=page)
@@ -118,7 +118,7 @@ def decline(request_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            requests.decline(current_user.id, item.id, form.reason.data)
+            resident_requests.decline(current_user.id, item.id, form.reason.data)
         except ServiceError as error:
             show_service_error(form, error)
         else:

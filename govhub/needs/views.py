@@ -25,7 +25,7 @@ from govhub.htmx import render, wants_fragment
 from govhub.needs import board as needs_board
 from govhub.needs import calendar as needs_calendar
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting, requests
+from govhub.needs import posting, resident_requests
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
 from govhub.permissions import Action
@@ -86,8 +86,8 @@ def _detail_context(need: Need) -> dict:
         "can_cancel_online": lambda shift: needs_claims.can_cancel_online(shift, now=now),
         "action_form": ActionForm(),
         "can_edit": permissions.can(current_user, Action.EDIT_NEED, need),
-        "rating_role": requests.rating_role(current_user, need, now=now),
-        "my_rating": requests.existing_rating(current_user.id, need.id),
+        "rating_role": resident_requests.rating_role(current_user, need, now=now),
+        "my_rating": resident_requests.existing_rating(current_user.id, need.id),
         "rating_form": RatingForm(),
         "errors": {},
     }
@@ -179,7 +179,7 @@ def rate(need_id: int):
     form = RatingForm()
     if form.validate_on_submit():
         try:
-            requests.rate(
+            resident_requests.rate(
                 current_user.id, need.id, form.stars.data, form.comment.data, now=utcnow()
             )
         except ServiceError as error:

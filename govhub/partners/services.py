@@ -16,6 +16,7 @@ from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
+from govhub.partners.signals import partner_suspended
 
 MAX_REASON = 500
 
@@ -253,9 +254,9 @@ def remove_staff(actor_id: int, partner_id: int, user_id: int) -> None:
 @transactional
 def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
     """Suspend an approved partner: its rewards leave the catalog, and every voucher not
-    yet used is withdrawn and refunded. Returns how many vouchers were refunded."""
-    from govhub.rewards.services import void_partner_vouchers
-
+    yet used is withdrawn and refunded (by the rewards domain, through the
+    ``partner_suspended`` signal, in this transaction). Returns how many vouchers were
+    refunded."""
     partner = get_partner(partner_id)
     reason = (reason or "").strip()
     if partner.status is not PartnerStatus.approved:
@@ -273,7 +274,8 @@ def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
     partner.decided_by_id = actor_id
     partner.decided_at = now
     partner.decision_reason = reason
-    refunded = void_partner_vouchers(partner.id, actor_id, reason, now=now)
+    replies = partner_suspended.send(partner, actor_id=actor_id, reason=reason, now=now)
+    refunded = sum(count or 0 for _receiver, count in replies)
     audit.record(
         actor_id, "partner.suspended", "partner", partner.id, reason=reason, refunded=refunded
     )

@@ -34,6 +34,7 @@ from govhub.needs.models import Shift
 from govhub.orgs.models import OrgUnit
 from govhub.pagination import Cursor, keyset_page
 from govhub.points.models import EntryKind, LedgerAudit, LedgerEntry, PointsAccount
+from govhub.points.signals import ledger_ref_titles
 
 MAX_REASON = 500
 
@@ -429,13 +430,8 @@ def history(
     voucher_ids = {e.ref_id for e in entries if e.ref_type == "redemption" and e.ref_id}
     titles: dict[int | None, str] = {}
     if voucher_ids:
-        from govhub.rewards.models import Redemption
-
-        titles = dict(
-            db.session.execute(
-                select(Redemption.id, Redemption.title).where(Redemption.id.in_(voucher_ids))
-            ).all()
-        )
+        for _receiver, found in ledger_ref_titles.send("redemption", ids=voucher_ids):
+            titles.update(found)
     actor_ids = {e.actor_id for e in entries if e.actor_id}
     names: dict[int | None, str] = {}
     if actor_ids:

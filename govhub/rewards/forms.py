@@ -23,7 +23,7 @@ from wtforms.validators import (
 
 from govhub.forms import BaseForm, IntegerField, optional_int
 from govhub.points.forms import KeyedForm
-from govhub.rewards import services
+from govhub.rewards import catalog, vouchers
 from govhub.rewards.models import AREA_LABELS, RewardArea
 
 ACCEPT_PHOTOS = "image/jpeg,image/png,image/webp"
@@ -32,12 +32,12 @@ ACCEPT_PHOTOS = "image/jpeg,image/png,image/webp"
 class RewardForm(BaseForm):
     title = StringField(
         _l("Reward"),
-        validators=[DataRequired(_l("Enter what the reward is.")), Length(max=services.MAX_TITLE)],
+        validators=[DataRequired(_l("Enter what the reward is.")), Length(max=catalog.MAX_TITLE)],
         description=_l("For example: 5 kg of rice, one haircut."),
     )
     description = TextAreaField(
         _l("Description"),
-        validators=[Optional(), Length(max=services.MAX_DESCRIPTION)],
+        validators=[Optional(), Length(max=catalog.MAX_DESCRIPTION)],
         description=_l("What exactly the volunteer gets, and anything to bring."),
     )
     photo = FileField(
@@ -50,7 +50,7 @@ class RewardForm(BaseForm):
         _l("Points"),
         validators=[
             InputRequired(_l("Enter the price in points.")),
-            NumberRange(1, services.MAX_PRICE, _l("Between %(min)s and %(max)s.")),
+            NumberRange(1, catalog.MAX_PRICE, _l("Between %(min)s and %(max)s.")),
         ],
         render_kw={"inputmode": "numeric", "min": 1},
     )
@@ -58,7 +58,7 @@ class RewardForm(BaseForm):
         _l("Stock"),
         validators=[
             InputRequired(_l("Enter how many you can give.")),
-            NumberRange(0, services.MAX_STOCK, _l("Between %(min)s and %(max)s.")),
+            NumberRange(0, catalog.MAX_STOCK, _l("Between %(min)s and %(max)s.")),
         ],
         render_kw={"inputmode": "numeric", "min": 0},
     )
@@ -68,7 +68,7 @@ class RewardForm(BaseForm):
         _l("Limit per volunteer per month"),
         validators=[
             Optional(),
-            NumberRange(1, services.MAX_MONTHLY_LIMIT, _l("Between %(min)s and %(max)s.")),
+            NumberRange(1, catalog.MAX_MONTHLY_LIMIT, _l("Between %(min)s and %(max)s.")),
         ],
         render_kw={"inputmode": "numeric", "min": 1},
         description=_l("Leave empty for no limit."),
@@ -88,8 +88,8 @@ class RewardForm(BaseForm):
         validators=[DataRequired(_l("Choose one."))],
     )
 
-    def input(self) -> services.RewardInput:
-        return services.RewardInput(
+    def input(self) -> catalog.RewardInput:
+        return catalog.RewardInput(
             title=self.title.data,
             description=self.description.data or "",
             price=self.price.data,
@@ -118,7 +118,7 @@ class RejectForm(BaseForm):
         _l("Reason"),
         validators=[
             DataRequired(_l("Give a reason; the volunteer will see it.")),
-            Length(max=services.MAX_REASON),
+            Length(max=vouchers.MAX_REASON),
         ],
         description=_l("For example: the goods have run out."),
     )

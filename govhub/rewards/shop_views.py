@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import timedelta
 
 from flask import (
@@ -22,13 +20,13 @@ from flask_login import current_user
 
 from govhub import permissions
 from govhub.checkin import tokens
-from govhub.clock import local_date, to_local
+from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
 from govhub.partners.models import Partner
 from govhub.permissions import Action
-from govhub.rewards import services
+from govhub.rewards import catalog, settlement, vouchers
 from govhub.rewards.forms import CodeForm, ExportForm, RewardForm
 from govhub.rewards.models import Reward, RewardArea
 
@@ -60,9 +58,9 @@ def home():
     return render_template(
         "rewards/shop.html",
         partner=g.partner,
-        stats=services.partner_stats(g.partner.id, now=now),
-        rewards=services.partner_rewards(g.partner.id),
-        recent=services.recent_fulfilments(g.partner.id),
+        stats=settlement.partner_stats(g.partner.id, now=now),
+        rewards=catalog.partner_rewards(g.partner.id),
+        recent=settlement.recent_fulfilments(g.partner.id),
         export=export,
         code_form=CodeForm(formdata=None),
         can_manage_staff=permissions.can(current_user, Action.MANAGE_STAFF, g.partner),
@@ -82,7 +80,7 @@ def _own_reward(reward_id: int) -> Reward:
 def _save(form: RewardForm, reward: Reward | None):
     if form.validate_on_submit():
         try:
-            saved = services.save_reward(
+            saved = catalog.save_reward(
                 current_user.id,
                 g.partner.id,
                 form.input(),
@@ -119,7 +117,7 @@ def edit_reward(reward_id: int):
 @bp.post("/rewards/<int:reward_id>/<any(pause, resume):action>")
 def pause(reward_id: int, action: str):
     reward = _own_reward(reward_id)
-    services.set_paused(current_user.id, reward.id, action == "pause")
+    catalog.set_paused(current_user.id, reward.id, action == "pause")
     flash(
         _("%(title)s is paused: volunteers do not see it.", title=reward.title)
         if action == "pause"
@@ -137,7 +135,7 @@ def verify():
     """The code box, for a volunteer without the QR at hand: the code read aloud."""
     form = CodeForm()
     if form.validate_on_submit():
-        redemption = services.find_by_code(g.partner.id, form.code.data)
+        redemption = vouchers.find_by_code(g.partner.id, form.code.data)
         if redemption is not None:
             token = tokens.voucher_token(redemption.id)
             return redirect(url_for("rewards.open_voucher", token=token), 303)
@@ -155,27 +153,10 @@ def verify():
 
 # --- Settlement ----------------------------------------------------------------------
 
-CSV_HEADER = (
-    "voucher_code",
-    "reward",
-    "points",
-    "volunteer",
-    "volunteer_phone",
-    "issued_at",
-    "fulfilled_at",
-    "verified_by",
-)
-
-
-def _cells(*values) -> list:
-    """Text that a spreadsheet would run as a formula is quoted."""
-    return [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in values]
-
 
 @bp.get("/export.csv")
 def export():
-    """Fulfilled vouchers in a date range, for settlement with the community. UTF-8 with
-    a byte-order mark, so Excel opens the Chinese text correctly."""
+    """Fulfilled vouchers in a date range as CSV (``settlement.export_csv``)."""
     form = ExportForm(request.args)
     if not form.validate():
         for field in form:
@@ -185,24 +166,8 @@ def export():
     if form.end.data - form.start.data > timedelta(days=366):
         flash(_("Export at most one year at a time."), "error")
         return redirect(url_for("shop.home"), 303)
-    rows = services.fulfilled_between(g.partner.id, form.start.data, form.end.data)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for r in rows:
-        writer.writerow(
-            _cells(
-                r.display_code,
-                r.title,
-                r.price,
-                r.volunteer.name,
-                r.volunteer.masked_phone,
-                to_local(r.issued_at).strftime("%Y-%m-%d %H:%M"),
-                to_local(r.fulfilled_at).strftime("%Y-%m-%d %H:%M") if r.fulfilled_at else "",
-                r.fulfilled_by.name if r.fulfilled_by else "",
-            )
-        )
-    response = make_response("\ufeff" + buffer.getvalue())
+    text = settlement.export_csv(g.partner.id, form.start.data, form.end.data)
+    response = make_response(text)
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     filename = f"vouchers-{g.partner.id}-{form.start.data}-{form.end.data}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -30,8 +30,9 @@ from govhub.htmx import render
 from govhub.permissions import Action
 from govhub.points import services as points
 from govhub.qr import png_response, qr_png
+from govhub.rewards import catalog as reward_catalog
 from govhub.rewards import economy as economy_report
-from govhub.rewards import services
+from govhub.rewards import vouchers
 from govhub.rewards.forms import RedeemForm, RejectForm
 from govhub.rewards.models import Redemption, Reward, VoucherStatus
 from govhub.urls import external_url
@@ -52,8 +53,8 @@ def _navigation():
 # --- The catalog ---------------------------------------------------------------------
 
 
-def _filters() -> services.CatalogFilters:
-    return services.CatalogFilters(
+def _filters() -> reward_catalog.CatalogFilters:
+    return reward_catalog.CatalogFilters(
         affordable=request.args.get("affordable") == "1",
         partner_id=arg_int("partner"),
         max_price=arg_int("max_price"),
@@ -64,7 +65,7 @@ def _filters() -> services.CatalogFilters:
 @login_required
 def catalog():
     filters = _filters()
-    items, partners = services.catalog(current_user.id, filters, now=utcnow())
+    items, partners = reward_catalog.catalog(current_user.id, filters, now=utcnow())
     return render(
         "rewards/catalog.html",
         "rewards/_catalog.html",
@@ -81,7 +82,7 @@ def _reward_for_volunteer(reward_id: int) -> Reward:
     """A reward of the current volunteer's area (404 otherwise); its page says when it
     is not on offer (paused, ended, its business suspended)."""
     reward = db.get_or_404(Reward, reward_id)
-    if not services.eligible(current_user.id, reward):
+    if not reward_catalog.eligible(current_user.id, reward):
         abort(404)
     return reward
 
@@ -91,8 +92,8 @@ def _reward_page(reward: Reward, form: RedeemForm | None = None, status: int = 2
         render_template(
             "rewards/reward.html",
             reward=reward,
-            item=services.catalog_item(current_user.id, reward, now=utcnow()),
-            not_on_offer=services.not_on_offer(reward, now=utcnow()),
+            item=reward_catalog.catalog_item(current_user.id, reward, now=utcnow()),
+            not_on_offer=reward_catalog.not_on_offer(reward, now=utcnow()),
             form=form or RedeemForm(formdata=None),
         ),
         status,
@@ -112,7 +113,7 @@ def redeem(reward_id: int):
     form = RedeemForm()
     if form.validate():
         try:
-            redemption = services.redeem(
+            redemption = vouchers.redeem(
                 current_user.id, reward.id, key=f"redeem:{form.key.data}", now=utcnow()
             )
         except points.KeyReused as error:
@@ -130,7 +131,7 @@ def redeem(reward_id: int):
 @bp.get("/rewards/photos/<int:photo_id>.jpg")
 def photo(photo_id: int):
     """A re-encoded photo. Its id changes with every upload, so it is cached for good."""
-    data = services.photo_data(photo_id)
+    data = reward_catalog.photo_data(photo_id)
     if data is None:
         abort(404)
     response = make_response(data)
@@ -146,7 +147,7 @@ def photo(photo_id: int):
 @login_required
 def my_vouchers():
     return render_template(
-        "rewards/vouchers.html", vouchers=services.vouchers_of(current_user.id), now=utcnow()
+        "rewards/vouchers.html", vouchers=vouchers.vouchers_of(current_user.id), now=utcnow()
     )
 
 
@@ -186,7 +187,7 @@ def voucher_qr(redemption_id: int):
 def cancel(redemption_id: int):
     redemption = _own_voucher(redemption_id)
     try:
-        services.cancel(current_user.id, redemption.id, now=utcnow())
+        vouchers.cancel(current_user.id, redemption.id, now=utcnow())
     except ServiceError as error:
         flash(error.message, "error")
     else:
@@ -254,7 +255,7 @@ def fulfil(token: str):
     if not isinstance(opened, Redemption):
         return opened
     try:
-        result = services.fulfil(current_user.id, opened.id, now=utcnow())
+        result = vouchers.fulfil(current_user.id, opened.id, now=utcnow())
     except ServiceError as error:
         return _counter_page(opened, token, result=error.message, status=409)
     if result.done:
@@ -270,7 +271,7 @@ def reject(token: str):
     form = RejectForm()
     if form.validate():
         try:
-            result = services.reject(current_user.id, opened.id, form.reason.data, now=utcnow())
+            result = vouchers.reject(current_user.id, opened.id, form.reason.data, now=utcnow())
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -4,7 +4,7 @@ import pytest
 
 from govhub import permissions
 from govhub.database import NotFound, ServiceError
-from govhub.needs import claims, posting, requests
+from govhub.needs import claims, posting, resident_requests
 from govhub.needs.models import (
     Claim,
     ClaimStatus,
@@ -29,7 +29,7 @@ def submit(user, **overrides) -> ResidentRequest:
         "urgency": Urgency.normal,
         **overrides,
     }
-    return requests.submit(user.id, **fields)
+    return resident_requests.submit(user.id, **fields)
 
 
 def on_behalf(w, **overrides) -> ResidentRequest:
@@ -71,7 +71,7 @@ def test_resident_submits_a_request_to_their_home_community(app):
     assert stored.status is RequestStatus.submitted
     assert stored.on_behalf is False
     assert stored.resident_display == "张大爷"
-    assert [r.id for r in requests.mine(resident.id)] == [made.id]
+    assert [r.id for r in resident_requests.mine(resident.id)] == [made.id]
 
 
 @pytest.mark.parametrize(
@@ -135,7 +135,7 @@ def test_decline_needs_a_reason(app, reason):
     resident = make_user(w.tree)
     made = submit(resident)
     with pytest.raises(ServiceError) as refused:
-        requests.decline(w.admin.id, made.id, reason)
+        resident_requests.decline(w.admin.id, made.id, reason)
     assert refused.value.field == "reason"
     assert fresh(ResidentRequest, made.id).status is RequestStatus.submitted
     assert notices(resident) == []
@@ -146,7 +146,7 @@ def test_decline_tells_the_resident_why(app):
     resident = make_user(w.tree)
     made = submit(resident)
 
-    requests.decline(w.admin.id, made.id, " 请联系物业处理 ")
+    resident_requests.decline(w.admin.id, made.id, " 请联系物业处理 ")
 
     stored = fresh(ResidentRequest, made.id)
     assert stored.status is RequestStatus.declined
@@ -193,7 +193,7 @@ def test_an_accepted_request_cannot_be_decided_again(app):
     need = accept(w, made)
 
     with pytest.raises(ServiceError):
-        requests.decline(w.admin.id, made.id, "改主意了")
+        resident_requests.decline(w.admin.id, made.id, "改主意了")
     with pytest.raises(ServiceError):
         accept(w, made)
 
@@ -208,10 +208,10 @@ def test_a_declined_request_cannot_be_decided_again(app):
     w = world()
     resident = make_user(w.tree)
     made = submit(resident)
-    requests.decline(w.admin.id, made.id, "不在服务范围")
+    resident_requests.decline(w.admin.id, made.id, "不在服务范围")
 
     with pytest.raises(ServiceError):
-        requests.decline(w.admin.id, made.id, "再说一次")
+        resident_requests.decline(w.admin.id, made.id, "再说一次")
     with pytest.raises(ServiceError):
         accept(w, made)
 
@@ -225,7 +225,7 @@ def test_a_declined_request_cannot_be_decided_again(app):
 def test_deciding_an_unknown_request_is_not_found(app):
     w = world()
     with pytest.raises(NotFound):
-        requests.decline(w.admin.id, 9999, "没有这个诉求")
+        resident_requests.decline(w.admin.id, 9999, "没有这个诉求")
 
 
 def test_review_queue_holds_the_admins_waiting_requests_most_urgent_first(app):
@@ -236,10 +236,12 @@ def test_review_queue_holds_the_admins_waiting_requests_most_urgent_first(app):
     normal = submit(resident, what="中", urgency=Urgency.normal)
     high = submit(resident, what="高", urgency=Urgency.high)
     urgent_later = submit(resident, what="急2", urgency=Urgency.urgent)
-    requests.decline(w.admin.id, submit(resident, what="已拒", urgency=Urgency.urgent).id, "重复")
+    resident_requests.decline(
+        w.admin.id, submit(resident, what="已拒", urgency=Urgency.urgent).id, "重复"
+    )
     submit(make_user(w.tree, community="community_b", grid="grid_b1"), urgency=Urgency.urgent)
 
-    queue = requests.review_queue(permissions.community_admin_scope(w.admin))
+    queue = resident_requests.review_queue(permissions.community_admin_scope(w.admin))
 
     assert [r.id for r in queue] == [urgent.id, urgent_later.id, high.id, normal.id, low.id]
 
@@ -250,7 +252,7 @@ def test_review_queue_of_another_community_is_separate(app):
     neighbour = make_user(w.tree, community="community_b", grid="grid_b1")
     theirs = submit(neighbour)
     admin_b = make_admin(w.tree, scope="community_b")
-    queue = requests.review_queue(permissions.community_admin_scope(admin_b))
+    queue = resident_requests.review_queue(permissions.community_admin_scope(admin_b))
     assert [r.id for r in queue] == [theirs.id]
 
 
@@ -281,12 +283,12 @@ def test_the_resident_who_asked_can_rate_the_completed_need(app):
     need, _ = served_need(w, request=submit(resident))
     complete(w, need)
 
-    rating = requests.rate(resident.id, need.id, 5, " 非常及时，谢谢！ ", now=SHIFT_ENDS)
+    rating = resident_requests.rate(resident.id, need.id, 5, " 非常及时，谢谢！ ", now=SHIFT_ENDS)
 
     stored = fresh(Rating, rating.id)
     assert (stored.user_id, stored.role, stored.stars) == (resident.id, "resident", 5)
     assert stored.comment == "非常及时，谢谢！"
-    assert [r.id for r in requests.ratings_for(need.id)] == [rating.id]
+    assert [r.id for r in resident_requests.ratings_for(need.id)] == [rating.id]
 
 
 def test_a_volunteer_who_served_can_rate_once_the_shift_ended(app):
@@ -295,8 +297,8 @@ def test_a_volunteer_who_served_can_rate_once_the_shift_ended(app):
     complete(w, need, now=NOW + 2 * HOUR)
 
     with pytest.raises(ServiceError):
-        requests.rate(volunteer.id, need.id, 4, "", now=SHIFT_ENDS - HOUR)
-    rating = requests.rate(volunteer.id, need.id, 4, "", now=SHIFT_ENDS)
+        resident_requests.rate(volunteer.id, need.id, 4, "", now=SHIFT_ENDS - HOUR)
+    rating = resident_requests.rate(volunteer.id, need.id, 4, "", now=SHIFT_ENDS)
 
     assert fresh(Rating, rating.id).role == "volunteer"
     assert count(Rating) == 1
@@ -308,7 +310,7 @@ def test_rating_refused_before_the_need_is_completed(app):
     need, volunteer = served_need(w, request=submit(resident))
     for user in (resident, volunteer):
         with pytest.raises(ServiceError):
-            requests.rate(user.id, need.id, 5, "", now=SHIFT_ENDS)
+            resident_requests.rate(user.id, need.id, 5, "", now=SHIFT_ENDS)
     assert count(Rating) == 0
 
 
@@ -327,7 +329,7 @@ def test_rating_refused_to_people_who_neither_asked_nor_served(app):
     # The admin submitted the request on a resident's behalf: they are not the resident.
     for user in (stranger, quitter, w.admin):
         with pytest.raises(ServiceError):
-            requests.rate(user.id, need.id, 5, "", now=SHIFT_ENDS)
+            resident_requests.rate(user.id, need.id, 5, "", now=SHIFT_ENDS)
     assert count(Rating) == 0
 
 
@@ -335,10 +337,10 @@ def test_one_rating_per_person_per_need(app):
     w = world()
     need, volunteer = served_need(w)
     complete(w, need)
-    requests.rate(volunteer.id, need.id, 5, "很好", now=SHIFT_ENDS)
+    resident_requests.rate(volunteer.id, need.id, 5, "很好", now=SHIFT_ENDS)
     with pytest.raises(ServiceError):
-        requests.rate(volunteer.id, need.id, 1, "改评", now=SHIFT_ENDS)
-    [rating] = requests.ratings_for(need.id)
+        resident_requests.rate(volunteer.id, need.id, 1, "改评", now=SHIFT_ENDS)
+    [rating] = resident_requests.ratings_for(need.id)
     assert (rating.stars, rating.comment) == (5, "很好")
 
 
@@ -348,7 +350,7 @@ def test_stars_must_be_between_one_and_five(app, stars):
     need, volunteer = served_need(w)
     complete(w, need)
     with pytest.raises(ServiceError) as refused:
-        requests.rate(volunteer.id, need.id, stars, "", now=SHIFT_ENDS)
+        resident_requests.rate(volunteer.id, need.id, stars, "", now=SHIFT_ENDS)
     assert refused.value.field == "stars"
     assert count(Rating) == 0
 
@@ -358,6 +360,6 @@ def test_a_rating_comment_is_at_most_500_characters(app):
     need, volunteer = served_need(w)
     complete(w, need)
     with pytest.raises(ServiceError) as refused:
-        requests.rate(volunteer.id, need.id, 5, "长" * 501, now=SHIFT_ENDS)
+        resident_requests.rate(volunteer.id, need.id, 5, "长" * 501, now=SHIFT_ENDS)
     assert refused.value.field == "comment"
     assert count(Rating) == 0

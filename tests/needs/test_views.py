@@ -11,8 +11,7 @@ from govhub.clock import to_local
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting
-from govhub.needs import requests as resident_requests
+from govhub.needs import posting, resident_requests
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, RequestStatus, Urgency
 from govhub.notifications.models import Notification
 from govhub.orgs import settings as org_settings

@@ -14,7 +14,7 @@ from govhub.notifications.models import Notification
 from govhub.points import expiry
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry
-from govhub.rewards import services as rewards
+from govhub.rewards import vouchers
 from tests.factories import make_tree, make_user
 from tests.rewards.helpers import shop_world
 
@@ -377,8 +377,8 @@ def test_refunds_and_added_points_are_batches_of_their_own(app):
     volunteer = w.volunteer
     earned = credit(volunteer.id, 100, T0)
     refunded_at = months(1) + timedelta(days=10)
-    voucher = rewards.redeem(volunteer.id, w.reward.id, key="r1", now=months(1))
-    rewards.cancel(volunteer.id, voucher.id, now=refunded_at)
+    voucher = vouchers.redeem(volunteer.id, w.reward.id, key="r1", now=months(1))
+    vouchers.cancel(volunteer.id, voucher.id, now=refunded_at)
     added = credit(volunteer.id, 30, months(3), kind=EntryKind.adjust)
     debit(volunteer.id, 10, months(4), kind=EntryKind.adjust)
 

@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from govhub.partners import services as partners
 from govhub.points import services as points
 from govhub.points.models import EntryKind
-from govhub.rewards import services as rewards
+from govhub.rewards import catalog, vouchers
 from govhub.rewards.models import RewardArea
 from tests.factories import NOW, make_admin, make_partner, make_user
 
@@ -30,7 +30,7 @@ def make_shop(tree, *, community="community_a", name="Kind Grocery", owner=None)
     return partners.get_partner(partner.id), owner
 
 
-def reward_input(**overrides) -> rewards.RewardInput:
+def reward_input(**overrides) -> catalog.RewardInput:
     values = {
         "title": "5 kg of rice",
         "description": "Northeast rice.",
@@ -42,12 +42,12 @@ def reward_input(**overrides) -> rewards.RewardInput:
         "area": RewardArea.community,
     }
     values.update(overrides)
-    return rewards.RewardInput(**values)
+    return catalog.RewardInput(**values)
 
 
 def make_reward(partner, staff, **overrides):
     photo = overrides.pop("photo", None)
-    return rewards.save_reward(staff.id, partner.id, reward_input(**overrides), photo=photo)
+    return catalog.save_reward(staff.id, partner.id, reward_input(**overrides), photo=photo)
 
 
 def give_points(volunteer_id: int, amount: int) -> None:
@@ -62,7 +62,7 @@ def give_points(volunteer_id: int, amount: int) -> None:
 
 
 def redeem(volunteer, reward, *, now=NOW, key=None):
-    return rewards.redeem(volunteer.id, reward.id, key=key or f"k{next(_keys)}", now=now)
+    return vouchers.redeem(volunteer.id, reward.id, key=key or f"k{next(_keys)}", now=now)
 
 
 def shop_world(tree, *, price=100, stock=10, balance=1000, **reward_fields):

@@ -23,7 +23,7 @@ from govhub.notifications.models import Notification
 from govhub.partners import services as partners
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
-from govhub.rewards import services as rewards
+from govhub.rewards import vouchers
 from govhub.rewards.models import Redemption, Reward, VoucherStatus
 from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, make_tree
@@ -183,7 +183,7 @@ def test_two_staff_verifying_one_voucher_at_once_fulfil_it_once(app):
     names = {owner.id: "Owner Wang", clerk.id: "Clerk Zhou"}
 
     for _ in range(ROUNDS):
-        voucher = rewards.redeem(volunteer.id, reward.id, key=new_key(), now=utcnow())
+        voucher = vouchers.redeem(volunteer.id, reward.id, key=new_key(), now=utcnow())
         token = voucher_token(voucher.id)
 
         def fulfil(client, token=token):
@@ -226,7 +226,7 @@ def test_the_expiry_job_racing_a_verification_settles_each_voucher_once(app):
     outcomes = []
 
     for n in range(EXPIRY_ROUNDS):
-        voucher = rewards.redeem(volunteer_id, reward.id, key=new_key(), now=issued_at)
+        voucher = vouchers.redeem(volunteer_id, reward.id, key=new_key(), now=issued_at)
         voucher_id, expires_at = voucher.id, voucher.expires_at
 
         def expire(n=n, voucher_id=voucher_id, expires_at=expires_at):
@@ -234,8 +234,8 @@ def test_the_expiry_job_racing_a_verification_settles_each_voucher_once(app):
                 try:
                     after = expires_at + timedelta(seconds=1)
                     if n % 2:
-                        return rewards.expire_voucher(voucher_id, now=after)
-                    return rewards.expire_vouchers(now=after) == 1
+                        return vouchers.expire_voucher(voucher_id, now=after)
+                    return vouchers.expire_vouchers(now=after) == 1
                 finally:
                     db.session.remove()
 
@@ -243,7 +243,7 @@ def test_the_expiry_job_racing_a_verification_settles_each_voucher_once(app):
             with app.app_context():
                 try:
                     just_before = expires_at - timedelta(seconds=1)
-                    return rewards.fulfil(owner_id, voucher_id, now=just_before).done
+                    return vouchers.fulfil(owner_id, voucher_id, now=just_before).done
                 finally:
                     db.session.remove()
 

@@ -14,16 +14,19 @@ from sqlalchemy import func, select
 
 from govhub import clock, permissions
 from govhub.accounts import services as accounts
+from govhub.audit.models import AuditEvent
 from govhub.checkin import services as checkin
 from govhub.database import NotFound, ServiceError
 from govhub.extensions import db
 from govhub.notifications.models import Notification
 from govhub.orgs.models import OrgUnit
 from govhub.partners import services as partners
+from govhub.partners.models import Partner, PartnerStatus
+from govhub.partners.signals import partner_suspended
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry
-from govhub.rewards import economy
-from govhub.rewards import services as rewards
+from govhub.rewards import catalog, economy, settlement
+from govhub.rewards import vouchers as reward_vouchers
 from govhub.rewards.models import (
     Redemption,
     Reward,
@@ -133,7 +136,7 @@ def make_clerk(tree, w, name="Clerk"):
 
 
 def test_redeeming_spends_the_price_takes_one_from_stock_and_issues_a_voucher(world):
-    redemption = rewards.redeem(world.volunteer.id, world.reward.id, key="r1", now=NOW)
+    redemption = reward_vouchers.redeem(world.volunteer.id, world.reward.id, key="r1", now=NOW)
 
     issued = voucher(redemption.id)
     assert issued.status is VoucherStatus.issued
@@ -172,7 +175,7 @@ def test_the_voucher_validity_comes_from_the_configuration(world):
 
 def test_the_history_shows_what_a_voucher_was_for(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
 
     rows = points.history(world.volunteer.id).rows
     assert [(row.entry.kind, row.voucher_title) for row in rows] == [
@@ -215,7 +218,7 @@ def test_a_sold_out_reward_is_refused(tree):
 def test_the_monthly_limit_counts_issued_and_used_vouchers(tree):
     w = shop_world(tree, monthly_limit=2)
     first = redeem(w.volunteer, w.reward)
-    rewards.fulfil(w.owner.id, first.id, now=NOW + timedelta(minutes=5))
+    reward_vouchers.fulfil(w.owner.id, first.id, now=NOW + timedelta(minutes=5))
     redeem(w.volunteer, w.reward, now=NOW + timedelta(minutes=10))
     before = snapshot(w)
 
@@ -229,7 +232,7 @@ def test_the_monthly_limit_counts_issued_and_used_vouchers(tree):
 def test_a_cancelled_voucher_does_not_count_towards_the_monthly_limit(tree):
     w = shop_world(tree, monthly_limit=1)
     first = redeem(w.volunteer, w.reward)
-    rewards.cancel(w.volunteer.id, first.id, now=NOW + timedelta(minutes=1))
+    reward_vouchers.cancel(w.volunteer.id, first.id, now=NOW + timedelta(minutes=1))
 
     second = redeem(w.volunteer, w.reward, now=NOW + timedelta(minutes=2))
 
@@ -267,14 +270,14 @@ def test_the_monthly_limit_follows_the_local_calendar_month(tree):
 
 
 def test_a_paused_reward_is_refused_and_can_be_resumed(world):
-    rewards.set_paused(world.owner.id, world.reward.id, True)
+    catalog.set_paused(world.owner.id, world.reward.id, True)
     before = snapshot(world)
 
     error = refused(lambda: redeem(world.volunteer, world.reward))
 
     assert "paused" in error.message
     assert snapshot(world) == before
-    rewards.set_paused(world.owner.id, world.reward.id, False)
+    catalog.set_paused(world.owner.id, world.reward.id, False)
     redeem(world.volunteer, world.reward)
     assert stock(world.reward.id) == 9
 
@@ -344,12 +347,12 @@ def test_only_volunteers_of_the_rewards_area_may_redeem(tree, area, allowed):
 
 
 def test_an_unknown_reward_is_not_found(world):
-    refused(lambda: rewards.redeem(world.volunteer.id, 999_999, key="k", now=NOW), NotFound)
+    refused(lambda: reward_vouchers.redeem(world.volunteer.id, 999_999, key="k", now=NOW), NotFound)
     assert balance(world.volunteer.id) == 1000
 
 
 def test_a_missing_key_is_refused(world):
-    refused(lambda: rewards.redeem(world.volunteer.id, world.reward.id, key="", now=NOW))
+    refused(lambda: reward_vouchers.redeem(world.volunteer.id, world.reward.id, key="", now=NOW))
     assert count(Redemption) == 0
 
 
@@ -396,7 +399,7 @@ def test_the_same_key_by_another_volunteer_is_refused(tree, world):
 
 def test_editing_the_reward_leaves_issued_vouchers_and_their_refunds_alone(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.save_reward(
+    catalog.save_reward(
         world.owner.id,
         world.partner.id,
         reward_input(title="10 kg of rice", price=250, stock=5),
@@ -405,7 +408,7 @@ def test_editing_the_reward_leaves_issued_vouchers_and_their_refunds_alone(world
 
     kept = voucher(redemption.id)
     assert (kept.title, kept.price) == ("5 kg of rice", 100)
-    rewards.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
     [refund] = entries(world.volunteer.id, EntryKind.refund)
     assert refund.amount == 100
     assert balance(world.volunteer.id) == 1000 == points.ledger_sum(world.volunteer.id)
@@ -422,7 +425,7 @@ def test_cancelling_refunds_the_price_and_restores_the_stock(world):
     redemption = redeem(world.volunteer, world.reward)
     later = NOW + timedelta(hours=3)
 
-    rewards.cancel(world.volunteer.id, redemption.id, now=later)
+    reward_vouchers.cancel(world.volunteer.id, redemption.id, now=later)
 
     cancelled = voucher(redemption.id)
     assert cancelled.status is VoucherStatus.cancelled
@@ -439,11 +442,13 @@ def test_cancelling_refunds_the_price_and_restores_the_stock(world):
 
 def test_cancelling_twice_is_refused_and_refunds_once(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=1))
     before = snapshot(world)
 
     error = refused(
-        lambda: rewards.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=2))
+        lambda: reward_vouchers.cancel(
+            world.volunteer.id, redemption.id, now=NOW + timedelta(hours=2)
+        )
     )
 
     assert "no longer valid" in error.message
@@ -453,11 +458,13 @@ def test_cancelling_twice_is_refused_and_refunds_once(world):
 
 def test_a_used_voucher_cannot_be_cancelled(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=1))
     before = snapshot(world)
 
     error = refused(
-        lambda: rewards.cancel(world.volunteer.id, redemption.id, now=NOW + timedelta(hours=2))
+        lambda: reward_vouchers.cancel(
+            world.volunteer.id, redemption.id, now=NOW + timedelta(hours=2)
+        )
     )
 
     assert "already used" in error.message
@@ -471,7 +478,7 @@ def test_another_volunteer_cannot_cancel_a_voucher(tree, world):
     stranger = make_volunteer(tree, name="Stranger")
     before = snapshot(world)
 
-    refused(lambda: rewards.cancel(stranger.id, redemption.id, now=NOW), NotFound)
+    refused(lambda: reward_vouchers.cancel(stranger.id, redemption.id, now=NOW), NotFound)
 
     assert voucher(redemption.id).status is VoucherStatus.issued
     assert snapshot(world) == before
@@ -484,7 +491,7 @@ def test_fulfilling_marks_the_voucher_used_and_tells_the_volunteer(world):
     redemption = redeem(world.volunteer, world.reward)
     at = NOW + timedelta(hours=1)
 
-    result = rewards.fulfil(world.owner.id, redemption.id, now=at)
+    result = reward_vouchers.fulfil(world.owner.id, redemption.id, now=at)
 
     assert result.done is True
     assert result.message is None
@@ -503,11 +510,11 @@ def test_fulfilling_marks_the_voucher_used_and_tells_the_volunteer(world):
 def test_a_voucher_is_fulfilled_once_and_the_second_attempt_learns_when_and_by_whom(tree, world):
     clerk = make_clerk(tree, world, "Clerk Wang")
     redemption = redeem(world.volunteer, world.reward)
-    rewards.fulfil(clerk.id, redemption.id, now=NOW + timedelta(hours=1))  # 11:00 local
+    reward_vouchers.fulfil(clerk.id, redemption.id, now=NOW + timedelta(hours=1))  # 11:00 local
     before = snapshot(world)
 
     with force_locale("en"):
-        again = rewards.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=2))
+        again = reward_vouchers.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=2))
 
     assert again.done is False
     assert "Clerk Wang" in again.message
@@ -524,7 +531,7 @@ def test_an_expired_voucher_cannot_be_fulfilled(world):
     before = snapshot(world)
 
     with force_locale("en"):
-        result = rewards.fulfil(world.owner.id, redemption.id, now=expires)
+        result = reward_vouchers.fulfil(world.owner.id, redemption.id, now=expires)
 
     assert result.done is False
     assert "expired" in result.message
@@ -533,7 +540,7 @@ def test_an_expired_voucher_cannot_be_fulfilled(world):
     assert kept.fulfilled_at is None
     assert snapshot(world) == before
     # A second earlier it could still be used.
-    assert rewards.fulfil(world.owner.id, redemption.id, now=expires - SECOND).done is True
+    assert reward_vouchers.fulfil(world.owner.id, redemption.id, now=expires - SECOND).done is True
 
 
 def test_a_voucher_of_a_suspended_partner_cannot_be_fulfilled(tree, world):
@@ -543,7 +550,7 @@ def test_a_voucher_of_a_suspended_partner_cannot_be_fulfilled(tree, world):
     before = snapshot(world)
 
     error = refused(
-        lambda: rewards.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=2))
+        lambda: reward_vouchers.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=2))
     )
 
     assert world.partner.name in error.message
@@ -561,7 +568,7 @@ def test_rejecting_needs_a_reason_of_reasonable_length(world, reason):
     redemption = redeem(world.volunteer, world.reward)
     before = snapshot(world)
 
-    error = refused(lambda: rewards.reject(world.owner.id, redemption.id, reason, now=NOW))
+    error = refused(lambda: reward_vouchers.reject(world.owner.id, redemption.id, reason, now=NOW))
 
     assert error.field == "reason"
     assert voucher(redemption.id).status is VoucherStatus.issued
@@ -572,7 +579,7 @@ def test_rejecting_refunds_keeps_the_stock_and_tells_the_volunteer_why(world):
     redemption = redeem(world.volunteer, world.reward)
     at = NOW + timedelta(hours=1)
 
-    result = rewards.reject(world.owner.id, redemption.id, "  The rice ran out.  ", now=at)
+    result = reward_vouchers.reject(world.owner.id, redemption.id, "  The rice ran out.  ", now=at)
 
     assert result.done is True
     rejected = voucher(redemption.id)
@@ -594,11 +601,11 @@ def test_rejecting_refunds_keeps_the_stock_and_tells_the_volunteer_why(world):
 
 def test_a_used_voucher_cannot_be_rejected(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(hours=1))
     before = snapshot(world)
 
     with force_locale("en"):
-        result = rewards.reject(world.owner.id, redemption.id, "Oops", now=NOW)
+        result = reward_vouchers.reject(world.owner.id, redemption.id, "Oops", now=NOW)
 
     assert result.done is False
     assert "already used" in result.message
@@ -614,10 +621,10 @@ def test_expiry_refunds_only_unused_vouchers_past_their_date(tree):
     due = redeem(w.volunteer, w.reward, now=NOW)  # expires NOW + 30 days
     later = redeem(w.volunteer, w.reward, now=NOW + timedelta(days=5))
     used = redeem(w.volunteer, w.reward, now=NOW)
-    rewards.fulfil(w.owner.id, used.id, now=NOW + timedelta(days=1))
+    reward_vouchers.fulfil(w.owner.id, used.id, now=NOW + timedelta(days=1))
     run_at = NOW + timedelta(days=30)
 
-    assert rewards.expire_vouchers(now=run_at) == 1
+    assert reward_vouchers.expire_vouchers(now=run_at) == 1
 
     expired = voucher(due.id)
     assert expired.status is VoucherStatus.expired
@@ -636,11 +643,11 @@ def test_expiry_refunds_only_unused_vouchers_past_their_date(tree):
 def test_expiry_run_twice_refunds_once(world):
     redemption = redeem(world.volunteer, world.reward)
     run_at = NOW + timedelta(days=31)
-    assert rewards.expire_vouchers(now=run_at) == 1
+    assert reward_vouchers.expire_vouchers(now=run_at) == 1
     before = snapshot(world)
 
-    assert rewards.expire_vouchers(now=run_at) == 0
-    assert rewards.expire_voucher(redemption.id, now=run_at + timedelta(days=1)) is False
+    assert reward_vouchers.expire_vouchers(now=run_at) == 0
+    assert reward_vouchers.expire_voucher(redemption.id, now=run_at + timedelta(days=1)) is False
 
     assert snapshot(world) == before
     assert len(entries(world.volunteer.id, EntryKind.refund)) == 1
@@ -649,11 +656,11 @@ def test_expiry_run_twice_refunds_once(world):
 
 def test_a_used_voucher_is_never_refunded_by_expiry(world):
     redemption = redeem(world.volunteer, world.reward)
-    rewards.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(days=29))
+    reward_vouchers.fulfil(world.owner.id, redemption.id, now=NOW + timedelta(days=29))
     before = snapshot(world)
 
-    assert rewards.expire_vouchers(now=NOW + timedelta(days=60)) == 0
-    assert rewards.expire_voucher(redemption.id, now=NOW + timedelta(days=60)) is False
+    assert reward_vouchers.expire_vouchers(now=NOW + timedelta(days=60)) == 0
+    assert reward_vouchers.expire_voucher(redemption.id, now=NOW + timedelta(days=60)) is False
 
     assert voucher(redemption.id).status is VoucherStatus.fulfilled
     assert snapshot(world) == before
@@ -662,7 +669,10 @@ def test_a_used_voucher_is_never_refunded_by_expiry(world):
 def test_a_voucher_is_not_expired_before_its_time(world):
     redemption = redeem(world.volunteer, world.reward)
 
-    assert rewards.expire_voucher(redemption.id, now=NOW + timedelta(days=30) - SECOND) is False
+    assert (
+        reward_vouchers.expire_voucher(redemption.id, now=NOW + timedelta(days=30) - SECOND)
+        is False
+    )
 
     assert voucher(redemption.id).status is VoucherStatus.issued
     assert balance(world.volunteer.id) == 900
@@ -676,7 +686,7 @@ def test_suspension_withdraws_unused_vouchers_and_hides_the_rewards(tree, world)
     first = redeem(world.volunteer, world.reward)
     second = redeem(world.volunteer, world.reward)
     used = redeem(world.volunteer, world.reward)
-    rewards.fulfil(world.owner.id, used.id, now=NOW + timedelta(hours=1))
+    reward_vouchers.fulfil(world.owner.id, used.id, now=NOW + timedelta(hours=1))
     at = NOW + timedelta(hours=2)
 
     assert partners.suspend(admin.id, world.partner.id, "Sold expired food", now=at) == 2
@@ -693,7 +703,7 @@ def test_suspension_withdraws_unused_vouchers_and_hides_the_rewards(tree, world)
     assert balance(world.volunteer.id) == 900 == points.ledger_sum(world.volunteer.id)
     assert stock(world.reward.id) == 9
     assert len(notifications(world.volunteer.id, "voucher_voided")) == 2
-    items, shops = rewards.catalog(world.volunteer.id, rewards.CatalogFilters(), now=at)
+    items, shops = catalog.catalog(world.volunteer.id, catalog.CatalogFilters(), now=at)
     assert items == [] and shops == []
 
 
@@ -704,8 +714,8 @@ def test_reinstating_offers_the_rewards_again_and_leaves_closed_vouchers_closed(
 
     partners.reinstate(admin.id, world.partner.id, now=NOW + timedelta(days=1))
 
-    items, shops = rewards.catalog(
-        world.volunteer.id, rewards.CatalogFilters(), now=NOW + timedelta(days=1)
+    items, shops = catalog.catalog(
+        world.volunteer.id, catalog.CatalogFilters(), now=NOW + timedelta(days=1)
     )
     assert [item.reward.id for item in items] == [world.reward.id]
     assert [shop.id for shop in shops] == [world.partner.id]
@@ -723,6 +733,52 @@ def test_suspending_twice_refunds_once(tree, world):
     refused(lambda: partners.suspend(admin.id, world.partner.id, "Again", now=NOW))
 
     assert snapshot(world) == before
+
+
+def test_a_suspension_receiver_that_fails_rolls_the_whole_suspension_back(tree, world):
+    admin = make_admin(tree, scope="community_a", name="Reviewer")
+    redemption = redeem(world.volunteer, world.reward)
+    before = snapshot(world)
+    seen = []
+
+    def failing(partner, **kwargs):
+        seen.append((partner.status, kwargs["reason"]))
+        raise RuntimeError("receiver failed")
+
+    with partner_suspended.connected_to(failing), pytest.raises(RuntimeError):
+        partners.suspend(admin.id, world.partner.id, "Complaints", now=NOW)
+
+    # The receiver ran inside the suspension, which it then undid entirely.
+    assert seen == [(PartnerStatus.suspended, "Complaints")]
+    db.session.expire_all()
+    assert db.session.get(Partner, world.partner.id).status is PartnerStatus.approved
+    assert voucher(redemption.id).status is VoucherStatus.issued
+    assert snapshot(world) == before
+    assert count(AuditEvent, AuditEvent.action == "partner.suspended") == 0
+
+
+def test_a_failure_while_withdrawing_vouchers_keeps_the_partner_approved(tree, world, monkeypatch):
+    admin = make_admin(tree, scope="community_a", name="Reviewer")
+    first = redeem(world.volunteer, world.reward)
+    second = redeem(world.volunteer, world.reward)
+    before = snapshot(world)
+    told = []
+
+    def tell_once(redemption, kind, **params):
+        if told:
+            raise RuntimeError("notifications are down")
+        told.append(redemption.id)
+
+    monkeypatch.setattr(reward_vouchers, "_tell", tell_once)
+    with pytest.raises(RuntimeError):
+        partners.suspend(admin.id, world.partner.id, "Complaints", now=NOW)
+
+    assert len(told) == 1  # the first voucher was voided and refunded, then undone
+    db.session.expire_all()
+    assert db.session.get(Partner, world.partner.id).status is PartnerStatus.approved
+    assert [voucher(r.id).status for r in (first, second)] == [VoucherStatus.issued] * 2
+    assert snapshot(world) == before
+    assert entries(world.volunteer.id, EntryKind.refund) == []
 
 
 # --- Staff ---------------------------------------------------------------------------
@@ -852,7 +908,7 @@ def test_a_suspended_partner_cannot_add_staff(tree, world):
 def test_an_invalid_reward_is_refused_at_its_field(tree, overrides, field):
     partner, owner = make_shop(tree)
 
-    error = refused(lambda: rewards.save_reward(owner.id, partner.id, reward_input(**overrides)))
+    error = refused(lambda: catalog.save_reward(owner.id, partner.id, reward_input(**overrides)))
 
     assert error.field == field
     assert count(Reward) == 0
@@ -861,7 +917,7 @@ def test_an_invalid_reward_is_refused_at_its_field(tree, overrides, field):
 def test_a_valid_reward_is_saved_trimmed(tree):
     partner, owner = make_shop(tree)
 
-    reward = rewards.save_reward(
+    reward = catalog.save_reward(
         owner.id,
         partner.id,
         reward_input(
@@ -902,7 +958,7 @@ def test_changing_the_area_moves_the_unit(tree):
     partner, owner = make_shop(tree)
     reward = make_reward(partner, owner, area=RewardArea.community)
 
-    rewards.save_reward(
+    catalog.save_reward(
         owner.id, partner.id, reward_input(area=RewardArea.street), reward_id=reward.id
     )
 
@@ -916,14 +972,14 @@ def test_an_edit_changes_the_stock_by_what_the_staff_changed_not_to_a_stale_numb
     seen = world.reward.stock
     redeem(world.volunteer, world.reward)
     redeem(world.volunteer, world.reward)
-    rewards.save_reward(
+    catalog.save_reward(
         world.owner.id,
         world.partner.id,
         reward_input(stock=seen + 5, stock_seen=seen),
         reward_id=world.reward.id,
     )
     db.session.expire_all()
-    assert rewards.get_reward(world.reward.id).stock == 13
+    assert catalog.get_reward(world.reward.id).stock == 13
 
 
 def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
@@ -931,7 +987,7 @@ def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
     for _ in range(3):
         redeem(world.volunteer, world.reward)
     with pytest.raises(ServiceError) as refused:
-        rewards.save_reward(
+        catalog.save_reward(
             world.owner.id,
             world.partner.id,
             reward_input(title="Renamed", stock=1, stock_seen=seen),  # "9 fewer"
@@ -939,7 +995,7 @@ def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
         )
     assert refused.value.field == "stock"
     db.session.expire_all()
-    reward = rewards.get_reward(world.reward.id)
+    reward = catalog.get_reward(world.reward.id)
     assert (reward.stock, reward.title) == (7, "5 kg of rice")
 
 
@@ -947,7 +1003,7 @@ def test_a_partner_cannot_edit_another_partners_reward(tree, world):
     other_shop, other_owner = make_shop(tree, name="Tea House")
 
     refused(
-        lambda: rewards.save_reward(
+        lambda: catalog.save_reward(
             other_owner.id, other_shop.id, reward_input(price=1), reward_id=world.reward.id
         ),
         NotFound,
@@ -960,7 +1016,7 @@ def test_a_partner_not_approved_cannot_list_rewards(tree):
     owner = make_volunteer(tree, name="Applicant")
     pending = make_partner(tree, name="Pending Shop", owner_id=owner.id)
 
-    refused(lambda: rewards.save_reward(owner.id, pending.id, reward_input()))
+    refused(lambda: catalog.save_reward(owner.id, pending.id, reward_input()))
 
     assert count(Reward) == 0
 
@@ -969,7 +1025,7 @@ def test_a_partner_not_approved_cannot_list_rewards(tree):
 
 
 def catalog_ids(volunteer, *, now=NOW, **filters) -> list[int]:
-    items, _shops = rewards.catalog(volunteer.id, rewards.CatalogFilters(**filters), now=now)
+    items, _shops = catalog.catalog(volunteer.id, catalog.CatalogFilters(**filters), now=now)
     return [item.reward.id for item in items]
 
 
@@ -992,7 +1048,7 @@ def market(tree):
 
 
 def test_the_catalog_lists_rewards_cheapest_first_with_their_shops(market):
-    items, shops = rewards.catalog(market["volunteer"].id, rewards.CatalogFilters(), now=NOW)
+    items, shops = catalog.catalog(market["volunteer"].id, catalog.CatalogFilters(), now=NOW)
 
     assert [item.reward.id for item in items] == [
         market["cheap"].id,
@@ -1031,7 +1087,7 @@ def test_the_catalog_shows_the_monthly_allowance_left(tree):
     unlimited = make_reward(w.partner, w.owner, title="Soap", price=10)
 
     def items():
-        found, _ = rewards.catalog(w.volunteer.id, rewards.CatalogFilters(), now=NOW)
+        found, _ = catalog.catalog(w.volunteer.id, catalog.CatalogFilters(), now=NOW)
         return {item.reward.id: item for item in found}
 
     assert items()[w.reward.id].allowance_left == 2
@@ -1040,10 +1096,10 @@ def test_the_catalog_shows_the_monthly_allowance_left(tree):
     redeem(w.volunteer, w.reward)
     assert items()[w.reward.id].allowance_left == 0
     assert items()[w.reward.id].redeemable is False
-    rewards.cancel(w.volunteer.id, first.id, now=NOW)
+    reward_vouchers.cancel(w.volunteer.id, first.id, now=NOW)
     assert items()[w.reward.id].allowance_left == 1
     # A new local month: the whole allowance again.
-    found, _ = rewards.catalog(w.volunteer.id, rewards.CatalogFilters(), now=JAN_START)
+    found, _ = catalog.catalog(w.volunteer.id, catalog.CatalogFilters(), now=JAN_START)
     assert {i.reward.id: i.allowance_left for i in found}[w.reward.id] == 2
 
 
@@ -1063,11 +1119,11 @@ def test_the_catalog_hides_paused_suspended_and_out_of_date_rewards(tree, market
         available_from=date(2026, 12, 1),
         available_until=date(2026, 12, 1),
     )
-    rewards.set_paused(grocer.id, market["dear"].id, True)
+    catalog.set_paused(grocer.id, market["dear"].id, True)
     admin = make_admin(tree, scope="community_a", name="Reviewer")
     partners.suspend(admin.id, market["tea"].id, "Complaints", now=NOW)
 
-    items, shops = rewards.catalog(volunteer.id, rewards.CatalogFilters(), now=NOW)
+    items, shops = catalog.catalog(volunteer.id, catalog.CatalogFilters(), now=NOW)
 
     assert [item.reward.id for item in items] == [market["cheap"].id, today_only.id]
     assert [shop.id for shop in shops] == [market["grocery"].id]
@@ -1098,12 +1154,12 @@ def test_the_catalog_shows_only_rewards_for_the_volunteers_area(tree, community,
 
     assert shown == {by_area[area].id for area in visible}
     for area, reward in by_area.items():
-        assert rewards.eligible(volunteer.id, reward) is (area in visible)
+        assert catalog.eligible(volunteer.id, reward) is (area in visible)
 
 
 def test_someone_without_a_volunteer_profile_sees_an_empty_catalog(world):
-    assert rewards.catalog(999_999, rewards.CatalogFilters(), now=NOW) == ([], [])
-    assert rewards.eligible(999_999, world.reward) is False
+    assert catalog.catalog(999_999, catalog.CatalogFilters(), now=NOW) == ([], [])
+    assert catalog.eligible(999_999, world.reward) is False
 
 
 # --- Photos --------------------------------------------------------------------------
@@ -1118,7 +1174,7 @@ def image_bytes(image: Image.Image, fmt: str, **save) -> bytes:
 def stored_photo(reward_id: int) -> tuple[RewardPhoto, Image.Image, bytes]:
     db.session.expire_all()
     reward = db.session.get(Reward, reward_id)
-    data = rewards.photo_data(reward.photo_id)
+    data = catalog.photo_data(reward.photo_id)
     image = Image.open(io.BytesIO(data))
     image.load()
     return reward.photo, image, data
@@ -1299,17 +1355,17 @@ def test_a_new_photo_is_a_new_row_and_a_photo_can_be_removed(tree):
     reward = make_reward(partner, owner, photo=first)
     first_photo = reward.photo_id
 
-    rewards.save_reward(owner.id, partner.id, reward_input(), reward_id=reward.id, photo=second)
+    catalog.save_reward(owner.id, partner.id, reward_input(), reward_id=reward.id, photo=second)
     db.session.expire_all()
     second_photo = db.session.get(Reward, reward.id).photo_id
     assert second_photo not in (None, first_photo)
-    assert rewards.photo_data(first_photo) is not None  # cached URLs stay valid
+    assert catalog.photo_data(first_photo) is not None  # cached URLs stay valid
 
     # Editing without a photo keeps it; remove_photo takes it off.
-    rewards.save_reward(owner.id, partner.id, reward_input(), reward_id=reward.id)
+    catalog.save_reward(owner.id, partner.id, reward_input(), reward_id=reward.id)
     db.session.expire_all()
     assert db.session.get(Reward, reward.id).photo_id == second_photo
-    rewards.save_reward(
+    catalog.save_reward(
         owner.id, partner.id, reward_input(), reward_id=reward.id, remove_photo=True
     )
     db.session.expire_all()
@@ -1339,9 +1395,9 @@ def test_the_economy_report_of_a_community_for_a_local_month(tree):
     earn(alice.id, 300, DEC_START)  # midnight of 1 December in Shanghai
     earn(alice.id, 20, NOW, kind=EntryKind.adjust)
     used = redeem(alice, rice, now=NOW + timedelta(days=1))
-    rewards.fulfil(grocer.id, used.id, now=NOW + timedelta(days=2))
+    reward_vouchers.fulfil(grocer.id, used.id, now=NOW + timedelta(days=2))
     given_back = redeem(alice, oil, now=NOW + timedelta(days=3))
-    rewards.cancel(alice.id, given_back.id, now=NOW + timedelta(days=4))
+    reward_vouchers.cancel(alice.id, given_back.id, now=NOW + timedelta(days=4))
     redeem(alice, cup, now=NOW + timedelta(days=5))
     redeem(alice, cup, now=NOW + timedelta(days=6))
     earn(alice.id, -10, NOW + timedelta(days=7), kind=EntryKind.expire)
@@ -1394,15 +1450,15 @@ def test_partner_stats_count_by_local_day_and_month(tree):
     issued_at = NOW - timedelta(days=2)
     vouchers = [redeem(w.volunteer, w.reward, now=issued_at) for _ in range(6)]
     # 23:00 on 30 November in Shanghai: yesterday, last month.
-    rewards.fulfil(w.owner.id, vouchers[0].id, now=DEC_START - timedelta(hours=1))
+    reward_vouchers.fulfil(w.owner.id, vouchers[0].id, now=DEC_START - timedelta(hours=1))
     # 01:00 on 1 December in Shanghai, still 30 November in UTC: today.
-    rewards.fulfil(w.owner.id, vouchers[1].id, now=DEC_START + timedelta(hours=1))
-    rewards.fulfil(w.owner.id, vouchers[2].id, now=NOW)
-    rewards.cancel(w.volunteer.id, vouchers[3].id, now=NOW)
-    rewards.reject(w.owner.id, vouchers[4].id, "No stock", now=NOW)
+    reward_vouchers.fulfil(w.owner.id, vouchers[1].id, now=DEC_START + timedelta(hours=1))
+    reward_vouchers.fulfil(w.owner.id, vouchers[2].id, now=NOW)
+    reward_vouchers.cancel(w.volunteer.id, vouchers[3].id, now=NOW)
+    reward_vouchers.reject(w.owner.id, vouchers[4].id, "No stock", now=NOW)
     # vouchers[5] is still to be used.
 
-    stats = rewards.partner_stats(w.partner.id, now=NOW)
+    stats = settlement.partner_stats(w.partner.id, now=NOW)
     assert (
         stats.fulfilled_today,
         stats.fulfilled_this_month,
@@ -1410,10 +1466,10 @@ def test_partner_stats_count_by_local_day_and_month(tree):
         stats.outstanding,
     ) == (2, 2, 200, 1)
 
-    tomorrow = rewards.partner_stats(w.partner.id, now=NOW + timedelta(days=1))
+    tomorrow = settlement.partner_stats(w.partner.id, now=NOW + timedelta(days=1))
     assert (tomorrow.fulfilled_today, tomorrow.fulfilled_this_month) == (0, 2)
     other_shop, _ = make_shop(tree, name="Tea House")
-    empty = rewards.partner_stats(other_shop.id, now=NOW)
+    empty = settlement.partner_stats(other_shop.id, now=NOW)
     assert (empty.fulfilled_today, empty.fulfilled_this_month, empty.outstanding) == (0, 0, 0)
 
 
@@ -1427,18 +1483,18 @@ def test_fulfilled_between_takes_local_dates_inclusive(tree):
         DEC_START + timedelta(days=1),  # 2 December, 00:00 local
     ]
     for redemption, at in zip(vouchers, moments, strict=False):
-        rewards.fulfil(w.owner.id, redemption.id, now=at)
-    rewards.cancel(w.volunteer.id, vouchers[4].id, now=NOW)
+        reward_vouchers.fulfil(w.owner.id, redemption.id, now=at)
+    reward_vouchers.cancel(w.volunteer.id, vouchers[4].id, now=NOW)
 
     def ids(first, last):
-        return [r.id for r in rewards.fulfilled_between(w.partner.id, first, last)]
+        return [r.id for r in settlement.fulfilled_between(w.partner.id, first, last)]
 
     v = [r.id for r in vouchers]
     assert ids(date(2026, 12, 1), date(2026, 12, 1)) == [v[1], v[2]]
     assert ids(date(2026, 11, 30), date(2026, 11, 30)) == [v[0]]
     assert ids(date(2026, 11, 30), date(2026, 12, 2)) == v[:4]
     assert ids(date(2026, 12, 3), date(2026, 12, 31)) == []
-    rows = rewards.fulfilled_between(w.partner.id, date(2026, 12, 1), date(2026, 12, 1))
+    rows = settlement.fulfilled_between(w.partner.id, date(2026, 12, 1), date(2026, 12, 1))
     assert rows[0].fulfilled_by.name == "Shop owner"
     assert rows[0].volunteer.name == "Volunteer"
 

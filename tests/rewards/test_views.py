@@ -32,7 +32,7 @@ from govhub.partners import services as partners
 from govhub.partners.models import Partner, PartnerStatus
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
-from govhub.rewards import services as rewards
+from govhub.rewards import catalog, vouchers
 from govhub.rewards.models import Redemption, Reward, RewardPhoto, RewardStatus, VoucherStatus
 from tests.factories import PASSWORD, make_admin, make_system_admin, make_tree
 from tests.rewards.helpers import give_points, make_reward, make_shop, make_volunteer
@@ -69,7 +69,7 @@ def voucher_id_from(response) -> int:
 
 def issue(volunteer, reward, *, now=None) -> Redemption:
     """A voucher issued now (the pages use the real clock)."""
-    return rewards.redeem(volunteer.id, reward.id, key=f"test:{new_key()}", now=now or utcnow())
+    return vouchers.redeem(volunteer.id, reward.id, key=f"test:{new_key()}", now=now or utcnow())
 
 
 def balance(volunteer_id: int) -> int:
@@ -173,7 +173,7 @@ def test_catalog_shows_eligible_rewards_with_price_stock_and_allowance(app, worl
     tea = make_reward(tea_shop, tea_owner, title="Green tea", price=50, stock=4)
     haircut = make_reward(world.shop, world.owner, title="A haircut", price=1500, stock=2)
     soap = make_reward(world.shop, world.owner, title="Hidden soap", price=10)
-    rewards.set_paused(world.owner.id, soap.id, True)
+    catalog.set_paused(world.owner.id, soap.id, True)
     issue(world.holder, world.reward)  # balance 900, rice stock 9, allowance 3 - 1
 
     client = login(app, world.holder)
@@ -349,7 +349,7 @@ def test_voucher_page_shows_the_code_and_a_qr_that_opens_the_voucher(app, world)
 def test_vouchers_list_links_every_voucher(app, world):
     first = issue(world.holder, world.reward)
     second = issue(world.holder, world.reward)
-    rewards.cancel(world.holder.id, second.id, now=utcnow())
+    vouchers.cancel(world.holder.id, second.id, now=utcnow())
     client = login(app, world.holder)
     page = text_of(client.get("/my/vouchers"))
     assert f'id="voucher-{first.id}"' in page and f'id="voucher-{second.id}"' in page
@@ -516,7 +516,7 @@ def test_a_voucher_past_its_date_cannot_be_used_at_the_counter(app, world):
     assert response.status_code == 409
     assert reload(Redemption, voucher.id).status is VoucherStatus.issued
     # The job refunds it later.
-    assert rewards.expire_vouchers(now=utcnow()) == 1
+    assert vouchers.expire_vouchers(now=utcnow()) == 1
     assert reload(Redemption, voucher.id).status is VoucherStatus.expired
     assert balance(world.holder.id) == 1000
 
@@ -744,7 +744,7 @@ def local(y, m, d, hh, mm) -> datetime:
 
 def fulfilled_at(world, volunteer, reward, when: datetime, staff=None) -> Redemption:
     voucher = issue(volunteer, reward, now=when - timedelta(hours=1))
-    result = rewards.fulfil((staff or world.owner).id, voucher.id, now=when)
+    result = vouchers.fulfil((staff or world.owner).id, voucher.id, now=when)
     assert result.done
     return voucher
 
@@ -761,7 +761,7 @@ def test_export_lists_fulfilled_vouchers_in_the_local_date_range(app, world):
     after = fulfilled_at(world, world.holder, rice, local(2026, 11, 11, 0, 5))
     unused = issue(world.holder, rice, now=local(2026, 11, 5, 12, 0))
     cancelled = issue(world.holder, rice, now=local(2026, 11, 5, 12, 0))
-    rewards.cancel(world.holder.id, cancelled.id, now=local(2026, 11, 5, 13, 0))
+    vouchers.cancel(world.holder.id, cancelled.id, now=local(2026, 11, 5, 13, 0))
     b_voucher = fulfilled_at(
         world, world.b_holder, world.b_reward, local(2026, 11, 5, 12, 0), staff=world.b_owner
     )
@@ -828,7 +828,7 @@ def test_export_quotes_text_a_spreadsheet_would_run(app, world):
 
 def test_the_shop_page_shows_figures_rewards_and_recent_fulfilments(app, world):
     done = issue(world.holder, world.reward)
-    rewards.fulfil(world.owner.id, done.id, now=utcnow())
+    vouchers.fulfil(world.owner.id, done.id, now=utcnow())
     issue(world.holder, world.reward)
     client = login(app, world.owner)
     response = client.get(f"/shop/{world.shop.id}/")
@@ -932,7 +932,7 @@ def test_staff_cannot_verify_their_own_voucher(app, world):
 
 def test_suspending_refunds_unused_vouchers_and_empties_the_shelf(app, world):
     used = issue(world.holder, world.reward)
-    rewards.fulfil(world.owner.id, used.id, now=utcnow())
+    vouchers.fulfil(world.owner.id, used.id, now=utcnow())
     unused = issue(world.holder, world.reward)
     assert balance(world.holder.id) == 800
     admin = login(app, make_admin(world.tree, scope="community_a", name="Admin Zhao"))
@@ -961,13 +961,13 @@ def test_a_reward_no_longer_on_offer_says_so_and_has_no_redeem_button(app, world
     """An old link to a reward that is paused, ended or whose business is suspended
     opens its page, which says why it cannot be redeemed and offers no button."""
     if how == "paused":
-        rewards.set_paused(world.owner.id, world.reward.id, True)
+        catalog.set_paused(world.owner.id, world.reward.id, True)
     elif how == "ended":
         yesterday = clock.local_date(utcnow()) - timedelta(days=1)
-        rewards.save_reward(
+        catalog.save_reward(
             world.owner.id,
             world.shop.id,
-            rewards.RewardInput(
+            catalog.RewardInput(
                 title="5 kg of rice",
                 description="",
                 price=100,
@@ -1016,7 +1016,7 @@ def economy(world):
     holder redeems 30 (both got their points by adjustment in the fixture)."""
     issue(world.holder, world.reward)
     cancelled = issue(world.holder, world.reward)
-    rewards.cancel(world.holder.id, cancelled.id, now=utcnow())
+    vouchers.cancel(world.holder.id, cancelled.id, now=utcnow())
     issue(world.b_holder, world.b_reward)
     return world
 
