@@ -19,12 +19,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from govhub import permissions
+from govhub import permissions, tokens
 from govhub.accounts import services as accounts
 from govhub.audit import services as audit
-from govhub.checkin import services, tokens
+from govhub.checkin import services
 from govhub.checkin.models import Evidence
-from govhub.checkin.tokens import Problem, Purpose, TokenRefused
 from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
@@ -32,6 +31,7 @@ from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
 from govhub.needs.models import Shift
 from govhub.qr import png_response, qr_png
+from govhub.tokens import Problem, Purpose, TokenRefused
 from govhub.urls import external_url
 
 bp = Blueprint("checkin", __name__)

@@ -19,7 +19,6 @@ from flask_login import current_user, login_required
 from govhub import permissions
 from govhub.accounts.models import User
 from govhub.checkin.models import Evidence
-from govhub.checkin.tokens import record_token
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import form_status, show_service_error
@@ -31,6 +30,7 @@ from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
 from govhub.qr import png_response, qr_png
+from govhub.tokens import record_token
 from govhub.urls import external_url
 
 bp = Blueprint("points", __name__)

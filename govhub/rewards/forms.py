@@ -20,8 +20,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from govhub.forms import BaseForm, IntegerField, optional_int
-from govhub.points.forms import KeyedForm
+from govhub.forms import BaseForm, IntegerField, KeyedForm, optional_int
 from govhub.rewards import services
 from govhub.rewards.models import RewardArea
 

@@ -19,8 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from govhub import permissions
-from govhub.checkin import tokens
+from govhub import permissions, tokens
 from govhub.checkin.views import problem_page
 from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow

@@ -10,13 +10,14 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from govhub.checkin import services, tokens
+from govhub import tokens
+from govhub.checkin import services
 from govhub.checkin.models import Attendance, Evidence
-from govhub.checkin.tokens import Purpose
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import claims
 from govhub.points import services as points
+from govhub.tokens import Purpose
 from tests.factories import PASSWORD, make_admin, make_need, make_tree, make_user
 
 

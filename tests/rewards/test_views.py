@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 
 from govhub import clock
 from govhub.accounts.models import Role, RoleAssignment
-from govhub.checkin.tokens import voucher_token
 from govhub.clock import to_utc
 from govhub.database import utcnow
 from govhub.extensions import db
@@ -34,6 +33,7 @@ from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 from govhub.rewards import services as rewards
 from govhub.rewards.models import Redemption, Reward, RewardPhoto, RewardStatus, VoucherStatus
+from govhub.tokens import voucher_token
 from tests.factories import PASSWORD, make_admin, make_system_admin, make_tree
 from tests.rewards.helpers import give_points, make_reward, make_shop, make_volunteer
 
