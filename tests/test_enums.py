@@ -10,6 +10,7 @@ from govhub.accounts.models import Role
 from govhub.checkin.models import AttendanceStatus, Evidence, VoidReason
 from govhub.enums import LabelledEnum
 from govhub.needs.models import ClaimStatus, NeedStatus, RequestStatus, Urgency
+from govhub.notifications.kinds import NotificationKind
 from govhub.orgs.models import OrgLevel
 from govhub.partners.models import PartnerKind, PartnerStatus
 from govhub.points.leaderboard import Metric, Period, Scope
@@ -23,6 +24,7 @@ LABELLED = [
     VoidReason,
     ClaimStatus,
     NeedStatus,
+    NotificationKind,
     RequestStatus,
     Urgency,
     OrgLevel,
