@@ -2,7 +2,8 @@ import pytest
 
 from govhub import permissions
 from govhub.accounts.models import Role
-from govhub.partners.services import get_partner
+from govhub.extensions import db
+from govhub.partners.models import Partner
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
 
@@ -18,7 +19,7 @@ def world(app):
         "street2": make_admin(tree, role=Role.oversight_admin, scope="street2"),
         "district": make_admin(tree, role=Role.oversight_admin, scope="district"),
         "sysadmin": make_system_admin(tree),
-        "partner_a": get_partner(make_partner(tree, community="community_a").id),
+        "partner_a": db.session.get(Partner, make_partner(tree, community="community_a").id),
     }
 
 

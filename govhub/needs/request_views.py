@@ -123,7 +123,7 @@ def decline(request_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            requests.decline(current_user.id, item.id, form.reason.data)
+            requests.decline(current_user.id, item.id, form.reason.data, now=utcnow())
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -30,6 +30,7 @@ from govhub.extensions import db
 from govhub.needs.models import Shift
 from govhub.points.models import ServiceRecord
 from govhub.points.services import KeyReused
+from govhub.references import RefType
 from govhub.tokens import TokenRefused, read_record_token
 
 # The largest id a token may name (the databases' INTEGER); a larger one is not ours.
@@ -121,7 +122,7 @@ def issue_record(actor_id: int, volunteer_id: int, *, key: str, now: datetime) -
     audit.record(
         actor_id,
         "record.issued",
-        "service_record",
+        RefType.service_record,
         record.id,
         volunteer_id=volunteer_id,
         number=record.number,

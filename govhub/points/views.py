@@ -29,6 +29,7 @@ from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
+from govhub.problem import problem_page
 from govhub.qr import png_response, qr_png
 from govhub.tokens import record_token
 from govhub.urls import external_url
@@ -272,5 +273,13 @@ def verify_record(token: str):
     try:
         record = records.verify(token)
     except NotFound as problem:
-        return render_template("points/verify_invalid.html", message=problem.message), 404
+        return problem_page(
+            _("This record cannot be confirmed"),
+            problem.message,
+            404,
+            detail=_(
+                "The code may have been copied wrongly, altered, or made elsewhere. Ask the "
+                "volunteer's community to check the record."
+            ),
+        )
     return render_template("points/verify.html", record=record)

@@ -17,6 +17,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
@@ -25,7 +26,7 @@ from govhub.accounts.models import HomeMove, VolunteerProfile
 from govhub.audit import services as audit
 from govhub.checkin.models import Attendance
 from govhub.clock import local_date, local_days, local_month, local_text
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
 from govhub.needs.models import Need, Shift
 from govhub.notifications.kinds import NotificationKind
@@ -34,6 +35,7 @@ from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry
+from govhub.references import RefType
 from govhub.rewards import photos
 from govhub.rewards.models import (
     COUNTED_STATUSES,
@@ -72,13 +74,6 @@ class RewardInput:
     # On an edit: the stock the form showed. The change the staff made to it is applied
     # to the stock as it is now, so vouchers redeemed meanwhile are not put back.
     stock_seen: int | None = None
-
-
-def get_reward(reward_id: int) -> Reward:
-    reward = db.session.get(Reward, reward_id)
-    if reward is None:
-        raise NotFound(_("No such reward."))
-    return reward
 
 
 def _check(data: RewardInput) -> RewardInput:
@@ -154,7 +149,7 @@ def save_reward(
         reward = Reward(partner_id=partner.id, created_by_id=actor_id, status=RewardStatus.active)
         db.session.add(reward)
     else:
-        reward = get_reward(reward_id)
+        reward = get_or_raise(Reward, reward_id, _l("No such reward."))
         if reward.partner_id != partner.id:
             raise NotFound(_("No such reward."))
     if photo:
@@ -179,7 +174,7 @@ def save_reward(
     audit.record(
         actor_id,
         "reward.created" if reward_id is None else "reward.edited",
-        "reward",
+        RefType.reward,
         reward.id,
         title=reward.title,
         price=reward.price,
@@ -213,9 +208,11 @@ def _change_stock(reward: Reward, delta: int) -> None:
 
 @transactional
 def set_paused(actor_id: int, reward_id: int, paused: bool) -> Reward:
-    reward = get_reward(reward_id)
+    reward = get_or_raise(Reward, reward_id, _l("No such reward."))
     reward.status = RewardStatus.paused if paused else RewardStatus.active
-    audit.record(actor_id, "reward.paused" if paused else "reward.resumed", "reward", reward.id)
+    audit.record(
+        actor_id, "reward.paused" if paused else "reward.resumed", RefType.reward, reward.id
+    )
     return reward
 
 
@@ -514,17 +511,10 @@ def redeem(volunteer_id: int, reward_id: int, *, key: str, now: datetime) -> Red
         -reward.price,
         EntryKind.redeem,
         key=f"redeem:{redemption.id}",
-        ref=("redemption", redemption.id),
+        ref=(RefType.redemption, redemption.id),
         actor_id=volunteer_id,
         now=now,
     )
-    return redemption
-
-
-def get_redemption(redemption_id: int) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound(_("No such voucher."))
     return redemption
 
 
@@ -598,7 +588,7 @@ def _refund(
         redemption.price,
         EntryKind.refund,
         key=f"refund:{redemption.id}",
-        ref=("redemption", redemption.id),
+        ref=(RefType.redemption, redemption.id),
         actor_id=actor_id,
         reason=reason,
         now=now,
@@ -618,7 +608,7 @@ def _tell(redemption: Redemption, kind: NotificationKind, **params) -> None:
     notify(
         redemption.volunteer_id,
         kind,
-        "voucher",
+        RefType.redemption,
         redemption.id,
         title=redemption.title,
         partner=redemption.partner.name,
@@ -641,7 +631,7 @@ def _explain(redemption: Redemption) -> str:
 @transactional
 def cancel(volunteer_id: int, redemption_id: int, *, now: datetime) -> Redemption:
     """The volunteer gives an unused voucher back: points refunded, stock restored."""
-    redemption = get_redemption(redemption_id)
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     if redemption.volunteer_id != volunteer_id:
         raise NotFound(_("No such voucher."))
     redemption, moved = _refund(
@@ -668,7 +658,7 @@ class Verification:
 def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
     """Staff confirm a voucher at the counter (核销). Once: a second attempt (or another
     staff member at the same moment) learns when and by whom it was used."""
-    redemption = get_redemption(redemption_id)
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     _require_approved(redemption.partner)
     moved = _leave_issued(
         redemption.id,
@@ -697,12 +687,10 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     """Staff turn a voucher down with a reason (e.g. the goods ran out): the points go
     back to the volunteer. The stock is left as it is: the staff said the goods are not
     there; they can edit the stock if they are."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason; the volunteer will see it."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
-    redemption = get_redemption(redemption_id)
+    reason = required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; the volunteer will see it.")
+    )
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     redemption, moved = _refund(
         redemption.id,
         VoucherStatus.rejected,
@@ -713,7 +701,7 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     )
     if not moved:
         return Verification(redemption, False, _explain(redemption))
-    audit.record(staff_id, "voucher.rejected", "redemption", redemption.id, reason=reason)
+    audit.record(staff_id, "voucher.rejected", RefType.redemption, redemption.id, reason=reason)
     _tell(redemption, NotificationKind.voucher_rejected, reason=reason)
     return Verification(redemption, True)
 

@@ -392,6 +392,8 @@ def test_a_forged_or_altered_code_gets_an_explanation_not_an_error(world, client
     client.post("/preferences/language", data={"locale": "en"})
     page = text_of(client.get(f"/records/verify/{token}"))
     assert "This record cannot be confirmed" in page
+    # The same problem page as a bad check-in code or voucher link.
+    assert '<section class="card scan-result problem">' in page
 
 
 # --- Leaderboard ---------------------------------------------------------------------

@@ -261,7 +261,7 @@ def test_the_expiry_job_racing_a_verification_settles_each_voucher_once(app):
         )
         notices = db.session.scalars(
             select(Notification.kind).where(
-                Notification.target_type == "voucher", Notification.target_id == voucher_id
+                Notification.target_type == "redemption", Notification.target_id == voucher_id
             )
         ).all()
         if fulfilled:

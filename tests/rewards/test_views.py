@@ -482,6 +482,17 @@ def test_a_forged_token_is_refused(app, world):
     assert reload(Redemption, voucher.id).status is VoucherStatus.issued
 
 
+def test_a_forged_voucher_link_explains_itself_as_a_voucher_on_the_shared_problem_page(app, world):
+    client = login(app, world.owner)
+    client.post("/preferences/language", data={"locale": "en"})
+    response = client.get("/v/garbage")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert '<section class="card scan-result problem">' in page
+    assert "This voucher link is not valid." in page
+    assert "organizer" not in page  # not the check-in code's advice
+
+
 def test_reject_needs_a_reason_and_refunds(app, world):
     voucher = issue(world.holder, world.reward)
     token = voucher_token(voucher.id)
