@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from govhub.accounts import services as accounts
+from govhub.accounts.models import User
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import board as needs_board
@@ -72,7 +73,7 @@ def board_world(app):
         employer_unit=None,
         availability=None,
     )
-    return accounts.get_user(volunteer.id), now
+    return db.session.get(User, volunteer.id), now
 
 
 @pytest.mark.parametrize(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from functools import wraps
 from typing import ParamSpec, TypeVar
 
+from flask_babel import LazyString
 from flask_babel import gettext as _
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy import String, event
@@ -126,6 +127,30 @@ class ServiceError(Exception):
 
 class NotFound(ServiceError):
     pass
+
+
+def required_text(value: str | None, field: str, limit: int, message: str | LazyString) -> str:
+    """``value`` stripped, or a :class:`ServiceError` at ``field``: ``message`` when it is
+    empty (e.g. "Give a reason; the volunteer will see it."), the length rule when it is
+    longer than ``limit``."""
+    text = (value or "").strip()
+    if not text:
+        raise ServiceError(str(message), field=field)
+    if len(text) > limit:
+        raise ServiceError(_("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+M = TypeVar("M")
+
+
+def get_or_raise(model: type[M], row_id: int | None, message: str | LazyString) -> M:
+    """The ``model`` row with this id, or :class:`NotFound` carrying ``message`` (a lazy
+    string, so it is translated only when it is raised). No id is not found either."""
+    row = db.session.get(model, row_id) if row_id is not None else None
+    if row is None:
+        raise NotFound(str(message))
+    return row
 
 
 class TextRefused(ServiceError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -20,7 +21,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.routing import IntegerConverter
-from wtforms.validators import StopValidation
+from wtforms.validators import StopValidation, ValidationError
 
 from govhub.database import MAX_DB_INT, ServiceError, bad_text_error
 
@@ -302,3 +303,37 @@ def refreshing_places() -> bool:
 def form_status(form: FlaskForm) -> int:
     """422 for a submitted form being shown again with errors, else 200."""
     return 422 if form.is_submitted() and not refreshing_places() else 200
+
+
+# -- Idempotency keys ------------------------------------------------------------------
+
+KEY_RE = re.compile(r"[0-9a-f]{32}")
+
+
+def new_key() -> str:
+    """A fresh idempotency key for a form: a double submit of that form writes once."""
+    return uuid.uuid4().hex
+
+
+class KeyedForm(BaseForm):
+    """A form that carries the idempotency key it was rendered with."""
+
+    key = wtforms.HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A form rendered fresh gets a new key; a submitted one keeps the key it was sent.
+        if kwargs.get("formdata", ...) is None or not self.is_submitted():
+            self.key.data = new_key()
+
+    def validate_key(self, field) -> None:
+        if not KEY_RE.fullmatch(field.data or ""):
+            field.data = new_key()
+            raise ValidationError(_l("This form is out of date. Check it and send it again."))
+
+    def move_key_errors(self) -> None:
+        """The key is hidden: show its error above the form."""
+        self.form_errors.extend(self.key.errors)
+
+    def renew_key(self) -> None:
+        self.key.data = new_key()

@@ -15,11 +15,13 @@ from sqlalchemy import select
 from govhub.checkin import services as checkin
 from govhub.database import transactional
 from govhub.extensions import db
+from govhub.needs import posting
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
 from govhub.points import expiry
 from govhub.points import services as points
+from govhub.references import RefType
 from govhub.rewards import vouchers as reward_vouchers
 
 REMINDERS = (
@@ -49,7 +51,7 @@ def send_reminders(*, now: datetime) -> int:
                 f"reminder:{label}:{claim_id}",
                 volunteer_id,
                 kind,
-                "need",
+                RefType.need,
                 need_id,
                 title=title,
                 starts_at=starts_at.isoformat(),
@@ -59,7 +61,7 @@ def send_reminders(*, now: datetime) -> int:
 
 def end_shifts(*, now: datetime) -> int:
     """At the end of shifts: check out whoever forgot, close needs whose shifts all ended."""
-    return checkin.auto_check_out(now=now) + checkin.close_ended_needs(now=now)
+    return checkin.auto_check_out(now=now) + posting.close_ended_needs(now=now)
 
 
 def auto_confirm(*, now: datetime) -> int:

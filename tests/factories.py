@@ -9,7 +9,9 @@ from types import SimpleNamespace
 from sqlalchemy import select
 
 from govhub.accounts import services as accounts
-from govhub.accounts.models import Role
+from govhub.accounts.models import Role, User
+from govhub.extensions import db
+from govhub.needs.models import Need
 from govhub.orgs import services as orgs
 from govhub.partners import services as partners
 from govhub.partners.models import PartnerKind
@@ -58,7 +60,7 @@ def make_user(
     )
     for role, scope in roles:
         accounts.assign_role(None, user.id, role, org_unit_id=getattr(tree, scope))
-    return accounts.get_user(user.id)
+    return db.session.get(User, user.id)
 
 
 def make_admin(tree, role=Role.community_admin, scope="community_a", **kwargs):
@@ -148,4 +150,4 @@ def make_need(
     need = posting.save_need(admin.id, getattr(tree, community), data, inputs, now=now)
     if publish:
         posting.publish(admin.id, need.id, now=now)
-    return posting.get_need(need.id)
+    return db.session.get(Need, need.id)

@@ -1,15 +1,19 @@
 """Notifications: every kind reads as a sentence, in every language, wherever it is shown."""
 
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 from flask_babel import force_locale
 
 from govhub import jobs
+from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind, message
 from govhub.notifications.models import Notification
 from govhub.notifications.services import notify
+from govhub.references import RefType
 from tests.checkin.helpers import HOUR, START, shift_world
+from tests.factories import make_tree, make_user
 
 PARAMS = {
     "title": "陪伴老人",
@@ -58,3 +62,30 @@ def test_a_plain_get_of_the_bell_shows_the_unread_notifications(app, client, aut
     assert "陪伴老人" in page and "暂无消息" not in page
     fragment = client.get("/notifications/bell", headers={"HX-Request": "true"})
     assert '<span class="badge">1</span>' in fragment.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("ref_type", "target_id", "path"),
+    [
+        (RefType.need, 7, "/needs/7"),
+        (RefType.resident_request, 8, "/requests/8"),
+        (RefType.redemption, 9, "/my/vouchers/9"),
+        (RefType.points, 1, "/my/points"),
+    ],
+)
+def test_opening_a_notification_goes_to_the_page_of_its_reference(
+    app, client, auth, ref_type, target_id, path
+):
+    user = make_user(make_tree())
+    notice = notify(user.id, NotificationKind.need_changed, ref_type, target_id, title="x")
+    db.session.commit()
+    auth.login(user.phone)
+    opened = client.post(f"/notifications/{notice.id}/open")
+    assert opened.status_code == 303
+    assert urlsplit(opened.headers["Location"]).path == path
+    assert db.session.get(Notification, notice.id).target_type == ref_type.value
+
+
+def test_notify_refuses_a_reference_type_outside_the_vocabulary(app):
+    with pytest.raises(ValueError):
+        notify(1, NotificationKind.need_changed, "voucher", 1)

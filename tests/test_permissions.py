@@ -3,11 +3,11 @@ from types import SimpleNamespace
 import pytest
 
 from govhub import permissions
-from govhub.accounts import services as accounts
-from govhub.accounts.models import Role
+from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
+from govhub.extensions import db
 from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
-from govhub.partners.services import get_partner
+from govhub.partners.models import Partner
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
 from govhub.rewards.models import Redemption
@@ -26,7 +26,7 @@ def world(app):
         "street2": make_admin(tree, role=Role.oversight_admin, scope="street2"),
         "district": make_admin(tree, role=Role.oversight_admin, scope="district"),
         "sysadmin": make_system_admin(tree),
-        "partner_a": get_partner(make_partner(tree, community="community_a").id),
+        "partner_a": db.session.get(Partner, make_partner(tree, community="community_a").id),
     }
 
 
@@ -92,7 +92,7 @@ def matrix(app):
         admin_a=make_admin(tree, scope="community_a"),
         street=make_admin(tree, role=Role.oversight_admin, scope="street"),
         street2=make_admin(tree, role=Role.oversight_admin, scope="street2"),
-        staff_a=accounts.get_user(staff_a.id),
+        staff_a=db.session.get(User, staff_a.id),
         sysadmin=make_system_admin(tree),
         partner_a=partner_a,
         partner_c=partner_c,

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from govhub import permissions
 from govhub.accounts.models import User
+from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import resident_requests
 from govhub.needs.models import RequestStatus, ResidentRequest, Urgency
@@ -98,7 +99,9 @@ def test_partner_applications_are_throttled_per_contact_phone(app, client):
     )
     # Rejected, so the same phone may apply again; the limit still counts both.
     for partner in db.session.scalars(select(Partner)):
-        partners.decide(make_admin(tree).id, partner.id, approve=False, reason="资料不全")
+        partners.decide(
+            make_admin(tree).id, partner.id, approve=False, reason="资料不全", now=utcnow()
+        )
     assert (
         client.post("/partners/apply", data=application(tree, contact_phone=phone)).status_code
         == 200
@@ -187,7 +190,7 @@ def test_the_same_request_may_be_sent_again_after_the_window(app):
     tree = make_tree()
     resident = make_user(tree)
     fields = {"what": "修水管", "details": "", "when_text": "", "place": "2 号楼"}
-    first = resident_requests.submit(resident.id, urgency=Urgency.normal, **fields)
+    first = resident_requests.submit(resident.id, urgency=Urgency.normal, **fields, now=utcnow())
     later = first.created_at + timedelta(minutes=31)
     second = resident_requests.submit(resident.id, urgency=Urgency.normal, now=later, **fields)
     assert second.id != first.id and second.status is RequestStatus.submitted
@@ -230,6 +233,7 @@ def test_request_review_queue_pages_keep_the_most_urgent_first(app):
                 when_text="",
                 place="楼",
                 urgency=urgency,
+                now=utcnow(),
             )
         )
     scope = permissions.community_admin_scope(admin)
@@ -256,6 +260,7 @@ def test_request_review_page_links_to_the_next_page(app, client, auth):
             when_text="",
             place="楼",
             urgency=Urgency.normal,
+            now=utcnow(),
         )
     auth.login(admin.phone)
     first = text_of(client.get("/requests/review"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import secrets
 from datetime import datetime
 
@@ -12,29 +11,17 @@ from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
 
-class Role(enum.StrEnum):
-    volunteer = "volunteer"
-    community_admin = "community_admin"
-    oversight_admin = "oversight_admin"
-    partner_staff = "partner_staff"
-    system_admin = "system_admin"
-
-    @property
-    def label(self) -> str:
-        return str(ROLE_LABELS[self])
-
-
-ROLE_LABELS = {
-    Role.volunteer: _l("Volunteer"),
-    Role.community_admin: _l("Community admin"),
-    Role.oversight_admin: _l("Oversight admin"),
-    Role.partner_staff: _l("Partner staff"),
-    Role.system_admin: _l("System admin"),
-}
+class Role(LabelledEnum):
+    volunteer = "volunteer", _l("Volunteer")
+    community_admin = "community_admin", _l("Community admin")
+    oversight_admin = "oversight_admin", _l("Oversight admin")
+    partner_staff = "partner_staff", _l("Partner staff")
+    system_admin = "system_admin", _l("System admin")
 
 
 def new_session_token() -> str:

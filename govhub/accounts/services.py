@@ -8,6 +8,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -24,10 +25,11 @@ from govhub.accounts.models import (
 )
 from govhub.accounts.validation import normalize_phone, password_error, phone_error
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, transactional, utcnow
+from govhub.database import NotFound, ServiceError, get_or_raise, transactional, utcnow
 from govhub.extensions import db
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner
+from govhub.references import RefType
 
 # Checked against when the phone is unknown, so a wrong phone costs as long as a wrong
 # password and response times do not tell which numbers are registered.
@@ -40,13 +42,6 @@ def hash_password(password: str) -> str:
     )
 
 
-def get_user(user_id: int) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound(_("No such user."))
-    return user
-
-
 def users_by_id(user_ids: list[int]) -> list[User]:
     if not user_ids:
         return []
@@ -54,6 +49,8 @@ def users_by_id(user_ids: list[int]) -> list[User]:
 
 
 def find_by_phone(phone: str) -> User | None:
+    """The account registered with this mobile number (as typed: spaces, dashes and +86
+    are ignored), or None. The one way every domain looks a person up by phone."""
     phone = normalize_phone(phone)
     if not (phone.isascii() and phone.isdigit()):  # stored phones are digits; no NUL lookups
         return None
@@ -155,18 +152,18 @@ def register(
 @transactional
 def end_sessions(user_id: int) -> None:
     """Invalidate every session and "remember me" cookie of the user (log out)."""
-    get_user(user_id).session_token = new_session_token()
+    get_or_raise(User, user_id, _l("No such user.")).session_token = new_session_token()
 
 
 @transactional
 def change_password(user_id: int, current_password: str, new_password: str) -> User:
-    user = get_user(user_id)
+    user = get_or_raise(User, user_id, _l("No such user."))
     if not check_password_hash(user.password_hash, current_password):
         raise ServiceError(_("The current password is wrong."), field="current_password")
     _check_new_password(new_password, user.phone, field="new_password")
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
-    audit.record(user.id, "account.password_changed", "user", user.id)
+    audit.record(user.id, "account.password_changed", RefType.user, user.id)
     return user
 
 
@@ -186,7 +183,7 @@ def update_profile(
     """Save the volunteer's own profile. A change of home is audited (old → new) and a
     change of home community is kept as a ``HomeMove`` (area-limited rewards read it)."""
     now = now or utcnow()
-    user = get_user(user_id)
+    user = get_or_raise(User, user_id, _l("No such user."))
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Enter your name."), field="name")
@@ -219,7 +216,7 @@ def update_profile(
         event = audit.record(
             user.id,
             "account.home_changed",
-            "user",
+            RefType.user,
             user.id,
             before={"community_id": old_home[0], "grid_id": old_home[1]},
             after={"community_id": new_home[0], "grid_id": new_home[1]},
@@ -238,7 +235,7 @@ def update_profile(
 def set_preferences(
     user_id: int, *, locale: str | None = None, elder_mode: bool | None = None
 ) -> User:
-    user = get_user(user_id)
+    user = get_or_raise(User, user_id, _l("No such user."))
     if locale is not None:
         user.locale = locale
     if elder_mode is not None:
@@ -265,7 +262,7 @@ def assign_role(
     org_unit_id: int | None = None,
     partner_id: int | None = None,
 ) -> RoleAssignment:
-    user = get_user(user_id)
+    user = get_or_raise(User, user_id, _l("No such user."))
     unit = partner = None
     if role is Role.partner_staff:
         partner = db.session.get(Partner, partner_id) if partner_id else None
@@ -302,7 +299,7 @@ def assign_role(
     audit.record(
         actor_id,
         "role.assigned",
-        "user",
+        RefType.user,
         user.id,
         role=role.value,
         org_unit_id=unit.id if unit else None,
@@ -327,7 +324,7 @@ def revoke_role(actor_id: int | None, assignment_id: int, reason: str | None = N
     audit.record(
         actor_id,
         "role.revoked",
-        "user",
+        RefType.user,
         assignment.user_id,
         reason=reason,
         role=assignment.role.value,
@@ -366,7 +363,7 @@ def add_skill(actor_id: int, name: str) -> Skill:
     skill = Skill(name=name)
     db.session.add(skill)
     db.session.flush()
-    audit.record(actor_id, "skill.added", "skill", skill.id, name=name)
+    audit.record(actor_id, "skill.added", RefType.skill, skill.id, name=name)
     return skill
 
 

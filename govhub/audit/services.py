@@ -6,12 +6,13 @@ from sqlalchemy.orm import joinedload
 from govhub.audit.models import AuditEvent
 from govhub.extensions import db
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
+from govhub.references import RefType
 
 
 def record(
     actor_id: int | None,
     action: str,
-    target_type: str,
+    target_type: RefType,
     target_id: int | None,
     *,
     reason: str | None = None,
@@ -21,7 +22,7 @@ def record(
     event = AuditEvent(
         actor_id=actor_id,
         action=action,
-        target_type=target_type,
+        target_type=str(target_type),
         target_id=target_id,
         reason=reason,
         data=data,
@@ -30,7 +31,7 @@ def record(
     return event
 
 
-def events_for(target_type: str, target_ids: list[int], actions: tuple[str, ...] = ()) -> dict:
+def events_for(target_type: RefType, target_ids: list[int], actions: tuple[str, ...] = ()) -> dict:
     """Audit events of several targets at once, oldest first, by target id."""
     if not target_ids:
         return {}

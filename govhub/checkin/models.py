@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,65 +10,34 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model
 from govhub.needs.models import Shift
 
 
-class Evidence(enum.StrEnum):
+class Evidence(LabelledEnum):
     """How a check-in or check-out was recorded: shown wherever hours appear."""
 
-    code_scan = "code_scan"  # the volunteer scanned the rotating code
-    card_scan = "card_scan"  # the organizer scanned the volunteer's card
-    manual = "manual"  # typed in by an admin, with a reason
-    auto = "auto"  # check-out at the end of the shift by the system
-
-    @property
-    def label(self) -> str:
-        return str(EVIDENCE_LABELS[self])
+    code_scan = "code_scan", _l("Scanned the code")  # the volunteer scanned the rotating code
+    # the organizer scanned the volunteer's card
+    card_scan = "card_scan", _l("Card scanned by the organizer")
+    manual = "manual", _l("Entered by an admin")  # typed in by an admin, with a reason
+    auto = "auto", _l("Automatic at the end")  # check-out at the end of the shift by the system
 
 
-EVIDENCE_LABELS = {
-    Evidence.code_scan: _l("Scanned the code"),
-    Evidence.card_scan: _l("Card scanned by the organizer"),
-    Evidence.manual: _l("Entered by an admin"),
-    Evidence.auto: _l("Automatic at the end"),
-}
+class AttendanceStatus(LabelledEnum):
+    present = "present", _l("Recorded")  # checked in; hours not confirmed yet
+    confirmed = "confirmed", _l("Confirmed")
+    no_show = "no_show", _l("No-show")
+    void = "void", _l("Earns nothing")  # settled without points: see ``void_reason``
 
 
-class AttendanceStatus(enum.StrEnum):
-    present = "present"  # checked in; hours not confirmed yet
-    confirmed = "confirmed"
-    no_show = "no_show"
-    void = "void"  # settled without points: see ``void_reason``
-
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_LABELS[self])
-
-
-ATTENDANCE_LABELS = {
-    AttendanceStatus.present: _l("Recorded"),
-    AttendanceStatus.confirmed: _l("Confirmed"),
-    AttendanceStatus.no_show: _l("No-show"),
-    AttendanceStatus.void: _l("Earns nothing"),
-}
-
-
-class VoidReason(enum.StrEnum):
+class VoidReason(LabelledEnum):
     """Why an attendance was settled without points."""
 
-    need_cancelled = "need_cancelled"
-    removed = "removed"  # the organizer took the volunteer off the shift
-
-    @property
-    def label(self) -> str:
-        return str(VOID_REASON_LABELS[self])
-
-
-VOID_REASON_LABELS = {
-    VoidReason.need_cancelled: _l("The need was cancelled"),
-    VoidReason.removed: _l("Removed from the shift by the organizer"),
-}
+    need_cancelled = "need_cancelled", _l("The need was cancelled")
+    # the organizer took the volunteer off the shift
+    removed = "removed", _l("Removed from the shift by the organizer")
 
 
 class Attendance(Model):

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 
 from govhub.audit import services as audit
@@ -22,7 +23,9 @@ from govhub.database import (
     NotFound,
     ServiceError,
     check_text,
+    get_or_raise,
     insert_ignoring_conflict,
+    required_text,
     transactional,
 )
 from govhub.extensions import db
@@ -31,6 +34,7 @@ from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.orgs import settings as org_settings
 from govhub.points import services as points
 from govhub.points.models import EntryKind
+from govhub.references import RefType
 
 MAX_REASON = 500
 # Volunteers may scan the check-out code until this long after the shift ends.
@@ -73,10 +77,6 @@ class ScanResult:
     already: bool  # nothing changed: it had been recorded before
 
 
-def get_shift(shift_id: int) -> Shift:
-    return needs_claims.get_shift(shift_id)
-
-
 def window(shift: Shift) -> tuple[datetime, datetime]:
     """When volunteers may check in: from N minutes before the start until the end."""
     settings = org_settings.community_settings(shift.need.community_id)
@@ -84,12 +84,9 @@ def window(shift: Shift) -> tuple[datetime, datetime]:
 
 
 def _reason(reason: str | None) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason; it is kept in the audit trail."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
-    return reason
+    return required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; it is kept in the audit trail.")
+    )
 
 
 def _entered_time(
@@ -156,7 +153,7 @@ def check_in(
     walk-ins and has places left, they claim a place and check in in one step. An admin
     may enter a check-in by hand at any time before confirmation, with a reason.
     """
-    shift = get_shift(shift_id)
+    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     need = shift.need
     if need.status not in RUNNING:
         raise CheckinRefused(
@@ -218,7 +215,7 @@ def check_in(
         audit.record(
             actor_id,
             "attendance.manual_check_in",
-            "attendance",
+            RefType.attendance,
             attendance.id,
             reason=reason,
             shift_id=shift_id,
@@ -238,7 +235,7 @@ def check_out(
     reason: str | None = None,
     at: datetime | str | None = None,
 ) -> ScanResult:
-    shift = get_shift(shift_id)
+    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     attendance = attendance_of(shift_id, volunteer_id)
     if attendance is None or attendance.checked_in_at is None:
         raise CheckinRefused(_("There is no check-in to check out from. Check in first."))
@@ -265,7 +262,7 @@ def check_out(
         audit.record(
             actor_id,
             "attendance.manual_check_out",
-            "attendance",
+            RefType.attendance,
             attendance.id,
             reason=reason,
             shift_id=shift_id,
@@ -305,20 +302,6 @@ def auto_check_out(*, now: datetime) -> int:
         attendance.checked_out_at = max(attendance.shift.ends_at, attendance.checked_in_at)
         attendance.check_out_evidence = Evidence.auto
     return len(open_rows)
-
-
-@transactional
-def close_ended_needs(*, now: datetime) -> int:
-    """Close open needs whose every shift has ended: no more claims."""
-    ended = db.session.scalars(
-        select(Need).where(
-            Need.status == NeedStatus.open,
-            ~select(Shift.id).where(Shift.need_id == Need.id, Shift.ends_at > now).exists(),
-        )
-    ).all()
-    for need in ended:
-        need.status = NeedStatus.closed
-    return len(ended)
 
 
 # --- Confirmation --------------------------------------------------------------------
@@ -400,7 +383,7 @@ def _confirm_one(
             amount,
             EntryKind.earn,
             key=f"attendance:{attendance.id}:earn",
-            ref=("attendance", attendance.id),
+            ref=(RefType.attendance, attendance.id),
             actor_id=actor_id,
             minutes=minutes,
             now=now,
@@ -417,7 +400,7 @@ def confirm_shift(
 
     The actor's own attendance is skipped (nobody confirms their own hours): another
     admin confirms it, or ``auto_confirm`` does. Void attendance is never pending."""
-    shift = get_shift(shift_id)
+    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     if now < shift.ends_at:
         raise ServiceError(_("Hours can be confirmed once the shift has ended."))
     rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
@@ -447,7 +430,7 @@ def confirm_shift(
         check_text(Attendance.note, note, field=f"note-{attendance.id}")
         _confirm_one(attendance, minutes, actor_id=actor_id, now=now, note=note)
         confirmed += 1
-    audit.record(actor_id, "shift.confirmed", "shift", shift_id, confirmed=confirmed)
+    audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, confirmed=confirmed)
     return confirmed
 
 
@@ -478,7 +461,7 @@ def mark_no_show(
     )
     attendance = attendance_of(shift_id, volunteer_id)
     assert attendance is not None  # inserted just now or before
-    audit.record(actor_id, "attendance.no_show", "attendance", attendance.id, reason=reason)
+    audit.record(actor_id, "attendance.no_show", RefType.attendance, attendance.id, reason=reason)
     return attendance
 
 
@@ -609,7 +592,7 @@ def name_leader(actor_id: int, shift_id: int, user_id: int) -> None:
     insert_ignoring_conflict(
         ShiftLeader, {"shift_id": shift_id, "user_id": user_id}, "shift_id", "user_id"
     )
-    audit.record(actor_id, "shift.leader_named", "shift", shift_id, user_id=user_id)
+    audit.record(actor_id, "shift.leader_named", RefType.shift, shift_id, user_id=user_id)
 
 
 @transactional
@@ -617,7 +600,7 @@ def remove_leader(actor_id: int, shift_id: int, user_id: int) -> None:
     leader = db.session.get(ShiftLeader, (shift_id, user_id))
     if leader is not None:
         db.session.delete(leader)
-        audit.record(actor_id, "shift.leader_removed", "shift", shift_id, user_id=user_id)
+        audit.record(actor_id, "shift.leader_removed", RefType.shift, shift_id, user_id=user_id)
 
 
 def card_version(user_id: int) -> int | None:
@@ -645,7 +628,7 @@ def revoke_card(user_id: int, *, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()
-    audit.record(user_id, "card.revoked", "user", user_id)
+    audit.record(user_id, "card.revoked", RefType.user, user_id)
     return db.session.get_one(VolunteerCard, user_id).version
 
 

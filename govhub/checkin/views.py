@@ -19,20 +19,23 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
-from govhub import permissions
+from govhub import permissions, tokens
 from govhub.accounts import services as accounts
+from govhub.accounts.models import User
 from govhub.audit import services as audit
-from govhub.checkin import services, tokens
+from govhub.checkin import services
 from govhub.checkin.models import Evidence
-from govhub.checkin.tokens import Problem, Purpose, TokenRefused
 from govhub.clock import local_text
-from govhub.database import NotFound, ServiceError, utcnow
+from govhub.database import NotFound, ServiceError, get_or_raise, utcnow
 from govhub.extensions import db
 from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
 from govhub.needs.models import Shift
 from govhub.permissions import Action
+from govhub.problem import problem_page
 from govhub.qr import png_response, qr_png
+from govhub.references import RefType
+from govhub.tokens import Problem, Purpose, TokenRefused
 from govhub.urls import external_url
 
 bp = Blueprint("checkin", __name__)
@@ -133,9 +136,10 @@ PROBLEM_MESSAGES = {
 }
 
 
-def problem_page(problem: Problem, status: int = 400):
+def code_problem(problem: Problem, status: int = 400):
+    """The problem page for a check-in code or a card that was refused."""
     title, advice = PROBLEM_MESSAGES[problem]
-    return render_template("checkin/problem.html", title=title, advice=advice), status
+    return problem_page(title, advice, status)
 
 
 @bp.get("/s/<int:shift_id>/<any(in, out):mode>/<token>")
@@ -146,7 +150,7 @@ def scan(shift_id: int, mode: str, token: str):
     try:
         tokens.read_shift_token(token, shift_id, purpose, utcnow())
     except TokenRefused as refused:
-        return problem_page(refused.problem, 410 if refused.problem is Problem.expired else 400)
+        return code_problem(refused.problem, 410 if refused.problem is Problem.expired else 400)
     session["scan"] = {"shift": shift_id, "mode": purpose.value, "at": utcnow().isoformat()}
     if not current_user.is_authenticated:
         flash(_("Log in to finish checking in."), "info")
@@ -171,7 +175,7 @@ def _pending_scan() -> tuple[Shift, Purpose] | None:
 def confirm_scan():
     pending = _pending_scan()
     if pending is None:
-        return problem_page(Problem.expired, 410)
+        return code_problem(Problem.expired, 410)
     shift, purpose = pending
     if request.method == "GET":
         # The form submits itself (htmx, on load); without JavaScript, one tap.
@@ -238,10 +242,10 @@ def _card_holder(token: str):
     try:
         user_id, version = tokens.read_card_token(token)
     except TokenRefused as refused:
-        return None, problem_page(refused.problem)
+        return None, code_problem(refused.problem)
     if services.card_version(user_id) != version:
-        return None, problem_page(Problem.revoked)
-    return accounts.get_user(user_id), None
+        return None, code_problem(Problem.revoked)
+    return get_or_raise(User, user_id, _l("No such user.")), None
 
 
 @bp.get("/card/<token>")
@@ -306,7 +310,7 @@ def _attendance_page(
     users = {u.id: u for u in accounts.users_by_id([row.volunteer_id for row in rows])}
     # Who entered hours by hand, when and why: shown beside those hours.
     manual_entries = audit.events_for(
-        "attendance",
+        RefType.attendance,
         [row.attendance.id for row in rows if row.attendance],
         ("attendance.manual_check_in", "attendance.manual_check_out"),
     )

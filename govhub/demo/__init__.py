@@ -83,7 +83,7 @@ def seed() -> Counter:
     db.session.flush()
 
     for item in data["users"]:
-        user = db.session.scalar(select(User).where(User.phone == item["phone"]))
+        user = accounts.find_by_phone(item["phone"])
         if user is None:
             user = User(
                 phone=item["phone"],
@@ -292,7 +292,7 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
         kwargs = dict(kwargs)
         if "community" in kwargs:
             kwargs["community_id"] = by_name[kwargs.pop("community")].id
-        resident_requests.submit(requester.id, what=what, **kwargs)
+        resident_requests.submit(requester.id, what=what, now=now, **kwargs)
         added["resident requests"] += 1
 
 

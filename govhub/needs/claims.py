@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.exc import IntegrityError
@@ -19,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.clock import local_text
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
 from govhub.needs.models import (
     ACTIVE_CLAIM,
@@ -32,6 +33,7 @@ from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.settings import community_settings
 from govhub.permissions import can_see
+from govhub.references import RefType
 
 MAX_REASON = 500
 
@@ -42,13 +44,6 @@ class ClaimRefused(ServiceError):
     def __init__(self, message: str, *, can_waitlist: bool = False) -> None:
         super().__init__(message)
         self.can_waitlist = can_waitlist
-
-
-def get_shift(shift_id: int) -> Shift:
-    shift = db.session.get(Shift, shift_id)
-    if shift is None:
-        raise NotFound(_("No such shift."))
-    return shift
 
 
 def _overlapping_claim(volunteer_id: int, shift: Shift) -> Claim | None:
@@ -119,7 +114,7 @@ def claim_shift(
     # already serializes writers.
     db.session.execute(select(User.id).where(User.id == volunteer_id).with_for_update())
     volunteer = db.session.get(User, volunteer_id)
-    shift = get_shift(shift_id)
+    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     need = shift.need
     if volunteer is None or volunteer.profile is None:
         raise ClaimRefused(_("Set your home community in your profile before claiming."))
@@ -185,7 +180,7 @@ def _tell(volunteer_id: int, kind: NotificationKind, shift: Shift) -> None:
     notify(
         volunteer_id,
         kind,
-        "need",
+        RefType.need,
         shift.need_id,
         title=shift.need.title,
         starts_at=shift.starts_at.isoformat(),
@@ -246,11 +241,9 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
     claim = db.session.get(Claim, claim_id)
     if claim is None or claim.status not in ACTIVE_CLAIM:
         raise NotFound(_("This claim no longer exists."))
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason; the volunteer will see it."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    reason = required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; the volunteer will see it.")
+    )
     if claim.status is ClaimStatus.confirmed:
         _free_place(claim.shift_id)
     claim.status, claim.reason, claim.removed_by_id = ClaimStatus.removed, reason, actor_id
@@ -265,7 +258,7 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
     notify(
         claim.volunteer_id,
         NotificationKind.claim_removed,
-        "need",
+        RefType.need,
         need.id,
         title=need.title,
         reason=reason,
@@ -273,7 +266,7 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
     audit.record(
         actor_id,
         "claim.removed",
-        "claim",
+        RefType.claim,
         claim.id,
         reason=reason,
         volunteer_id=claim.volunteer_id,

@@ -31,7 +31,7 @@ from govhub.forms import (
     optional_int,
 )
 from govhub.needs import posting
-from govhub.needs.models import URGENCY_LABELS, PointsMode, Shift, Urgency, Visibility
+from govhub.needs.models import PointsMode, Shift, Urgency, Visibility
 from govhub.orgs import settings as org_settings
 
 LOCAL_MINUTE = "%Y-%m-%dT%H:%M"
@@ -257,7 +257,7 @@ class RequestForm(BaseForm):
     )
     urgency = RadioField(
         _l("How urgent"),
-        choices=[SelectChoice(u.value, URGENCY_LABELS[u]) for u in Urgency],
+        choices=Urgency.choices(),
         default=Urgency.normal.value,
     )
 

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import Skill, User
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
@@ -57,25 +58,12 @@ class CategoryRate(Model):
     percent: Mapped[int] = mapped_column(default=100)
 
 
-class NeedStatus(enum.StrEnum):
-    draft = "draft"
-    open = "open"
-    closed = "closed"
-    completed = "completed"
-    cancelled = "cancelled"
-
-    @property
-    def label(self) -> str:
-        return str(NEED_STATUS_LABELS[self])
-
-
-NEED_STATUS_LABELS = {
-    NeedStatus.draft: _l("Draft"),
-    NeedStatus.open: _l("Open"),
-    NeedStatus.closed: _l("Closed"),
-    NeedStatus.completed: _l("Completed"),
-    NeedStatus.cancelled: _l("Cancelled"),
-}
+class NeedStatus(LabelledEnum):
+    draft = "draft", _l("Draft")
+    open = "open", _l("Open")
+    closed = "closed", _l("Closed")
+    completed = "completed", _l("Completed")
+    cancelled = "cancelled", _l("Cancelled")
 
 
 class PointsMode(enum.StrEnum):
@@ -191,23 +179,13 @@ class Shift(Model):
         return self.need.points_for(self.minutes)
 
 
-class ClaimStatus(enum.StrEnum):
-    confirmed = "confirmed"
-    waitlisted = "waitlisted"
-    cancelled = "cancelled"
-    removed = "removed"
-
-    @property
-    def label(self) -> str:
-        return str(CLAIM_STATUS_LABELS[self])
+class ClaimStatus(LabelledEnum):
+    confirmed = "confirmed", _l("Claimed")
+    waitlisted = "waitlisted", _l("On the waiting list")
+    cancelled = "cancelled", _l("Cancelled")
+    removed = "removed", _l("Removed by the organizer")
 
 
-CLAIM_STATUS_LABELS = {
-    ClaimStatus.confirmed: _l("Claimed"),
-    ClaimStatus.waitlisted: _l("On the waiting list"),
-    ClaimStatus.cancelled: _l("Cancelled"),
-    ClaimStatus.removed: _l("Removed by the organizer"),
-}
 ACTIVE_CLAIM = (ClaimStatus.confirmed, ClaimStatus.waitlisted)
 
 
@@ -239,40 +217,17 @@ class Claim(Model):
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
 
 
-class Urgency(enum.StrEnum):
-    low = "low"
-    normal = "normal"
-    high = "high"
-    urgent = "urgent"
-
-    @property
-    def label(self) -> str:
-        return str(URGENCY_LABELS[self])
+class Urgency(LabelledEnum):
+    low = "low", _l("Not urgent")
+    normal = "normal", _l("Within a week")
+    high = "high", _l("Within two days")
+    urgent = "urgent", _l("Urgent: today")
 
 
-URGENCY_LABELS = {
-    Urgency.low: _l("Not urgent"),
-    Urgency.normal: _l("Within a week"),
-    Urgency.high: _l("Within two days"),
-    Urgency.urgent: _l("Urgent: today"),
-}
-
-
-class RequestStatus(enum.StrEnum):
-    submitted = "submitted"
-    accepted = "accepted"
-    declined = "declined"
-
-    @property
-    def label(self) -> str:
-        return str(REQUEST_STATUS_LABELS[self])
-
-
-REQUEST_STATUS_LABELS = {
-    RequestStatus.submitted: _l("Waiting for review"),
-    RequestStatus.accepted: _l("Accepted: a need was posted"),
-    RequestStatus.declined: _l("Declined"),
-}
+class RequestStatus(LabelledEnum):
+    submitted = "submitted", _l("Waiting for review")
+    accepted = "accepted", _l("Accepted: a need was posted")
+    declined = "declined", _l("Declined")
 
 
 class ResidentRequest(Model):

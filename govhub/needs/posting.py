@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from govhub.accounts.models import Skill
 from govhub.accounts.validation import normalize_phone, phone_error
 from govhub.audit import services as audit
 from govhub.clock import local_text, to_utc
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
 from govhub.needs.claims import MAX_REASON, promote_waitlist
 from govhub.needs.models import (
@@ -35,6 +36,7 @@ from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.orgs.settings import default_points_per_hour
+from govhub.references import RefType
 
 MAX_TITLE = 80
 
@@ -59,13 +61,6 @@ TRANSITIONS = {
 
 
 EDITABLE = {NeedStatus.draft, NeedStatus.open, NeedStatus.closed}
-
-
-def get_need(need_id: int) -> Need:
-    need = db.session.get(Need, need_id)
-    if need is None:
-        raise NotFound(_("No such need."))
-    return need
 
 
 def categories() -> list[Category]:
@@ -191,7 +186,7 @@ def save_need(
     if community is None or community.level is not OrgLevel.community:
         raise ServiceError(_("Choose a community."))
 
-    need = get_need(need_id) if need_id else None
+    need = get_or_raise(Need, need_id, _l("No such need.")) if need_id else None
     if need is not None and need.status not in EDITABLE:
         raise ServiceError(
             _("A %(status)s need can no longer be changed.", status=need.status.label)
@@ -296,7 +291,11 @@ def save_need(
         affected = list(existing) if place_changed else moved_shift_ids
         for claim in _active_claims(affected):
             notify(
-                claim.volunteer_id, NotificationKind.need_changed, "need", need.id, title=need.title
+                claim.volunteer_id,
+                NotificationKind.need_changed,
+                RefType.need,
+                need.id,
+                title=need.title,
             )
     for shift in grown:
         promote_waitlist(shift, now)
@@ -304,11 +303,11 @@ def save_need(
     if request_id is not None:
         from govhub.needs import resident_requests
 
-        resident_requests.accept(actor_id, request_id, need)
+        resident_requests.accept(actor_id, request_id, need, now=now)
     audit.record(
         actor_id,
         "need.created" if creating else "need.updated",
-        "need",
+        RefType.need,
         need.id,
         title=need.title,
         shifts=len(shifts),
@@ -331,45 +330,58 @@ def _transition(need: Need, target: NeedStatus) -> None:
 @transactional
 def publish(actor_id: int | None, need_id: int, *, now: datetime) -> Need:
     """Put a draft (or a closed need) on the board."""
-    need = get_need(need_id)
+    need = get_or_raise(Need, need_id, _l("No such need."))
     if not any(shift.starts_at > now for shift in need.shifts):
         raise ServiceError(_("Add a shift in the future before publishing."))
     _transition(need, NeedStatus.open)
     # Places freed while the need was closed go to the waiting list first.
     for shift in need.shifts:
         promote_waitlist(shift, now)
-    audit.record(actor_id, "need.published", "need", need.id)
+    audit.record(actor_id, "need.published", RefType.need, need.id)
     return need
 
 
 @transactional
 def close(actor_id: int, need_id: int) -> Need:
     """Stop new claims; existing claims stand."""
-    need = get_need(need_id)
+    need = get_or_raise(Need, need_id, _l("No such need."))
     _transition(need, NeedStatus.closed)
-    audit.record(actor_id, "need.closed", "need", need.id)
+    audit.record(actor_id, "need.closed", RefType.need, need.id)
     return need
 
 
 @transactional
+def close_ended_needs(*, now: datetime) -> int:
+    """Close open needs whose every shift has ended: no more claims (the scheduler's
+    end-of-shift job, through the same lifecycle transition as :func:`close`)."""
+    ended = db.session.scalars(
+        select(Need).where(
+            Need.status == NeedStatus.open,
+            ~select(Shift.id).where(Shift.need_id == Need.id, Shift.ends_at > now).exists(),
+        )
+    ).all()
+    for need in ended:
+        _transition(need, NeedStatus.closed)
+    return len(ended)
+
+
+@transactional
 def complete(actor_id: int, need_id: int, *, now: datetime) -> Need:
-    need = get_need(need_id)
+    need = get_or_raise(Need, need_id, _l("No such need."))
     if need.shifts and min(s.starts_at for s in need.shifts) > now:
         raise ServiceError(_("A need can be completed once its first shift has started."))
     _transition(need, NeedStatus.completed)
-    audit.record(actor_id, "need.completed", "need", need.id)
+    audit.record(actor_id, "need.completed", RefType.need, need.id)
     return need
 
 
 @transactional
 def cancel(actor_id: int, need_id: int, reason: str) -> Need:
     """Cancel a need: every claim ends and every claimant is told why."""
-    need = get_need(need_id)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason; the claimants will see it."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    need = get_or_raise(Need, need_id, _l("No such need."))
+    reason = required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; the claimants will see it.")
+    )
     _transition(need, NeedStatus.cancelled)
     need.cancel_reason = reason
     for claim in _active_claims([s.id for s in need.shifts]):
@@ -378,7 +390,7 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
         notify(
             claim.volunteer_id,
             NotificationKind.need_cancelled,
-            "need",
+            RefType.need,
             need.id,
             title=need.title,
             reason=reason,
@@ -391,7 +403,7 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
     from govhub.checkin.models import VoidReason
 
     checkin.void_attendance([s.id for s in need.shifts], VoidReason.need_cancelled, note=reason)
-    audit.record(actor_id, "need.cancelled", "need", need.id, reason=reason)
+    audit.record(actor_id, "need.cancelled", RefType.need, need.id, reason=reason)
     return need
 
 

@@ -118,7 +118,7 @@ def decline(request_id: int):
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            resident_requests.decline(current_user.id, item.id, form.reason.data)
+            resident_requests.decline(current_user.id, item.id, form.reason.data, now=utcnow())
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -6,12 +6,19 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, exists, func, select
 from sqlalchemy.exc import IntegrityError
 
 from govhub.accounts.models import User
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, transactional, utcnow
+from govhub.database import (
+    NotFound,
+    ServiceError,
+    get_or_raise,
+    required_text,
+    transactional,
+)
 from govhub.extensions import db
 from govhub.needs.models import (
     Claim,
@@ -28,17 +35,11 @@ from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
+from govhub.references import RefType
 
 MAX_WHAT = 80
 MAX_DETAILS = 2000
 MAX_REASON = 500
-
-
-def get_request(request_id: int) -> ResidentRequest:
-    request = db.session.get(ResidentRequest, request_id)
-    if request is None:
-        raise NotFound(_("No such request."))
-    return request
 
 
 @transactional
@@ -53,14 +54,13 @@ def submit(
     community_id: int | None = None,
     resident_name: str | None = None,
     resident_building: str | None = None,
-    now: datetime | None = None,
+    now: datetime,
 ) -> ResidentRequest:
     """A resident asks their community for help; or (with ``resident_name``) a community
     worker records a request for a resident without a phone.
 
     The same request sent again while the first waits (within ``REQUEST_DUPLICATE_MINUTES``)
     is refused: a double tap or a script must not fill the review queue."""
-    now = now or utcnow()
     requester = db.session.get_one(User, requester_id)
     on_behalf = resident_name is not None
     what, place = (what or "").strip(), (place or "").strip()
@@ -102,7 +102,7 @@ def submit(
     db.session.add(request)
     db.session.flush()
     audit.record(
-        requester_id, "request.submitted", "resident_request", request.id, on_behalf=on_behalf
+        requester_id, "request.submitted", RefType.resident_request, request.id, on_behalf=on_behalf
     )
     return request
 
@@ -131,47 +131,45 @@ def _refuse_duplicate(
         )
 
 
-def accept(actor_id: int | None, request_id: int, need: Need) -> None:
+def accept(actor_id: int | None, request_id: int, need: Need, *, now: datetime) -> None:
     """Mark a request accepted with the need made from it (inside ``save_need``)."""
-    request = get_request(request_id)
+    request = get_or_raise(ResidentRequest, request_id, _l("No such request."))
     if request.status is not RequestStatus.submitted:
         raise ServiceError(_("This request has already been decided."))
     if request.community_id != need.community_id:
         raise ServiceError(_("The need must be posted in the request's community."))
     request.status = RequestStatus.accepted
     request.need_id = need.id
-    request.decided_by_id, request.decided_at = actor_id, utcnow()
+    request.decided_by_id, request.decided_at = actor_id, now
     notify(
         request.requester_id,
         NotificationKind.request_accepted,
-        "request",
+        RefType.resident_request,
         request.id,
         what=request.what,
     )
 
 
 @transactional
-def decline(actor_id: int, request_id: int, reason: str) -> ResidentRequest:
-    request = get_request(request_id)
-    reason = (reason or "").strip()
+def decline(actor_id: int, request_id: int, reason: str, *, now: datetime) -> ResidentRequest:
+    request = get_or_raise(ResidentRequest, request_id, _l("No such request."))
     if request.status is not RequestStatus.submitted:
         raise ServiceError(_("This request has already been decided."))
-    if not reason:
-        raise ServiceError(_("Give a reason; the resident will see it."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    reason = required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; the resident will see it.")
+    )
     request.status = RequestStatus.declined
     request.decline_reason = reason
-    request.decided_by_id, request.decided_at = actor_id, utcnow()
+    request.decided_by_id, request.decided_at = actor_id, now
     notify(
         request.requester_id,
         NotificationKind.request_declined,
-        "request",
+        RefType.resident_request,
         request.id,
         what=request.what,
         reason=reason,
     )
-    audit.record(actor_id, "request.declined", "resident_request", request.id, reason=reason)
+    audit.record(actor_id, "request.declined", RefType.resident_request, request.id, reason=reason)
     return request
 
 

@@ -1,70 +1,81 @@
 """Every kind of notification, and what each says, in one registry.
 
 ``Notification.kind`` stores the enum's value (the same strings as before the enum), so
-old rows keep reading. ``notify`` refuses a kind that is not here, and
-``tests/test_notifications.py`` renders every kind in every language, so a new kind
-cannot be added without its message.
+old rows keep reading. Each kind is declared with its message (a ``LabelledEnum``: a kind
+without one is refused when the class is built), ``notify`` refuses a kind that is not
+here, and ``tests/test_notifications.py`` renders every kind in every language.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import TYPE_CHECKING
 
-from flask_babel import LazyString, format_datetime
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from govhub.enums import LabelledEnum
 
 if TYPE_CHECKING:
     from govhub.notifications.models import Notification
 
 
-class NotificationKind(StrEnum):
-    claim_confirmed = "claim_confirmed"
-    waitlist_promoted = "waitlist_promoted"
-    reminder_24h = "reminder_24h"
-    reminder_2h = "reminder_2h"
-    need_cancelled = "need_cancelled"
-    need_changed = "need_changed"
-    claim_removed = "claim_removed"
-    request_accepted = "request_accepted"
-    request_declined = "request_declined"
-    voucher_fulfilled = "voucher_fulfilled"
-    voucher_rejected = "voucher_rejected"
-    voucher_expired = "voucher_expired"
-    voucher_voided = "voucher_voided"
-    staff_added = "staff_added"
-    points_expiring = "points_expiring"
+class NotificationKind(LabelledEnum):
+    """Each kind with what it says (its label): params are filled in when it is shown, in
+    the reader's language."""
 
+    claim_confirmed = "claim_confirmed", _l("You claimed a place: %(title)s, %(when)s.")
+    waitlist_promoted = (
+        "waitlist_promoted",
+        _l("A place came free and it is yours: %(title)s, %(when)s."),
+    )
+    reminder_24h = "reminder_24h", _l("Reminder: %(title)s starts within a day, at %(when)s.")
+    reminder_2h = "reminder_2h", _l("Reminder: %(title)s starts soon, at %(when)s.")
+    need_cancelled = "need_cancelled", _l("Cancelled: %(title)s. Reason: %(reason)s")
+    need_changed = "need_changed", _l("The time or place of %(title)s has changed. Please check.")
+    claim_removed = (
+        "claim_removed",
+        _l("The organizer removed you from %(title)s. Reason: %(reason)s"),
+    )
+    request_accepted = (
+        "request_accepted",
+        _l('Your request "%(what)s" was accepted and posted as a need.'),
+    )
+    request_declined = (
+        "request_declined",
+        _l('Your request "%(what)s" was declined. Reason: %(reason)s'),
+    )
+    voucher_fulfilled = (
+        "voucher_fulfilled",
+        _l("Your voucher for %(title)s was used at %(partner)s."),
+    )
+    voucher_rejected = (
+        "voucher_rejected",
+        _l(
+            "%(partner)s turned down your voucher for %(title)s and your points are back. "
+            "Reason: %(reason)s"
+        ),
+    )
+    voucher_expired = (
+        "voucher_expired",
+        _l(
+            "Your voucher for %(title)s expired unused; %(points)s points are back in your account."
+        ),
+    )
+    voucher_voided = (
+        "voucher_voided",
+        _l("%(partner)s no longer takes vouchers; your voucher for %(title)s was refunded."),
+    )
+    staff_added = (
+        "staff_added",
+        _l("You are now on the staff of %(partner)s: you can verify its vouchers."),
+    )
+    points_expiring = (
+        "points_expiring",
+        _l("%(points)s of your points expire from %(date)s. Use them before then."),
+    )
 
-K = NotificationKind
-
-# What each kind says; params are filled in when it is shown, in the reader's language.
-MESSAGES: dict[NotificationKind, LazyString] = {
-    K.claim_confirmed: _l("You claimed a place: %(title)s, %(when)s."),
-    K.waitlist_promoted: _l("A place came free and it is yours: %(title)s, %(when)s."),
-    K.reminder_24h: _l("Reminder: %(title)s starts within a day, at %(when)s."),
-    K.reminder_2h: _l("Reminder: %(title)s starts soon, at %(when)s."),
-    K.need_cancelled: _l("Cancelled: %(title)s. Reason: %(reason)s"),
-    K.need_changed: _l("The time or place of %(title)s has changed. Please check."),
-    K.claim_removed: _l("The organizer removed you from %(title)s. Reason: %(reason)s"),
-    K.request_accepted: _l('Your request "%(what)s" was accepted and posted as a need.'),
-    K.request_declined: _l('Your request "%(what)s" was declined. Reason: %(reason)s'),
-    K.voucher_fulfilled: _l("Your voucher for %(title)s was used at %(partner)s."),
-    K.voucher_rejected: _l(
-        "%(partner)s turned down your voucher for %(title)s and your points are back. "
-        "Reason: %(reason)s"
-    ),
-    K.voucher_expired: _l(
-        "Your voucher for %(title)s expired unused; %(points)s points are back in your account."
-    ),
-    K.voucher_voided: _l(
-        "%(partner)s no longer takes vouchers; your voucher for %(title)s was refunded."
-    ),
-    K.staff_added: _l("You are now on the staff of %(partner)s: you can verify its vouchers."),
-    K.points_expiring: _l("%(points)s of your points expire from %(date)s. Use them before then."),
-}
 
 # Every placeholder a message may use, so a row missing one still reads.
 _BLANKS = {
@@ -84,7 +95,7 @@ def message(notification: Notification) -> str:
     if params.get("starts_at"):
         params["when"] = format_datetime(datetime.fromisoformat(params["starts_at"]), "short")
     try:
-        template = MESSAGES[NotificationKind(notification.kind)]
+        kind = NotificationKind(notification.kind)
     except ValueError:  # a kind retired since the row was written: never show its raw name
         return _("You have a new notification.")
-    return str(template) % params
+    return kind.label % params

@@ -11,21 +11,22 @@ from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.models import Notification
 from govhub.pagination import Cursor, KeysetPage, keyset_page
+from govhub.references import RefType
 
 PAGE_SIZE = 30
 
 
 def notify(
-    user_id: int, kind: NotificationKind, target_type: str, target_id: int, **params
+    user_id: int, kind: NotificationKind, target_type: RefType, target_id: int, **params
 ) -> Notification:
     """Add a notification to the current transaction: it exists if and only if the event does.
 
-    ``kind`` must be a ``NotificationKind`` (a ValueError otherwise), so every stored
-    kind has a message."""
+    ``kind`` must be a ``NotificationKind`` and ``target_type`` a ``RefType`` (a
+    ValueError otherwise), so every stored kind has a message and every target a link."""
     notification = Notification(
         user_id=user_id,
         kind=NotificationKind(kind).value,
-        target_type=target_type,
+        target_type=RefType(target_type).value,
         target_id=target_id,
         params=params,
     )
@@ -37,7 +38,7 @@ def notify_once(
     key: str,
     user_id: int,
     kind: NotificationKind,
-    target_type: str,
+    target_type: RefType,
     target_id: int,
     *,
     now: datetime | None = None,
@@ -51,7 +52,7 @@ def notify_once(
             {
                 "user_id": user_id,
                 "kind": NotificationKind(kind).value,
-                "target_type": target_type,
+                "target_type": RefType(target_type).value,
                 "target_id": target_id,
                 "params": params,
                 "dedupe_key": key,

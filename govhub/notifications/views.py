@@ -10,20 +10,21 @@ from govhub.notifications import services
 from govhub.notifications.kinds import message
 from govhub.notifications.models import Notification
 from govhub.pagination import cursor_from_request
+from govhub.references import RefType
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def target_url(notification: Notification) -> str:
-    if notification.target_type == "need":
+    if notification.target_type == RefType.need:
         return url_for("needs.detail", need_id=notification.target_id)
-    if notification.target_type == "request":
+    if notification.target_type == RefType.resident_request:
         return url_for("requests.detail", request_id=notification.target_id)
-    if notification.target_type == "voucher":
+    if notification.target_type == RefType.redemption:
         return url_for("rewards.voucher", redemption_id=notification.target_id)
-    if notification.target_type == "partner":
+    if notification.target_type == RefType.partner:
         return url_for("shop.home", partner_id=notification.target_id)
-    if notification.target_type == "points":
+    if notification.target_type == RefType.points:
         return url_for("points.my_points")
     return url_for("notifications.index")
 

@@ -2,27 +2,22 @@
 
 from __future__ import annotations
 
-import enum
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, String, and_
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model
 
 
-class OrgLevel(enum.StrEnum):
-    city = "city"
-    district = "district"
-    street = "street"
-    community = "community"
-    grid = "grid"
-
-    @property
-    def label(self) -> str:
-        return str(LEVEL_LABELS[self])
+class OrgLevel(LabelledEnum):
+    city = "city", _l("City")
+    district = "district", _l("District")
+    street = "street", _l("Street")
+    community = "community", _l("Community")
+    grid = "grid", _l("Grid")
 
     @property
     def rank(self) -> int:
@@ -38,14 +33,6 @@ class OrgLevel(enum.StrEnum):
 
 
 LEVEL_ORDER = list(OrgLevel)
-LEVEL_LABELS = {
-    OrgLevel.city: _l("City"),
-    OrgLevel.district: _l("District"),
-    OrgLevel.street: _l("Street"),
-    OrgLevel.community: _l("Community"),
-    OrgLevel.grid: _l("Grid"),
-}
-
 # The materialized path is compared byte by byte ("C" collation on PostgreSQL; SQLite's
 # default BINARY), so a subtree is one index range scan whatever the database locale.
 PathType = String(255).with_variant(postgresql.VARCHAR(255, collation="C"), "postgresql")

@@ -7,23 +7,18 @@ import io
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import String, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, bad_text_error, transactional
+from govhub.database import ServiceError, bad_text_error, get_or_raise, transactional
 from govhub.extensions import db
 from govhub.orgs.models import OrgLevel, OrgUnit
+from govhub.references import RefType
 
 MAX_CODE = 32
 MAX_NAME = 64
-
-
-def get_unit(unit_id: int | None) -> OrgUnit:
-    unit = db.session.get(OrgUnit, unit_id) if unit_id else None
-    if unit is None:
-        raise NotFound(_("No such org unit."))
-    return unit
 
 
 def children(parent_id: int | None, level: OrgLevel | None = None) -> list[OrgUnit]:
@@ -104,14 +99,14 @@ def _check_code_free(code: str, unit_id: int | None = None) -> None:
 @transactional
 def create_unit(actor_id: int | None, parent_id: int | None, code: str, name: str) -> OrgUnit:
     """Add a unit under ``parent_id`` (a city when there is no parent)."""
-    parent = get_unit(parent_id) if parent_id else None
+    parent = get_or_raise(OrgUnit, parent_id, _l("No such org unit.")) if parent_id else None
     level = _expected_level(parent)
     if level is None:
         raise ServiceError(_("A grid cannot have units under it."))
     code, name = _clean(code, name)
     _check_code_free(code)
     unit = _insert(code, name, level, parent)
-    audit.record(actor_id, "org.created", "org_unit", unit.id, code=code, name=name)
+    audit.record(actor_id, "org.created", RefType.org_unit, unit.id, code=code, name=name)
     return unit
 
 
@@ -120,14 +115,14 @@ def update_unit(
     actor_id: int | None, unit_id: int, code: str, name: str, parent_id: int | None
 ) -> OrgUnit:
     """Rename, recode or move a unit; moving rewrites the paths of its whole subtree."""
-    unit = get_unit(unit_id)
+    unit = get_or_raise(OrgUnit, unit_id, _l("No such org unit."))
     code, name = _clean(code, name)
     _check_code_free(code, unit.id)
     before = {"code": unit.code, "name": unit.name, "parent_id": unit.parent_id}
     unit.code, unit.name = code, name
 
     if parent_id != unit.parent_id:
-        parent = get_unit(parent_id) if parent_id else None
+        parent = get_or_raise(OrgUnit, parent_id, _l("No such org unit.")) if parent_id else None
         if _expected_level(parent) is not unit.level:
             raise ServiceError(
                 _(
@@ -154,7 +149,7 @@ def update_unit(
     audit.record(
         actor_id,
         "org.updated",
-        "org_unit",
+        RefType.org_unit,
         unit_id,
         before=before,
         after={"code": code, "name": name, "parent_id": parent_id},
@@ -164,10 +159,10 @@ def update_unit(
 
 @transactional
 def delete_unit(actor_id: int | None, unit_id: int) -> None:
-    unit = get_unit(unit_id)
+    unit = get_or_raise(OrgUnit, unit_id, _l("No such org unit."))
     if unit.children:
         raise ServiceError(_("Remove or move the units under it first."))
-    audit.record(actor_id, "org.deleted", "org_unit", unit.id, code=unit.code, name=unit.name)
+    audit.record(actor_id, "org.deleted", RefType.org_unit, unit.id, code=unit.code, name=unit.name)
     db.session.delete(unit)
     try:
         db.session.flush()
@@ -374,7 +369,12 @@ def import_csv(actor_id: int | None, text: str) -> ImportResult:
         else:
             result.unchanged += 1
     audit.record(
-        actor_id, "org.imported", "org_unit", None, created=result.created, renamed=result.renamed
+        actor_id,
+        "org.imported",
+        RefType.org_unit,
+        None,
+        created=result.created,
+        renamed=result.renamed,
     )
     return result
 

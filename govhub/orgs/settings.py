@@ -17,6 +17,7 @@ from govhub.needs.models import (
     CategoryRate,
 )
 from govhub.orgs.models import CommunitySettings
+from govhub.references import RefType
 
 
 def community_settings(community_id: int) -> CommunitySettings:
@@ -124,7 +125,7 @@ def save_settings(
     audit.record(
         actor_id,
         "community.settings_saved",
-        "org_unit",
+        RefType.org_unit,
         community_id,
         points_per_hour=settings.points_per_hour,
         cancel_cutoff_minutes=settings.cancel_cutoff_minutes,

@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import RadioField, StringField, TextAreaField
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from govhub.accounts.forms import PHONE_KW, valid_phone
 from govhub.forms import BaseForm
 from govhub.orgs.forms import PlaceFields
-from govhub.partners.models import KIND_LABELS, PartnerKind
+from govhub.partners.models import PartnerKind
 
 
 class ApplyForm(PlaceFields, BaseForm):
     kind = RadioField(
         _l("We are a"),
-        choices=[SelectChoice(kind.value, label) for kind, label in KIND_LABELS.items()],
+        choices=PartnerKind.choices(),
         default=PartnerKind.business.value,
         validators=[DataRequired(_l("Choose one."))],
     )

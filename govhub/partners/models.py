@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -10,40 +9,21 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model
 from govhub.orgs.models import OrgUnit
 
 
-class PartnerKind(enum.StrEnum):
-    unit = "unit"
-    business = "business"
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
+class PartnerKind(LabelledEnum):
+    unit = "unit", _l("Stationed unit")
+    business = "business", _l("Caring business")
 
 
-class PartnerStatus(enum.StrEnum):
-    applied = "applied"
-    approved = "approved"
-    rejected = "rejected"
-    suspended = "suspended"
-
-    @property
-    def label(self) -> str:
-        return str(STATUS_LABELS[self])
-
-
-KIND_LABELS = {
-    PartnerKind.unit: _l("Stationed unit"),
-    PartnerKind.business: _l("Caring business"),
-}
-STATUS_LABELS = {
-    PartnerStatus.applied: _l("Applied"),
-    PartnerStatus.approved: _l("Approved"),
-    PartnerStatus.rejected: _l("Rejected"),
-    PartnerStatus.suspended: _l("Suspended"),
-}
+class PartnerStatus(LabelledEnum):
+    applied = "applied", _l("Applied")
+    approved = "approved", _l("Approved")
+    rejected = "rejected", _l("Rejected")
+    suspended = "suspended", _l("Suspended")
 
 
 class Partner(Model):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
+from govhub.accounts import services as accounts
 from govhub.accounts.models import Role, RoleAssignment, User
 from govhub.accounts.validation import normalize_phone, phone_error
 from govhub.audit import services as audit
-from govhub.database import NotFound, ServiceError, transactional, utcnow
+from govhub.database import (
+    NotFound,
+    ServiceError,
+    get_or_raise,
+    required_text,
+    transactional,
+)
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
@@ -17,15 +27,9 @@ from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 from govhub.partners.signals import partner_suspended
+from govhub.references import RefType
 
 MAX_REASON = 500
-
-
-def get_partner(partner_id: int) -> Partner:
-    partner = db.session.get(Partner, partner_id)
-    if partner is None:
-        raise NotFound(_("No such partner."))
-    return partner
 
 
 @transactional
@@ -89,19 +93,20 @@ def apply(
     )
     db.session.add(partner)
     db.session.flush()
-    audit.record(owner_id, "partner.applied", "partner", partner.id, name=name)
+    audit.record(owner_id, "partner.applied", RefType.partner, partner.id, name=name)
     return partner
 
 
 @transactional
-def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None = None) -> Partner:
+def decide(
+    actor_id: int, partner_id: int, *, approve: bool, reason: str | None = None, now: datetime
+) -> Partner:
     """Approve or reject an application. A rejection needs a reason.
 
     On approval the applicant's account (or, if they applied without logging in, the
     account with the contact phone, if any) becomes the partner's first staff member.
     """
-    partner = get_partner(partner_id)
-    reason = (reason or "").strip() or None
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     if partner.status is not PartnerStatus.applied:
         raise ServiceError(
             _(
@@ -109,22 +114,26 @@ def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None 
                 status=partner.status.label,
             )
         )
-    if not approve and not reason:
-        raise ServiceError(
-            _("Give a reason for the rejection; the applicant will see it."), field="reason"
+    # A rejection needs a reason; an approval may carry one.
+    if not approve or (reason or "").strip():
+        reason = required_text(
+            reason,
+            "reason",
+            MAX_REASON,
+            _l("Give a reason for the rejection; the applicant will see it."),
         )
-    if reason and len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    else:
+        reason = None
 
     partner.status = PartnerStatus.approved if approve else PartnerStatus.rejected
     partner.decided_by_id = actor_id
-    partner.decided_at = utcnow()
+    partner.decided_at = now
     partner.decision_reason = reason
     if approve:
         owner = (
             db.session.get(User, partner.owner_id)
             if partner.owner_id
-            else db.session.scalar(select(User).where(User.phone == partner.contact_phone))
+            else accounts.find_by_phone(partner.contact_phone)
         )
         if owner is not None:
             partner.owner_id = owner.id
@@ -139,7 +148,7 @@ def decide(actor_id: int, partner_id: int, *, approve: bool, reason: str | None 
     audit.record(
         actor_id,
         "partner.approved" if approve else "partner.rejected",
-        "partner",
+        RefType.partner,
         partner.id,
         reason=reason,
     )
@@ -178,7 +187,7 @@ def review_queue(
 
 def staff_of(partner_id: int) -> list[RoleAssignment]:
     """The partner's staff (their role assignments, with the users), owner first."""
-    partner = get_partner(partner_id)
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     assignments = db.session.scalars(
         select(RoleAssignment)
         .join(RoleAssignment.user)
@@ -194,13 +203,13 @@ def invite_staff(actor_id: int, partner_id: int, phone: str) -> RoleAssignment:
     """The owner makes the account with ``phone`` staff of this partner (only this one).
 
     The person needs a govhub account first: the message says how to get one."""
-    partner = get_partner(partner_id)
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     if partner.status is not PartnerStatus.approved:
         raise ServiceError(_("Staff can be added once the business is approved."))
     phone = normalize_phone(phone)
     if error := phone_error(phone):
         raise ServiceError(error, field="phone")
-    user = db.session.scalar(select(User).where(User.phone == phone))
+    user = accounts.find_by_phone(phone)
     if user is None:
         raise ServiceError(
             _(
@@ -224,15 +233,15 @@ def invite_staff(actor_id: int, partner_id: int, phone: str) -> RoleAssignment:
     )
     db.session.add(assignment)
     db.session.flush()
-    audit.record(actor_id, "partner.staff_added", "partner", partner.id, user_id=user.id)
-    notify(user.id, NotificationKind.staff_added, "partner", partner.id, partner=partner.name)
+    audit.record(actor_id, "partner.staff_added", RefType.partner, partner.id, user_id=user.id)
+    notify(user.id, NotificationKind.staff_added, RefType.partner, partner.id, partner=partner.name)
     return assignment
 
 
 @transactional
 def remove_staff(actor_id: int, partner_id: int, user_id: int) -> None:
     """The owner takes someone off the staff. The owner cannot remove themself."""
-    partner = get_partner(partner_id)
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     if user_id == partner.owner_id:
         raise ServiceError(_("The owner cannot be removed from the staff."))
     assignment = db.session.scalar(
@@ -245,19 +254,19 @@ def remove_staff(actor_id: int, partner_id: int, user_id: int) -> None:
     if assignment is None:
         raise NotFound(_("This person is not on the staff."))
     db.session.delete(assignment)
-    audit.record(actor_id, "partner.staff_removed", "partner", partner.id, user_id=user_id)
+    audit.record(actor_id, "partner.staff_removed", RefType.partner, partner.id, user_id=user_id)
 
 
 # --- Suspension ----------------------------------------------------------------------
 
 
 @transactional
-def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
+def suspend(actor_id: int, partner_id: int, reason: str, *, now: datetime) -> int:
     """Suspend an approved partner: its rewards leave the catalog, and every voucher not
     yet used is withdrawn and refunded (by the rewards domain, through the
     ``partner_suspended`` signal, in this transaction). Returns how many vouchers were
     refunded."""
-    partner = get_partner(partner_id)
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     reason = (reason or "").strip()
     if partner.status is not PartnerStatus.approved:
         raise ServiceError(
@@ -266,10 +275,7 @@ def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
                 status=partner.status.label,
             )
         )
-    if not reason:
-        raise ServiceError(_("Give a reason for the suspension."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    reason = required_text(reason, "reason", MAX_REASON, _l("Give a reason for the suspension."))
     partner.status = PartnerStatus.suspended
     partner.decided_by_id = actor_id
     partner.decided_at = now
@@ -277,19 +283,19 @@ def suspend(actor_id: int, partner_id: int, reason: str, *, now) -> int:
     replies = partner_suspended.send(partner, actor_id=actor_id, reason=reason, now=now)
     refunded = sum(count or 0 for _receiver, count in replies)
     audit.record(
-        actor_id, "partner.suspended", "partner", partner.id, reason=reason, refunded=refunded
+        actor_id, "partner.suspended", RefType.partner, partner.id, reason=reason, refunded=refunded
     )
     return refunded
 
 
 @transactional
-def reinstate(actor_id: int, partner_id: int, *, now) -> Partner:
+def reinstate(actor_id: int, partner_id: int, *, now: datetime) -> Partner:
     """Lift a suspension: the partner's rewards are offered again."""
-    partner = get_partner(partner_id)
+    partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     if partner.status is not PartnerStatus.suspended:
         raise ServiceError(_("This partner is not suspended."))
     partner.status = PartnerStatus.approved
     partner.decided_by_id = actor_id
     partner.decided_at = now
-    audit.record(actor_id, "partner.reinstated", "partner", partner.id)
+    audit.record(actor_id, "partner.reinstated", RefType.partner, partner.id)
     return partner

@@ -86,7 +86,9 @@ def decide(partner_id: int):
     approve = request.form.get("decision") == "approve"
     if form.validate_on_submit():
         try:
-            services.decide(current_user.id, partner.id, approve=approve, reason=form.reason.data)
+            services.decide(
+                current_user.id, partner.id, approve=approve, reason=form.reason.data, now=utcnow()
+            )
         except ServiceError as error:
             show_service_error(form, error)
         else:

@@ -37,6 +37,7 @@ from govhub.notifications.models import Notification
 from govhub.notifications.services import notify_once
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
+from govhub.references import RefType
 
 NOTICE_KIND = NotificationKind.points_expiring
 
@@ -191,7 +192,7 @@ def _notify(volunteer_id: int, *, now: datetime) -> bool:
         f"points-expiry:{volunteer_id}:{to_local(now).date().isoformat()}",
         volunteer_id,
         NOTICE_KIND,
-        "points",
+        RefType.points,
         volunteer_id,
         now=now,
         points=sum(b.left for b in due),
@@ -228,7 +229,7 @@ def _expire(volunteer_id: int, *, now: datetime) -> int:
                 -batch.left,
                 EntryKind.expire,
                 key=f"expire:{batch.entry_id}",
-                ref=("ledger_entry", batch.entry_id),
+                ref=(RefType.ledger_entry, batch.entry_id),
                 now=now,
             )
             written += 1

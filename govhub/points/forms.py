@@ -1,48 +1,15 @@
 from __future__ import annotations
 
-import re
-import uuid
-
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, SearchField, TextAreaField
+from wtforms import SearchField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from govhub.accounts.validation import normalize_phone
-from govhub.forms import BaseForm, IntegerField
+from govhub.forms import BaseForm, IntegerField, KeyedForm
 from govhub.points.services import MAX_REASON
 
 MAX_ADJUSTMENT = 100_000
-KEY_RE = re.compile(r"[0-9a-f]{32}")
 MIN_PHONE_DIGITS = 4
-
-
-def new_key() -> str:
-    """A fresh idempotency key for a form: a double submit of that form writes once."""
-    return uuid.uuid4().hex
-
-
-class KeyedForm(BaseForm):
-    """A form that carries the idempotency key it was rendered with."""
-
-    key = HiddenField()
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A form rendered fresh gets a new key; a submitted one keeps the key it was sent.
-        if kwargs.get("formdata", ...) is None or not self.is_submitted():
-            self.key.data = new_key()
-
-    def validate_key(self, field) -> None:
-        if not KEY_RE.fullmatch(field.data or ""):
-            field.data = new_key()
-            raise ValidationError(_l("This form is out of date. Check it and send it again."))
-
-    def move_key_errors(self) -> None:
-        """The key is hidden: show its error above the form."""
-        self.form_errors.extend(self.key.errors)
-
-    def renew_key(self) -> None:
-        self.key.data = new_key()
 
 
 def not_zero(_form, field) -> None:

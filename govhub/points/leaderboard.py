@@ -9,7 +9,6 @@ costs a volunteer their place.
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -18,6 +17,7 @@ from sqlalchemy import func, or_, select
 
 from govhub.accounts.models import User, VolunteerProfile
 from govhub.clock import to_local, to_utc
+from govhub.enums import LabelledEnum
 from govhub.extensions import db
 from govhub.orgs.models import OrgUnit
 from govhub.points.models import EntryKind, LedgerEntry
@@ -25,38 +25,20 @@ from govhub.points.models import EntryKind, LedgerEntry
 TOP = 20
 
 
-class Scope(enum.StrEnum):
-    community = "community"
-    street = "street"
-
-    @property
-    def label(self) -> str:
-        return str({Scope.community: _l("My community"), Scope.street: _l("My street")}[self])
+class Scope(LabelledEnum):
+    community = "community", _l("My community")
+    street = "street", _l("My street")
 
 
-class Period(enum.StrEnum):
-    month = "month"
-    year = "year"
-    all = "all"
-
-    @property
-    def label(self) -> str:
-        return str(
-            {
-                Period.month: _l("This month"),
-                Period.year: _l("This year"),
-                Period.all: _l("All time"),
-            }[self]
-        )
+class Period(LabelledEnum):
+    month = "month", _l("This month")
+    year = "year", _l("This year")
+    all = "all", _l("All time")
 
 
-class Metric(enum.StrEnum):
-    hours = "hours"
-    points = "points"
-
-    @property
-    def label(self) -> str:
-        return str({Metric.hours: _l("Hours"), Metric.points: _l("Points earned")}[self])
+class Metric(LabelledEnum):
+    hours = "hours", _l("Hours")
+    points = "points", _l("Points earned")
 
 
 @dataclass

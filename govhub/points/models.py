@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,29 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model, db
 from govhub.orgs.models import OrgUnit
 
 
-class EntryKind(enum.StrEnum):
-    earn = "earn"
-    redeem = "redeem"
-    refund = "refund"
-    adjust = "adjust"
-    expire = "expire"
-
-    @property
-    def label(self) -> str:
-        return str(KIND_LABELS[self])
-
-
-KIND_LABELS = {
-    EntryKind.earn: _l("Earned"),
-    EntryKind.redeem: _l("Redeemed"),
-    EntryKind.refund: _l("Refunded"),
-    EntryKind.adjust: _l("Adjusted"),
-    EntryKind.expire: _l("Expired"),
-}
+class EntryKind(LabelledEnum):
+    earn = "earn", _l("Earned")
+    redeem = "redeem", _l("Redeemed")
+    refund = "refund", _l("Refunded")
+    adjust = "adjust", _l("Adjusted")
+    expire = "expire", _l("Expired")
 
 
 class LedgerEntry(Model):

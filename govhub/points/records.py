@@ -18,7 +18,6 @@ from sqlalchemy.orm import joinedload
 from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.checkin.models import Attendance, AttendanceStatus
-from govhub.checkin.tokens import TokenRefused, read_record_token
 from govhub.clock import to_local
 from govhub.database import (
     NotFound,
@@ -31,6 +30,8 @@ from govhub.extensions import db
 from govhub.needs.models import Shift
 from govhub.points.models import ServiceRecord
 from govhub.points.services import KeyReused
+from govhub.references import RefType
+from govhub.tokens import TokenRefused, read_record_token
 
 # The largest id a token may name (the databases' INTEGER); a larger one is not ours.
 MAX_ID = 2**31 - 1
@@ -121,19 +122,12 @@ def issue_record(actor_id: int, volunteer_id: int, *, key: str, now: datetime) -
     audit.record(
         actor_id,
         "record.issued",
-        "service_record",
+        RefType.service_record,
         record.id,
         volunteer_id=volunteer_id,
         number=record.number,
         total_minutes=record.total_minutes,
     )
-    return record
-
-
-def get_record(record_id: int) -> ServiceRecord:
-    record = db.session.get(ServiceRecord, record_id)
-    if record is None:
-        raise NotFound(_("No such record."))
     return record
 
 

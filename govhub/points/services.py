@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
@@ -26,6 +27,7 @@ from govhub.database import (
     RetryTransaction,
     ServiceError,
     insert_ignoring_conflict,
+    required_text,
     transactional,
     utcnow,
 )
@@ -35,6 +37,7 @@ from govhub.orgs.models import OrgUnit
 from govhub.pagination import Cursor, keyset_page
 from govhub.points.models import EntryKind, LedgerAudit, LedgerEntry, PointsAccount
 from govhub.points.signals import ledger_ref_titles
+from govhub.references import RefType
 
 MAX_REASON = 500
 
@@ -210,11 +213,7 @@ def adjust(
             _("You cannot adjust your own points: another admin of your community does that."),
             field="amount",
         )
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason for the adjustment."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
+    reason = required_text(reason, "reason", MAX_REASON, _l("Give a reason for the adjustment."))
     if amount == 0:
         raise ServiceError(_("The amount cannot be zero."), field="amount")
     try:
@@ -243,7 +242,7 @@ def adjust(
         audit.record(
             actor_id,
             "points.adjusted",
-            "user",
+            RefType.user,
             volunteer_id,
             reason=reason,
             amount=amount,

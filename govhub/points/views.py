@@ -19,7 +19,6 @@ from flask_login import current_user, login_required
 from govhub import permissions
 from govhub.accounts.models import User
 from govhub.checkin.models import Evidence
-from govhub.checkin.tokens import record_token
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.forms import form_status, show_service_error
 from govhub.htmx import render, wants_fragment
@@ -30,7 +29,9 @@ from govhub.points import leaderboard as boards
 from govhub.points import records, services
 from govhub.points.forms import AdjustForm, FindVolunteerForm, IssueRecordForm
 from govhub.points.models import ServiceRecord
+from govhub.problem import problem_page
 from govhub.qr import png_response, qr_png
+from govhub.tokens import record_token
 from govhub.urls import external_url
 
 bp = Blueprint("points", __name__)
@@ -262,5 +263,13 @@ def verify_record(token: str):
     try:
         record = records.verify(token)
     except NotFound as problem:
-        return render_template("points/verify_invalid.html", message=problem.message), 404
+        return problem_page(
+            _("This record cannot be confirmed"),
+            problem.message,
+            404,
+            detail=_(
+                "The code may have been copied wrongly, altered, or made elsewhere. Ask the "
+                "volunteer's community to check the record."
+            ),
+        )
     return render_template("points/verify.html", record=record)

@@ -14,6 +14,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
@@ -22,13 +23,14 @@ from govhub.accounts.models import HomeMove, VolunteerProfile
 from govhub.audit import services as audit
 from govhub.checkin.models import Attendance
 from govhub.clock import local_date, local_month
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, get_or_raise, transactional
 from govhub.extensions import db
 from govhub.needs.models import Need, Shift
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry
+from govhub.references import RefType
 from govhub.rewards import photos
 from govhub.rewards.models import (
     COUNTED_STATUSES,
@@ -62,13 +64,6 @@ class RewardInput:
     # On an edit: the stock the form showed. The change the staff made to it is applied
     # to the stock as it is now, so vouchers redeemed meanwhile are not put back.
     stock_seen: int | None = None
-
-
-def get_reward(reward_id: int) -> Reward:
-    reward = db.session.get(Reward, reward_id)
-    if reward is None:
-        raise NotFound(_("No such reward."))
-    return reward
 
 
 def _check(data: RewardInput) -> RewardInput:
@@ -144,7 +139,7 @@ def save_reward(
         reward = Reward(partner_id=partner.id, created_by_id=actor_id, status=RewardStatus.active)
         db.session.add(reward)
     else:
-        reward = get_reward(reward_id)
+        reward = get_or_raise(Reward, reward_id, _l("No such reward."))
         if reward.partner_id != partner.id:
             raise NotFound(_("No such reward."))
     if photo:
@@ -169,7 +164,7 @@ def save_reward(
     audit.record(
         actor_id,
         "reward.created" if reward_id is None else "reward.edited",
-        "reward",
+        RefType.reward,
         reward.id,
         title=reward.title,
         price=reward.price,
@@ -203,9 +198,11 @@ def _change_stock(reward: Reward, delta: int) -> None:
 
 @transactional
 def set_paused(actor_id: int, reward_id: int, paused: bool) -> Reward:
-    reward = get_reward(reward_id)
+    reward = get_or_raise(Reward, reward_id, _l("No such reward."))
     reward.status = RewardStatus.paused if paused else RewardStatus.active
-    audit.record(actor_id, "reward.paused" if paused else "reward.resumed", "reward", reward.id)
+    audit.record(
+        actor_id, "reward.paused" if paused else "reward.resumed", RefType.reward, reward.id
+    )
     return reward
 
 

@@ -11,7 +11,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -21,10 +20,9 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from govhub.forms import BaseForm, IntegerField, optional_int
-from govhub.points.forms import KeyedForm
+from govhub.forms import BaseForm, IntegerField, KeyedForm, optional_int
 from govhub.rewards import catalog, vouchers
-from govhub.rewards.models import AREA_LABELS, RewardArea
+from govhub.rewards.models import RewardArea
 
 ACCEPT_PHOTOS = "image/jpeg,image/png,image/webp"
 
@@ -83,7 +81,7 @@ class RewardForm(BaseForm):
     )
     area = RadioField(
         _l("Who may redeem it"),
-        choices=[SelectChoice(area.value, label) for area, label in AREA_LABELS.items()],
+        choices=RewardArea.choices(),
         default=RewardArea.community.value,
         validators=[DataRequired(_l("Choose one."))],
     )

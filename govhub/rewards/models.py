@@ -3,7 +3,6 @@ volunteers redeem them for."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,48 +11,28 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
 from govhub.accounts.models import User
 from govhub.database import enum_type, utcnow
+from govhub.enums import LabelledEnum
 from govhub.extensions import Model
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner
 
 
-class RewardArea(enum.StrEnum):
+class RewardArea(LabelledEnum):
     """Whose volunteers may redeem a reward: those of the partner's community, street or
     district."""
 
-    community = "community"
-    street = "street"
-    district = "district"
-
-    @property
-    def label(self) -> str:
-        return str(AREA_LABELS[self])
+    community = "community", _l("Volunteers of our community")
+    street = "street", _l("Volunteers of our street")
+    district = "district", _l("Volunteers of our district")
 
     @property
     def level(self) -> OrgLevel:
         return OrgLevel(self.value)
 
 
-AREA_LABELS = {
-    RewardArea.community: _l("Volunteers of our community"),
-    RewardArea.street: _l("Volunteers of our street"),
-    RewardArea.district: _l("Volunteers of our district"),
-}
-
-
-class RewardStatus(enum.StrEnum):
-    active = "active"
-    paused = "paused"
-
-    @property
-    def label(self) -> str:
-        return str(REWARD_STATUS_LABELS[self])
-
-
-REWARD_STATUS_LABELS = {
-    RewardStatus.active: _l("On offer"),
-    RewardStatus.paused: _l("Paused"),
-}
+class RewardStatus(LabelledEnum):
+    active = "active", _l("On offer")
+    paused = "paused", _l("Paused")
 
 
 class RewardPhoto(Model):
@@ -115,31 +94,20 @@ class Reward(Model):
         return f"<Reward {self.id} {self.title}>"
 
 
-class VoucherStatus(enum.StrEnum):
-    issued = "issued"  # waiting to be used at the counter
-    fulfilled = "fulfilled"  # verified by the partner's staff (核销)
-    cancelled = "cancelled"  # by the volunteer; refunded
-    rejected = "rejected"  # by the staff, with a reason; refunded
-    expired = "expired"  # unused until it expired; refunded by the scheduler
-    voided = "voided"  # the partner was suspended; refunded
-
-    @property
-    def label(self) -> str:
-        return str(VOUCHER_STATUS_LABELS[self])
+class VoucherStatus(LabelledEnum):
+    issued = "issued", _l("Ready to use")  # waiting to be used at the counter
+    fulfilled = "fulfilled", _l("Used")  # verified by the partner's staff (核销)
+    cancelled = "cancelled", _l("Cancelled, points refunded")  # by the volunteer; refunded
+    # by the staff, with a reason; refunded
+    rejected = "rejected", _l("Rejected by the business, points refunded")
+    # unused until it expired; refunded by the scheduler
+    expired = "expired", _l("Expired, points refunded")
+    voided = "voided", _l("Withdrawn, points refunded")  # the partner was suspended; refunded
 
     @property
     def refunded(self) -> bool:
         return self not in (VoucherStatus.issued, VoucherStatus.fulfilled)
 
-
-VOUCHER_STATUS_LABELS = {
-    VoucherStatus.issued: _l("Ready to use"),
-    VoucherStatus.fulfilled: _l("Used"),
-    VoucherStatus.cancelled: _l("Cancelled, points refunded"),
-    VoucherStatus.rejected: _l("Rejected by the business, points refunded"),
-    VoucherStatus.expired: _l("Expired, points refunded"),
-    VoucherStatus.voided: _l("Withdrawn, points refunded"),
-}
 
 # Vouchers that count towards a reward's monthly limit: those not given back.
 COUNTED_STATUSES = (VoucherStatus.issued, VoucherStatus.fulfilled)

@@ -18,8 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from govhub import permissions
-from govhub.checkin import tokens
+from govhub import permissions, tokens
 from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db

@@ -19,9 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from govhub import permissions
-from govhub.checkin import tokens
-from govhub.checkin.views import problem_page
+from govhub import permissions, tokens
 from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
@@ -29,6 +27,7 @@ from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render
 from govhub.permissions import Action
 from govhub.points import services as points
+from govhub.problem import problem_page
 from govhub.qr import png_response, qr_png
 from govhub.rewards import catalog as reward_catalog
 from govhub.rewards import economy as economy_report
@@ -231,7 +230,13 @@ def _open(token: str) -> Redemption | ResponseReturnValue:
         return login_manager.unauthorized()
     redemption = _voucher_from_token(token)
     if redemption is None:
-        return problem_page(tokens.Problem.forged)
+        return problem_page(
+            _("This voucher link is not valid."),
+            _(
+                "Scan the code on the volunteer's voucher again, or type the short code "
+                "printed under it."
+            ),
+        )
     if permissions.can(current_user, Action.VIEW_VOUCHER, redemption):
         # The holder, even one who works for the business: nobody verifies their own.
         return redirect(url_for("rewards.voucher", redemption_id=redemption.id))

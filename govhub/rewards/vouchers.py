@@ -17,13 +17,14 @@ from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from govhub.audit import services as audit
 from govhub.clock import local_text
-from govhub.database import NotFound, ServiceError, transactional
+from govhub.database import NotFound, ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
@@ -32,6 +33,7 @@ from govhub.partners.signals import partner_suspended
 from govhub.points import services as points
 from govhub.points.models import EntryKind
 from govhub.points.signals import ledger_ref_titles
+from govhub.references import RefType
 from govhub.rewards.catalog import (
     eligible,
     newcomer_refusal,
@@ -138,17 +140,10 @@ def redeem(volunteer_id: int, reward_id: int, *, key: str, now: datetime) -> Red
         -reward.price,
         EntryKind.redeem,
         key=f"redeem:{redemption.id}",
-        ref=("redemption", redemption.id),
+        ref=(RefType.redemption, redemption.id),
         actor_id=volunteer_id,
         now=now,
     )
-    return redemption
-
-
-def get_redemption(redemption_id: int) -> Redemption:
-    redemption = db.session.get(Redemption, redemption_id)
-    if redemption is None:
-        raise NotFound(_("No such voucher."))
     return redemption
 
 
@@ -222,7 +217,7 @@ def _refund(
         redemption.price,
         EntryKind.refund,
         key=f"refund:{redemption.id}",
-        ref=("redemption", redemption.id),
+        ref=(RefType.redemption, redemption.id),
         actor_id=actor_id,
         reason=reason,
         now=now,
@@ -242,7 +237,7 @@ def _tell(redemption: Redemption, kind: NotificationKind, **params) -> None:
     notify(
         redemption.volunteer_id,
         kind,
-        "voucher",
+        RefType.redemption,
         redemption.id,
         title=redemption.title,
         partner=redemption.partner.name,
@@ -265,7 +260,7 @@ def _explain(redemption: Redemption) -> str:
 @transactional
 def cancel(volunteer_id: int, redemption_id: int, *, now: datetime) -> Redemption:
     """The volunteer gives an unused voucher back: points refunded, stock restored."""
-    redemption = get_redemption(redemption_id)
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     if redemption.volunteer_id != volunteer_id:
         raise NotFound(_("No such voucher."))
     redemption, moved = _refund(
@@ -292,7 +287,7 @@ class Verification:
 def fulfil(staff_id: int, redemption_id: int, *, now: datetime) -> Verification:
     """Staff confirm a voucher at the counter (核销). Once: a second attempt (or another
     staff member at the same moment) learns when and by whom it was used."""
-    redemption = get_redemption(redemption_id)
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     require_approved(redemption.partner)
     moved = _leave_issued(
         redemption.id,
@@ -321,12 +316,10 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     """Staff turn a voucher down with a reason (e.g. the goods ran out): the points go
     back to the volunteer. The stock is left as it is: the staff said the goods are not
     there; they can edit the stock if they are."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ServiceError(_("Give a reason; the volunteer will see it."), field="reason")
-    if len(reason) > MAX_REASON:
-        raise ServiceError(_("At most %(n)d characters.", n=MAX_REASON), field="reason")
-    redemption = get_redemption(redemption_id)
+    reason = required_text(
+        reason, "reason", MAX_REASON, _l("Give a reason; the volunteer will see it.")
+    )
+    redemption = get_or_raise(Redemption, redemption_id, _l("No such voucher."))
     redemption, moved = _refund(
         redemption.id,
         VoucherStatus.rejected,
@@ -337,7 +330,7 @@ def reject(staff_id: int, redemption_id: int, reason: str, *, now: datetime) -> 
     )
     if not moved:
         return Verification(redemption, False, _explain(redemption))
-    audit.record(staff_id, "voucher.rejected", "redemption", redemption.id, reason=reason)
+    audit.record(staff_id, "voucher.rejected", RefType.redemption, redemption.id, reason=reason)
     _tell(redemption, NotificationKind.voucher_rejected, reason=reason)
     return Verification(redemption, True)
 

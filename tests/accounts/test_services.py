@@ -22,7 +22,7 @@ def test_register_creates_profile_and_volunteer_role(app):
     user = services.register(
         " 139-1234-5678 ", " 张三 ", "walk-dog-2026", tree.community_a, tree.grid_a2
     )
-    user = services.get_user(user.id)
+    user = db.session.get(User, user.id)
     assert user.phone == "13912345678"
     assert user.name == "张三"
     assert user.profile.community_id == tree.community_a
@@ -177,7 +177,7 @@ def test_update_profile_moves_the_volunteer_role_with_the_home(app):
         employer_unit="区税务局",
         availability="周末",
     )
-    user = services.get_user(user.id)
+    user = db.session.get(User, user.id)
     assert user.name == "新名字"
     assert user.profile.community_id == tree.community_b
     assert [s.name for s in user.profile.skills] == sorted(["理发", "驾驶"])
@@ -212,7 +212,7 @@ def test_assign_role_checks_the_level_and_duplicates(app):
     with pytest.raises(ServiceError) as refused:
         services.assign_role(None, user.id, Role.oversight_admin, org_unit_id=tree.street)
     assert refused.value.field == "role"
-    roles = {(a.role, a.org_unit_id) for a in services.get_user(user.id).roles}
+    roles = {(a.role, a.org_unit_id) for a in db.session.get(User, user.id).roles}
     assert roles == {(Role.volunteer, tree.community_a), (Role.oversight_admin, tree.street)}
 
 
@@ -224,7 +224,7 @@ def test_the_last_system_admin_cannot_be_removed(app):
         services.revoke_role(admin.id, assignment.id)
     other = make_user(tree, roles=[(Role.system_admin, "city")])
     services.revoke_role(other.id, assignment.id, "left the office")
-    assert not any(a.role is Role.system_admin for a in services.get_user(admin.id).roles)
+    assert not any(a.role is Role.system_admin for a in db.session.get(User, admin.id).roles)
 
 
 def test_database_refuses_a_role_without_the_right_scope(app):

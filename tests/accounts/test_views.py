@@ -292,7 +292,7 @@ def test_language_is_kept_per_user_across_sessions(app, client, auth):
     user = make_user(tree)
     auth.login(user.phone)
     client.post("/preferences/language", data={"locale": "en"})
-    assert services.get_user(user.id).locale == "en"
+    assert db.session.get(User, user.id).locale == "en"
     other = app.test_client()
     other.post("/login", data={"phone": user.phone, "password": PASSWORD})
     assert "Log out" in text_of(other.get("/"))
@@ -303,7 +303,7 @@ def test_language_chosen_before_login_is_saved_on_login(app, client, auth):
     user = make_user(tree)
     use_english(client)
     auth.login(user.phone)
-    assert services.get_user(user.id).locale == "en"
+    assert db.session.get(User, user.id).locale == "en"
 
 
 def test_unknown_language_is_refused(app, client):
@@ -325,7 +325,7 @@ def test_elder_mode_is_remembered(app, client, auth):
     user = make_user(tree)
     auth.login(user.phone)
     client.post("/preferences/elder-mode", data={"enabled": "1"})
-    assert services.get_user(user.id).elder_mode is True
+    assert db.session.get(User, user.id).elder_mode is True
     other = app.test_client()
     other.post("/login", data={"phone": user.phone, "password": PASSWORD})
     assert '<body class="elder"' in text_of(other.get("/"))
@@ -353,7 +353,7 @@ def test_profile_edit(app, client, auth):
         },
     )
     assert response.status_code == 303
-    user = services.get_user(user.id)
+    user = db.session.get(User, user.id)
     assert (user.name, user.profile.community_id, user.profile.employer_unit) == (
         "新名字",
         tree.community_b,

@@ -196,8 +196,8 @@ def test_admin_screen_qr_checks_in_a_volunteer_and_points_follow(
 
 
 def test_expired_or_wrong_codes_explain_what_to_do(page, browser_log, demo_shift, live_app):
-    from govhub.checkin.tokens import Purpose, shift_token
     from govhub.database import utcnow
+    from govhub.tokens import Purpose, shift_token
 
     shift_id = demo_shift.id
     with live_app.app_context():

@@ -7,7 +7,9 @@ from types import SimpleNamespace
 
 from govhub.checkin import services
 from govhub.checkin.models import Evidence
+from govhub.extensions import db
 from govhub.needs import claims
+from govhub.needs.models import Shift
 from tests.factories import NOW, make_admin, make_need, make_tree, make_user
 
 START = NOW + timedelta(days=1)  # the shift: START .. START + 2 h
@@ -21,15 +23,13 @@ def shift_world(*, capacity: int = 10, volunteers: int = 2, walk_ins: bool = Fal
     need = make_need(tree, admin=admin, shifts=((1, 2, capacity),), **need_fields)
     shift = need.shifts[0]
     if walk_ins:
-        from govhub.extensions import db
-
         shift.walk_ins = True
         db.session.commit()
     people = [make_user(tree, name=f"志愿者{n}") for n in range(volunteers)]
     for person in people:
         claims.claim_shift(person.id, shift.id, now=NOW)
     return SimpleNamespace(
-        tree=tree, admin=admin, need=need, shift=claims.get_shift(shift.id), volunteers=people
+        tree=tree, admin=admin, need=need, shift=db.session.get(Shift, shift.id), volunteers=people
     )
 
 

@@ -12,12 +12,15 @@ from govhub import jobs, scheduler
 from govhub.accounts import services as accounts
 from govhub.checkin import services as checkin
 from govhub.checkin.models import AttendanceStatus, Evidence, VoidReason
+from govhub.database import ServiceError
 from govhub.extensions import db
 from govhub.jobs import Job
 from govhub.needs import board, claims, posting
+from govhub.needs.models import Need, NeedStatus
 from govhub.notifications.models import Notification
 from govhub.points import services as points
 from tests.checkin.helpers import HOUR, START, scan_in, shift_world
+from tests.factories import make_need
 from tests.points.helpers import entry_count
 
 
@@ -50,6 +53,23 @@ def test_end_of_shift_jobs_run_twice_change_nothing_the_second_time(app):
     account = points.account(w.volunteers[0].id)
     assert (account.balance, account.total_minutes) == (20, 120)
     assert jobs.audit_ledger(now=end + timedelta(days=4)) == 0
+
+
+def test_needs_whose_shifts_all_ended_close_through_the_needs_lifecycle(app, monkeypatch):
+    w = shift_world()
+    draft = make_need(w.tree, admin=w.admin, title="Not yet posted", publish=False)
+    end = START + 2 * HOUR
+    assert posting.close_ended_needs(now=end - HOUR) == 0  # a shift still running
+    assert posting.close_ended_needs(now=end + HOUR) == 1
+    assert db.session.get(Need, w.need.id).status is NeedStatus.closed
+    assert db.session.get(Need, draft.id).status is NeedStatus.draft
+    # The same rule as an organizer's close: a transition the lifecycle forbids is refused.
+    other = make_need(w.tree, admin=w.admin, title="Another", shifts=((1, 2, 5),))
+    forbidden = {**posting.TRANSITIONS, NeedStatus.open: set()}
+    monkeypatch.setattr(posting, "TRANSITIONS", forbidden)
+    with pytest.raises(ServiceError):
+        posting.close_ended_needs(now=end + HOUR)
+    assert db.session.get(Need, other.id).status is NeedStatus.open
 
 
 def test_the_ledger_audit_records_a_mismatch(app):

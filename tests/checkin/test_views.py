@@ -10,13 +10,15 @@ import zxingcpp
 from PIL import Image
 from sqlalchemy import select
 
-from govhub.checkin import services, tokens
+from govhub import tokens
+from govhub.checkin import services
 from govhub.checkin.models import Attendance, Evidence
-from govhub.checkin.tokens import Purpose
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import claims
+from govhub.needs.models import Shift
 from govhub.points import services as points
+from govhub.tokens import Purpose
 from tests.factories import PASSWORD, make_admin, make_need, make_tree, make_user
 
 
@@ -49,7 +51,7 @@ def live(app):
         .values(starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=110))
     )
     db.session.commit()
-    return tree, admin, claims.get_shift(shift.id), volunteers
+    return tree, admin, db.session.get(Shift, shift.id), volunteers
 
 
 def screen_qr_url(client, shift, mode="in") -> str:

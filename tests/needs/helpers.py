@@ -72,11 +72,11 @@ def post_need(
     need = posting.save_need(w.admin.id, community_id, data, shifts or [at(24)], now=NOW)
     if publish:
         posting.publish(w.admin.id, need.id, now=NOW)
-    return posting.get_need(need.id)
+    return db.session.get(Need, need.id)
 
 
 def first_shift(need: Need) -> Shift:
-    return posting.get_need(need.id).shifts[0]
+    return db.session.get(Need, need.id).shifts[0]
 
 
 def fresh(model, key):

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from govhub import permissions
-from govhub.database import NotFound, ServiceError
+from govhub.database import NotFound, ServiceError, utcnow
 from govhub.needs import claims, posting, resident_requests
 from govhub.needs.models import (
     Claim,
@@ -27,6 +27,7 @@ def submit(user, **overrides) -> ResidentRequest:
         "when_text": "本周末",
         "place": "幸福里3号楼201",
         "urgency": Urgency.normal,
+        "now": utcnow(),
         **overrides,
     }
     return resident_requests.submit(user.id, **fields)
@@ -135,7 +136,7 @@ def test_decline_needs_a_reason(app, reason):
     resident = make_user(w.tree)
     made = submit(resident)
     with pytest.raises(ServiceError) as refused:
-        resident_requests.decline(w.admin.id, made.id, reason)
+        resident_requests.decline(w.admin.id, made.id, reason, now=utcnow())
     assert refused.value.field == "reason"
     assert fresh(ResidentRequest, made.id).status is RequestStatus.submitted
     assert notices(resident) == []
@@ -146,7 +147,7 @@ def test_decline_tells_the_resident_why(app):
     resident = make_user(w.tree)
     made = submit(resident)
 
-    resident_requests.decline(w.admin.id, made.id, " 请联系物业处理 ")
+    resident_requests.decline(w.admin.id, made.id, " 请联系物业处理 ", now=utcnow())
 
     stored = fresh(ResidentRequest, made.id)
     assert stored.status is RequestStatus.declined
@@ -155,7 +156,7 @@ def test_decline_tells_the_resident_why(app):
     assert stored.decided_at is not None
     [notice] = notices(resident)
     assert notice.kind == "request_declined"
-    assert (notice.target_type, notice.target_id) == ("request", made.id)
+    assert (notice.target_type, notice.target_id) == ("resident_request", made.id)
     assert notice.params["reason"] == "请联系物业处理"
 
 
@@ -173,7 +174,7 @@ def test_posting_a_need_from_a_request_accepts_it_and_tells_the_resident(app):
     assert fresh(Need, need.id).request.id == made.id
     [notice] = notices(resident)
     assert notice.kind == "request_accepted"
-    assert (notice.target_type, notice.target_id) == ("request", made.id)
+    assert (notice.target_type, notice.target_id) == ("resident_request", made.id)
 
 
 def test_a_request_is_accepted_only_into_a_need_of_its_community(app):
@@ -193,7 +194,7 @@ def test_an_accepted_request_cannot_be_decided_again(app):
     need = accept(w, made)
 
     with pytest.raises(ServiceError):
-        resident_requests.decline(w.admin.id, made.id, "改主意了")
+        resident_requests.decline(w.admin.id, made.id, "改主意了", now=utcnow())
     with pytest.raises(ServiceError):
         accept(w, made)
 
@@ -208,10 +209,10 @@ def test_a_declined_request_cannot_be_decided_again(app):
     w = world()
     resident = make_user(w.tree)
     made = submit(resident)
-    resident_requests.decline(w.admin.id, made.id, "不在服务范围")
+    resident_requests.decline(w.admin.id, made.id, "不在服务范围", now=utcnow())
 
     with pytest.raises(ServiceError):
-        resident_requests.decline(w.admin.id, made.id, "再说一次")
+        resident_requests.decline(w.admin.id, made.id, "再说一次", now=utcnow())
     with pytest.raises(ServiceError):
         accept(w, made)
 
@@ -225,7 +226,7 @@ def test_a_declined_request_cannot_be_decided_again(app):
 def test_deciding_an_unknown_request_is_not_found(app):
     w = world()
     with pytest.raises(NotFound):
-        resident_requests.decline(w.admin.id, 9999, "没有这个诉求")
+        resident_requests.decline(w.admin.id, 9999, "没有这个诉求", now=utcnow())
 
 
 def test_review_queue_holds_the_admins_waiting_requests_most_urgent_first(app):
@@ -237,7 +238,7 @@ def test_review_queue_holds_the_admins_waiting_requests_most_urgent_first(app):
     high = submit(resident, what="高", urgency=Urgency.high)
     urgent_later = submit(resident, what="急2", urgency=Urgency.urgent)
     resident_requests.decline(
-        w.admin.id, submit(resident, what="已拒", urgency=Urgency.urgent).id, "重复"
+        w.admin.id, submit(resident, what="已拒", urgency=Urgency.urgent).id, "重复", now=utcnow()
     )
     submit(make_user(w.tree, community="community_b", grid="grid_b1"), urgency=Urgency.urgent)
 
@@ -363,3 +364,14 @@ def test_a_rating_comment_is_at_most_500_characters(app):
         resident_requests.rate(volunteer.id, need.id, 5, "长" * 501, now=SHIFT_ENDS)
     assert refused.value.field == "comment"
     assert count(Rating) == 0
+
+
+def test_deciding_a_request_records_the_moment_the_caller_passes(app):
+    w = world()
+    resident = make_user(w.tree)
+    declined, accepted = submit(resident, what="甲"), submit(resident, what="乙")
+    decided = NOW + timedelta(hours=5)
+    resident_requests.decline(w.admin.id, declined.id, "不在服务范围", now=decided)
+    accept(w, accepted)  # save_need passes its own ``now`` (NOW) on
+    assert fresh(ResidentRequest, declined.id).decided_at == decided
+    assert fresh(ResidentRequest, accepted.id).decided_at == NOW

@@ -4,9 +4,11 @@ import pytest
 from icalendar import Calendar
 
 from govhub.accounts import services as accounts
+from govhub.accounts.models import User
 from govhub.checkin import services as checkin
 from govhub.checkin.models import Attendance, AttendanceStatus, Evidence, VoidReason
 from govhub.database import NotFound, ServiceError
+from govhub.extensions import db
 from govhub.needs import board as needs_board
 from govhub.needs import calendar, posting
 from govhub.needs import claims as needs_claims
@@ -57,7 +59,7 @@ def claimed(shift: Shift) -> int:
 
 def edit(w, need, shifts, *, now=NOW, **changes) -> Need:
     """Save ``need`` again as the editor would, with ``changes`` to its fields."""
-    need = posting.get_need(need.id)
+    need = db.session.get(Need, need.id)
     data = posting.NeedInput(
         **{
             "title": need.title,
@@ -920,7 +922,7 @@ def test_roster_lists_each_shift_with_claimants_and_waiting_list(app):
     a, b = make_user(w.tree, name="甲"), make_user(w.tree, name="乙")
     claim(a, first)
     claim(b, first, waitlist=True)
-    rows = needs_board.roster(posting.get_need(need.id))
+    rows = needs_board.roster(db.session.get(Need, need.id))
     assert [(r.shift.id, [c.volunteer.name for c in r.confirmed]) for r in rows] == [
         (first.id, ["甲"]),
         (second.id, []),
@@ -1136,7 +1138,7 @@ def test_board_filters_by_skill_and_by_my_skills(app):
         employer_unit=None,
         availability=None,
     )
-    volunteer = accounts.get_user(volunteer.id)
+    volunteer = db.session.get(User, volunteer.id)
     no_skills = make_user(w.tree)
 
     assert titles(volunteer, skill_id=first_aid.id) == ["急救培训"]

@@ -384,6 +384,7 @@ def test_another_communitys_admin_cannot_decide_a_request(world, client, auth):
         when_text="",
         place="1 栋",
         urgency=Urgency.urgent,
+        now=utcnow(),
     )
     auth.login(world["other_admin"].phone)
     assert client.get(f"/requests/{item.id}").status_code == 403

@@ -19,15 +19,15 @@ def unit_count() -> int:
 
 def test_levels_follow_the_parent(app):
     tree = make_tree()
-    assert services.get_unit(tree.city).level is OrgLevel.city
-    assert services.get_unit(tree.grid_a1).level is OrgLevel.grid
+    assert db.session.get(OrgUnit, tree.city).level is OrgLevel.city
+    assert db.session.get(OrgUnit, tree.grid_a1).level is OrgLevel.grid
     with pytest.raises(ServiceError):
         services.create_unit(None, tree.grid_a1, "X", "Below a grid")
 
 
 def test_subtree_is_one_range_on_the_path(app):
     tree = make_tree()
-    street = services.get_unit(tree.street)
+    street = db.session.get(OrgUnit, tree.street)
     assert names(services.subtree(street)) == [
         "North Street",
         "Alpha Community",
@@ -40,14 +40,14 @@ def test_subtree_is_one_range_on_the_path(app):
         "Alpha Community",
         "Beta Community",
     ]
-    assert street.contains(services.get_unit(tree.grid_b1))
-    assert not street.contains(services.get_unit(tree.community_c))
+    assert street.contains(db.session.get(OrgUnit, tree.grid_b1))
+    assert not street.contains(db.session.get(OrgUnit, tree.community_c))
 
 
 def test_subtree_does_not_confuse_ids_with_a_common_prefix(app):
     """Unit 1's subtree must not include unit 10, 11… whose paths also start with "/1"."""
     tree = make_tree()
-    city = services.get_unit(tree.city)
+    city = db.session.get(OrgUnit, tree.city)
     other_city = services.create_unit(None, None, "C2", "Other City")
     for n in range(12):
         services.create_unit(None, other_city.id, f"OD{n}", f"Other District {n}")
@@ -57,7 +57,7 @@ def test_subtree_does_not_confuse_ids_with_a_common_prefix(app):
 
 def test_the_subtree_query_uses_the_path_index(app):
     tree = make_tree()
-    street = services.get_unit(tree.street)
+    street = db.session.get(OrgUnit, tree.street)
     query = select(OrgUnit.id).where(OrgUnit.subtree_clause(street.path))
     compiled = query.compile(db.engine, compile_kwargs={"literal_binds": True})
     if db.engine.dialect.name == "sqlite":
@@ -74,12 +74,12 @@ def test_the_subtree_query_uses_the_path_index(app):
 def test_moving_a_unit_moves_its_subtree(app):
     tree = make_tree()
     services.update_unit(None, tree.community_a, "CA", "Alpha Community", tree.street2)
-    moved = services.get_unit(tree.community_a)
-    street2 = services.get_unit(tree.street2)
+    moved = db.session.get(OrgUnit, tree.community_a)
+    street2 = db.session.get(OrgUnit, tree.street2)
     assert moved.parent_id == tree.street2
-    assert street2.contains(services.get_unit(tree.grid_a1))
-    assert street2.contains(services.get_unit(tree.grid_a2))
-    assert not services.get_unit(tree.street).contains(services.get_unit(tree.grid_a1))
+    assert street2.contains(db.session.get(OrgUnit, tree.grid_a1))
+    assert street2.contains(db.session.get(OrgUnit, tree.grid_a2))
+    assert not db.session.get(OrgUnit, tree.street).contains(db.session.get(OrgUnit, tree.grid_a1))
 
 
 def test_a_unit_cannot_move_under_the_wrong_level(app):
@@ -87,7 +87,7 @@ def test_a_unit_cannot_move_under_the_wrong_level(app):
     with pytest.raises(ServiceError) as refused:
         services.update_unit(None, tree.community_a, "CA", "Alpha", tree.district)
     assert refused.value.field == "parent_id"
-    assert services.get_unit(tree.community_a).parent_id == tree.street
+    assert db.session.get(OrgUnit, tree.community_a).parent_id == tree.street
 
 
 def test_codes_are_unique(app):
@@ -106,7 +106,7 @@ def test_delete_refuses_units_with_children_or_people(app):
     make_user(tree, community="community_c", grid=None)
     with pytest.raises(ServiceError):
         services.delete_unit(None, tree.community_c)
-    assert services.get_unit(tree.community_c) is not None
+    assert db.session.get(OrgUnit, tree.community_c) is not None
     services.delete_unit(None, tree.grid_a2)
     assert db.session.get(OrgUnit, tree.grid_a2) is None
 
@@ -127,8 +127,8 @@ def test_import_adds_and_renames(app):
     assert unit_count() == before + 2
     grid = services.find_by_code("CN-1")
     assert grid.level is OrgLevel.grid
-    assert services.get_unit(tree.street).contains(grid)
-    assert services.get_unit(tree.community_a).name == "Alpha Renamed"
+    assert db.session.get(OrgUnit, tree.street).contains(grid)
+    assert db.session.get(OrgUnit, tree.community_a).name == "Alpha Renamed"
 
 
 def test_import_accepts_rows_in_any_order_and_a_whole_new_tree(app):

@@ -3,8 +3,10 @@ import io
 
 import pytest
 
-from govhub.accounts.models import Role
+from govhub.accounts.models import Role, User
+from govhub.extensions import db
 from govhub.orgs import services
+from govhub.orgs.models import OrgUnit
 from tests.factories import make_admin, make_system_admin, make_tree, make_user
 
 
@@ -31,7 +33,7 @@ def test_only_system_admins_manage_the_tree(app, client, auth):
         data={"code": "S1", "name": "Hacked", "parent_id": tree.district},
     )
     assert response.status_code == 403
-    assert services.get_unit(tree.street).name == "North Street"
+    assert db.session.get(OrgUnit, tree.street).name == "North Street"
 
 
 def test_anonymous_visitors_are_sent_to_log_in(app, client):
@@ -56,7 +58,7 @@ def test_browse_add_and_edit_units(app, client, auth):
         data={"code": "CD", "name": "Delta", "parent_id": tree.street2},
     )
     assert response.status_code == 303
-    assert services.get_unit(tree.street2).contains(services.find_by_code("CD"))
+    assert db.session.get(OrgUnit, tree.street2).contains(services.find_by_code("CD"))
 
 
 def test_edit_errors_are_shown_at_the_field(app, client, auth):
@@ -118,14 +120,13 @@ def test_assign_and_revoke_roles_from_the_unit_page(app, client, auth):
     assert response.status_code == 303
     page = text_of(client.get(f"/admin/orgs/{tree.community_b}"))
     assert "小李" in page
-    from govhub.accounts import services as accounts
 
-    person = accounts.get_user(person.id)
+    person = db.session.get(User, person.id)
     assignment = next(a for a in person.roles if a.role is Role.community_admin)
     assert assignment.org_unit_id == tree.community_b
     response = client.post(f"/admin/roles/{assignment.id}/revoke", data={"reason": "moved away"})
     assert response.status_code == 303
-    assert not any(a.role is Role.community_admin for a in accounts.get_user(person.id).roles)
+    assert not any(a.role is Role.community_admin for a in db.session.get(User, person.id).roles)
 
 
 def test_assigning_a_role_to_an_unknown_phone_is_explained(app, client, auth):

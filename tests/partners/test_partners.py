@@ -1,8 +1,10 @@
+from datetime import datetime
+
 from sqlalchemy import func, select
 
-from govhub.accounts import services as accounts
-from govhub.accounts.models import Role
+from govhub.accounts.models import Role, User
 from govhub.audit.models import AuditEvent
+from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.partners import services
 from govhub.partners.models import Partner, PartnerStatus
@@ -117,7 +119,7 @@ def test_approval_makes_the_applicant_staff(app, client, auth):
     assert response.status_code == 303
     partner = db.session.get(Partner, partner.id)
     assert (partner.status, partner.decided_by_id) == (PartnerStatus.approved, admin.id)
-    staff = [(a.role, a.partner_id) for a in accounts.get_user(owner.id).roles if a.partner_id]
+    staff = [(a.role, a.partner_id) for a in db.session.get(User, owner.id).roles if a.partner_id]
     assert staff == [(Role.partner_staff, partner.id)]
     assert (
         db.session.scalars(select(AuditEvent).where(AuditEvent.action == "partner.approved"))
@@ -132,9 +134,9 @@ def test_approval_of_an_anonymous_application_finds_the_contact_account(app):
     contact = make_user(tree)
     partner = make_partner(tree, contact_phone=contact.phone)
     admin = make_admin(tree)
-    services.decide(admin.id, partner.id, approve=True)
+    services.decide(admin.id, partner.id, approve=True, now=utcnow())
     assert db.session.get(Partner, partner.id).owner_id == contact.id
-    assert any(a.role is Role.partner_staff for a in accounts.get_user(contact.id).roles)
+    assert any(a.role is Role.partner_staff for a in db.session.get(User, contact.id).roles)
 
 
 def test_rejection_needs_a_reason(app, client, auth):
@@ -200,3 +202,15 @@ def test_home_page_counts_applications_waiting_in_the_admins_area(app, client, a
     auth.login(make_admin(tree, scope="community_a").phone)
     page = text_of(client.get("/"))
     assert '<span class="badge">2</span>' in page
+
+
+def test_a_decision_records_the_moment_the_caller_passes(app):
+    tree = make_tree()
+    admin = make_admin(tree)
+    approved, rejected = make_partner(tree, name="Shop A"), make_partner(tree, name="Shop B")
+    when = datetime(2026, 3, 2, 9, 30)
+    services.decide(admin.id, approved.id, approve=True, now=when)
+    services.decide(admin.id, rejected.id, approve=False, reason="资料不全", now=when)
+    assert db.session.get(Partner, approved.id).decided_at == when
+    stored = db.session.get(Partner, rejected.id)
+    assert (stored.decided_at, stored.decision_reason) == (when, "资料不全")

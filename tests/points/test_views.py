@@ -11,7 +11,6 @@ from flask import url_for
 from PIL import Image
 from sqlalchemy import select, text
 
-from govhub.checkin.tokens import card_token, record_token
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import claims
@@ -19,6 +18,7 @@ from govhub.points import leaderboard as boards
 from govhub.points import records
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, ServiceRecord
+from govhub.tokens import card_token, record_token
 from tests.factories import NOW, PASSWORD, make_admin, make_need, make_tree, make_user
 from tests.points.helpers import balance, earn, english, entry_count, redeem, serve
 
@@ -392,6 +392,8 @@ def test_a_forged_or_altered_code_gets_an_explanation_not_an_error(world, client
     client.post("/preferences/language", data={"locale": "en"})
     page = text_of(client.get(f"/records/verify/{token}"))
     assert "This record cannot be confirmed" in page
+    # The same problem page as a bad check-in code or voucher link.
+    assert '<section class="card scan-result problem">' in page
 
 
 # --- Leaderboard ---------------------------------------------------------------------

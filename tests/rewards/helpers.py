@@ -5,7 +5,10 @@ from __future__ import annotations
 import itertools
 from types import SimpleNamespace
 
+from govhub.database import utcnow
+from govhub.extensions import db
 from govhub.partners import services as partners
+from govhub.partners.models import Partner
 from govhub.points import services as points
 from govhub.points.models import EntryKind
 from govhub.rewards import catalog, vouchers
@@ -26,8 +29,8 @@ def make_shop(tree, *, community="community_a", name="Kind Grocery", owner=None)
     owner = owner or make_volunteer(tree, community, name="Shop owner")
     admin = make_admin(tree, scope=community)
     partner = make_partner(tree, community=community, name=name, owner_id=owner.id)
-    partners.decide(admin.id, partner.id, approve=True)
-    return partners.get_partner(partner.id), owner
+    partners.decide(admin.id, partner.id, approve=True, now=utcnow())
+    return db.session.get(Partner, partner.id), owner
 
 
 def reward_input(**overrides) -> catalog.RewardInput:

@@ -16,7 +16,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from govhub.checkin.tokens import voucher_token
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.notifications.models import Notification
@@ -25,6 +24,7 @@ from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 from govhub.rewards import vouchers
 from govhub.rewards.models import Redemption, Reward, VoucherStatus
+from govhub.tokens import voucher_token
 from tests.concurrency import run_at_once
 from tests.factories import PASSWORD, make_tree
 from tests.rewards.helpers import give_points, make_reward, make_shop, make_volunteer
@@ -261,7 +261,7 @@ def test_the_expiry_job_racing_a_verification_settles_each_voucher_once(app):
         )
         notices = db.session.scalars(
             select(Notification.kind).where(
-                Notification.target_type == "voucher", Notification.target_id == voucher_id
+                Notification.target_type == "redemption", Notification.target_id == voucher_id
             )
         ).all()
         if fulfilled:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from govhub import clock, permissions
 from govhub.accounts import services as accounts
+from govhub.accounts.models import User
 from govhub.audit.models import AuditEvent
 from govhub.checkin import services as checkin
 from govhub.database import NotFound, ServiceError
@@ -129,7 +130,7 @@ def make_clerk(tree, w, name="Clerk"):
     """A volunteer the shop's owner added to the staff."""
     clerk = make_volunteer(tree, "community_b", name=name)
     partners.invite_staff(w.owner.id, w.partner.id, clerk.phone)
-    return accounts.get_user(clerk.id)
+    return db.session.get(User, clerk.id)
 
 
 # --- Redeeming -----------------------------------------------------------------------
@@ -792,10 +793,10 @@ def test_an_invited_phone_becomes_staff_of_that_partner_only(tree, world):
     partners.invite_staff(world.owner.id, world.partner.id, "137 1234-5678")
 
     db.session.expire_all()
-    clerk = accounts.get_user(clerk.id)
+    clerk = db.session.get(User, clerk.id)
     assert permissions.can(clerk, permissions.Action.RUN_SHOP, world.partner)
     assert not permissions.can(
-        clerk, permissions.Action.RUN_SHOP, partners.get_partner(other_shop.id)
+        clerk, permissions.Action.RUN_SHOP, db.session.get(Partner, other_shop.id)
     )
     assert not permissions.can(clerk, permissions.Action.MANAGE_STAFF, world.partner)
     assert [a.user_id for a in partners.staff_of(world.partner.id)] == [world.owner.id, clerk.id]
@@ -805,10 +806,10 @@ def test_an_invited_phone_becomes_staff_of_that_partner_only(tree, world):
 
 def test_the_owner_manages_staff_and_no_other_shop(tree, world):
     other_shop, _ = make_shop(tree, name="Tea House")
-    owner = accounts.get_user(world.owner.id)
+    owner = db.session.get(User, world.owner.id)
     assert permissions.can(owner, permissions.Action.MANAGE_STAFF, world.partner)
     assert not permissions.can(
-        owner, permissions.Action.RUN_SHOP, partners.get_partner(other_shop.id)
+        owner, permissions.Action.RUN_SHOP, db.session.get(Partner, other_shop.id)
     )
 
 
@@ -845,7 +846,7 @@ def test_removing_staff_takes_their_rights_away(tree, world):
 
     db.session.expire_all()
     assert not permissions.can(
-        accounts.get_user(clerk.id), permissions.Action.RUN_SHOP, world.partner
+        db.session.get(User, clerk.id), permissions.Action.RUN_SHOP, world.partner
     )
     assert [a.user_id for a in partners.staff_of(world.partner.id)] == [world.owner.id]
     refused(lambda: partners.remove_staff(world.owner.id, world.partner.id, clerk.id), NotFound)
@@ -856,7 +857,7 @@ def test_the_owner_cannot_be_removed_from_the_staff(world):
 
     assert "owner" in error.message
     db.session.expire_all()
-    owner = accounts.get_user(world.owner.id)
+    owner = db.session.get(User, world.owner.id)
     assert permissions.can(owner, permissions.Action.RUN_SHOP, world.partner)
 
 
@@ -979,7 +980,7 @@ def test_an_edit_changes_the_stock_by_what_the_staff_changed_not_to_a_stale_numb
         reward_id=world.reward.id,
     )
     db.session.expire_all()
-    assert catalog.get_reward(world.reward.id).stock == 13
+    assert db.session.get(Reward, world.reward.id).stock == 13
 
 
 def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
@@ -995,7 +996,7 @@ def test_an_edit_that_would_take_the_stock_below_zero_is_refused(world):
         )
     assert refused.value.field == "stock"
     db.session.expire_all()
-    reward = catalog.get_reward(world.reward.id)
+    reward = db.session.get(Reward, world.reward.id)
     assert (reward.stock, reward.title) == (7, "5 kg of rice")
 
 

@@ -23,7 +23,6 @@ from sqlalchemy import func, select
 
 from govhub import clock
 from govhub.accounts.models import Role, RoleAssignment
-from govhub.checkin.tokens import voucher_token
 from govhub.clock import to_utc
 from govhub.database import utcnow
 from govhub.extensions import db
@@ -34,6 +33,7 @@ from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 from govhub.rewards import catalog, vouchers
 from govhub.rewards.models import Redemption, Reward, RewardPhoto, RewardStatus, VoucherStatus
+from govhub.tokens import voucher_token
 from tests.factories import PASSWORD, make_admin, make_system_admin, make_tree
 from tests.rewards.helpers import give_points, make_reward, make_shop, make_volunteer
 
@@ -480,6 +480,17 @@ def test_a_forged_token_is_refused(app, world):
         assert_no_leak(text_of(response), world)
         assert client.post(f"/v/{token}/fulfil").status_code == 400
     assert reload(Redemption, voucher.id).status is VoucherStatus.issued
+
+
+def test_a_forged_voucher_link_explains_itself_as_a_voucher_on_the_shared_problem_page(app, world):
+    client = login(app, world.owner)
+    client.post("/preferences/language", data={"locale": "en"})
+    response = client.get("/v/garbage")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert '<section class="card scan-result problem">' in page
+    assert "This voucher link is not valid." in page
+    assert "organizer" not in page  # not the check-in code's advice
 
 
 def test_reject_needs_a_reason_and_refunds(app, world):

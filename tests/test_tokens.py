@@ -2,8 +2,8 @@ from datetime import timedelta
 
 import pytest
 
-from govhub.checkin import tokens
-from govhub.checkin.tokens import Problem, Purpose, TokenRefused
+from govhub import tokens
+from govhub.tokens import Problem, Purpose, TokenRefused
 from tests.factories import NOW
 
 

@@ -1,0 +1,28 @@
+"""What an audit event, a notification or a ledger entry points at: one vocabulary.
+
+Each thing has one spelling, its table's name (``redemption``, not "voucher";
+``resident_request``, not "request"), stored in the ``target_type`` / ``ref_type``
+columns. Migration ``0008_shared_reftypes`` renamed the notification rows that used the
+other spellings.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RefType(StrEnum):
+    attendance = "attendance"
+    claim = "claim"
+    ledger_entry = "ledger_entry"
+    need = "need"
+    org_unit = "org_unit"
+    partner = "partner"
+    points = "points"  # a volunteer's points (the id is the volunteer's)
+    redemption = "redemption"  # a voucher
+    resident_request = "resident_request"
+    reward = "reward"
+    service_record = "service_record"
+    shift = "shift"
+    skill = "skill"
+    user = "user"
