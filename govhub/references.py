@@ -2,7 +2,7 @@
 
 Each thing has one spelling, its table's name (``redemption``, not "voucher";
 ``resident_request``, not "request"), stored in the ``target_type`` / ``ref_type``
-columns. Migration ``0008_shared_reftypes`` renamed the notification rows that used the
+columns. Migration ``0008`` renamed the notification rows that used the
 other spellings.
 """
 

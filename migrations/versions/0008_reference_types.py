@@ -1,7 +1,7 @@
 """One vocabulary of reference types: notifications say "redemption" and
 "resident_request", as audit events and ledger entries do (govhub/references.py)
 
-Revision ID: 0008_shared_reftypes
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-01 22:55:00
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = "0008_shared_reftypes"
+revision = "0008"
 down_revision = "0007"
 branch_labels = None
 depends_on = None
