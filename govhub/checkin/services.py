@@ -83,9 +83,9 @@ def window(shift: Shift) -> tuple[datetime, datetime]:
     return shift.starts_at - timedelta(minutes=settings.checkin_opens_minutes), shift.ends_at
 
 
-def _reason(reason: str | None) -> str:
+def _reason(reason: str | None, field: str = "reason") -> str:
     return required_text(
-        reason, "reason", MAX_REASON, _l("Give a reason; it is kept in the audit trail.")
+        reason, field, MAX_REASON, _l("Give a reason; it is kept in the audit trail.")
     )
 
 
@@ -415,9 +415,10 @@ def confirm_shift(
     for attendance in pending:
         decision = decisions.get(attendance.id, Decision())
         recorded = recorded_minutes(attendance, shift, rounding)
+        note_field = f"note-{attendance.id}"  # where the page shows a refused note
         if decision.no_show:
             attendance.status = AttendanceStatus.no_show
-            attendance.minutes, attendance.note = 0, _reason(decision.note)
+            attendance.minutes, attendance.note = 0, _reason(decision.note, note_field)
             attendance.confirmed_at, attendance.confirmed_by_id = now, actor_id
             continue
         minutes = recorded if decision.minutes is None else decision.minutes
@@ -426,8 +427,9 @@ def confirm_shift(
                 _("Between %(low)d and %(high)d.", low=0, high=shift.minutes),
                 field=f"minutes-{attendance.id}",
             )
-        note = _reason(decision.note) if minutes != recorded else (decision.note or None)
-        check_text(Attendance.note, note, field=f"note-{attendance.id}")
+        changed = minutes != recorded
+        note = _reason(decision.note, note_field) if changed else (decision.note or None)
+        check_text(Attendance.note, note, field=note_field)
         _confirm_one(attendance, minutes, actor_id=actor_id, now=now, note=note)
         confirmed += 1
     audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, confirmed=confirmed)

@@ -381,3 +381,33 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
     assert "1.33333" not in page and "0.0166667" not in page
     assert "1.3 ✔" in page and "&lt;0.1 ✔" in page  # the column says "Hours"
+
+
+def test_changed_hours_or_a_no_show_without_a_reason_is_refused_beside_the_note(app, client, auth):
+    """The reason was refused at a field named "reason", which the page does not have, so
+    the admin saw the page again with no word of what was wrong."""
+    tree = make_tree()
+    admin = make_admin(tree)
+    past = utcnow() - timedelta(days=1)
+    need = make_need(tree, admin=admin, now=past, shifts=((0.5, 2, 5),))
+    shift = need.shifts[0]
+    people = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
+    for person in people:
+        claims.claim_shift(person.id, shift.id, now=past)
+        services.check_in(person.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
+    first, second = (services.attendance_of(shift.id, p.id).id for p in people)
+    auth.login(admin.phone)
+    for data, row in (
+        ({f"minutes-{first}": "1", f"note-{first}": " "}, first),
+        ({f"minutes-{second}": "2", f"noshow-{second}": "1"}, second),
+    ):
+        response = client.post(f"/manage/shifts/{shift.id}/confirm", data=data)
+        assert response.status_code == 422
+        page = text_of(response)
+        cell = page[page.index(f'name="note-{row}"') :]
+        cell = cell[: cell.index("</td>")]
+        assert "请填写理由" in cell  # "Give a reason…", beside the note it belongs to
+    assert [db.session.get(Attendance, i).status.value for i in (first, second)] == [
+        "present",
+        "present",
+    ]
