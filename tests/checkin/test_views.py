@@ -351,8 +351,9 @@ def test_check_in_code_and_card_use_the_configured_address_not_a_forged_host(liv
     assert card.startswith("https://govhub.example.cn/card/")
 
 
-def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth):
-    """80 and 1 minutes used to read "1.33333" and "0.0166667"."""
+def ended_shift_with_two_scanned():
+    """A shift that ended yesterday; two volunteers scanned in at its start. Returns the
+    admin, the shift and the two attendance ids."""
     tree = make_tree()
     admin = make_admin(tree)
     past = utcnow() - timedelta(days=1)
@@ -362,8 +363,13 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
     for person in people:
         claims.claim_shift(person.id, shift.id, now=past)
         services.check_in(person.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
-    rows = {services.attendance_of(shift.id, p.id).id: p for p in people}
-    (first, second) = rows
+    return admin, shift, [services.attendance_of(shift.id, p.id).id for p in people]
+
+
+def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth):
+    """80 and 1 minutes used to read "1.33333" and "0.0166667"."""
+    admin, shift, rows = ended_shift_with_two_scanned()
+    first, second = rows
     auth.login(admin.phone)
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
     assert f'name="minutes-{first}" inputmode="decimal" value="2"' in page  # recorded hours
@@ -386,16 +392,7 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
 def test_changed_hours_or_a_no_show_without_a_reason_is_refused_beside_the_note(app, client, auth):
     """The reason was refused at a field named "reason", which the page does not have, so
     the admin saw the page again with no word of what was wrong."""
-    tree = make_tree()
-    admin = make_admin(tree)
-    past = utcnow() - timedelta(days=1)
-    need = make_need(tree, admin=admin, now=past, shifts=((0.5, 2, 5),))
-    shift = need.shifts[0]
-    people = [make_user(tree, name="张晓明"), make_user(tree, name="陈丽华")]
-    for person in people:
-        claims.claim_shift(person.id, shift.id, now=past)
-        services.check_in(person.id, shift.id, now=shift.starts_at, evidence=Evidence.code_scan)
-    first, second = (services.attendance_of(shift.id, p.id).id for p in people)
+    admin, shift, (first, second) = ended_shift_with_two_scanned()
     auth.login(admin.phone)
     for data, row in (
         ({f"minutes-{first}": "1", f"note-{first}": " "}, first),
