@@ -192,10 +192,6 @@ def _cutoff(shift: Shift) -> datetime:
     return shift.starts_at - timedelta(minutes=minutes)
 
 
-def cancellable_until(claim: Claim) -> datetime:
-    return _cutoff(claim.shift)
-
-
 def can_cancel_online(shift: Shift, *, now: datetime) -> bool:
     """Whether a claim on ``shift`` may still be cancelled online: before the community's
     cut-off. After it the volunteer calls the organizer; claiming is still allowed, with a

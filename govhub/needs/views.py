@@ -152,13 +152,13 @@ def cancel_claim(claim_id: int):
 @bp.get("/my/tasks")
 @login_required
 def my_tasks():
-    tasks = needs_board.my_tasks(current_user.id, now=utcnow())
+    now = utcnow()
     return render_template(
         "needs/my_tasks.html",
-        tasks=tasks,
+        tasks=needs_board.my_tasks(current_user.id, now=now),
         action_form=ActionForm(),
-        cancellable_until=needs_claims.cancellable_until,
-        now=utcnow(),
+        can_cancel_online=lambda shift: needs_claims.can_cancel_online(shift, now=now),
+        now=now,
     )
 
 

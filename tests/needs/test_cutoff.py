@@ -70,3 +70,14 @@ def test_the_claim_button_warns_when_the_cut_off_has_passed(world, client, auth)
     assert response.status_code == 200
     assert "To cancel now, call Organizer" in text_of(response)
     assert "Cancel my claim" not in text_of(response)
+
+
+def test_my_tasks_follow_the_same_cut_off_rule(world, client, auth):
+    need, soon, later, volunteer, newcomer = world
+    auth.login(volunteer.phone)
+    page = text_of(client.get("/my/tasks"))
+    items = re.findall(r"<li>(.*?)</li>", page, re.S)
+    [past] = [item for item in items if f"/shifts/{soon.id}/calendar.ics" in item]
+    [ahead] = [item for item in items if f"/shifts/{later.id}/calendar.ics" in item]
+    assert "To cancel now, call Organizer: 13812345678" in past and "/cancel" not in past
+    assert "/cancel" in ahead and "To cancel now" not in ahead
