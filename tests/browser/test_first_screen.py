@@ -112,7 +112,7 @@ def issue_voucher(live_app, phone: str) -> Voucher:
     @transactional
     def credit(user_id: int, admin_id: int, key: str) -> None:
         points.post_entry(
-            user_id, 200, EntryKind.adjust, key=key, actor_id=admin_id, reason="测试：兑换前补足积分"
+            user_id, 200, EntryKind.adjust, key=key, actor_id=admin_id, reason="测试：补足积分"
         )
 
     with live_app.app_context():
@@ -179,9 +179,7 @@ def test_the_claim_button_is_on_a_needs_first_screen(new_page, live_app, volunte
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_the_vouchers_qr_and_code_are_on_its_first_screen(
-    new_page, live_app, zhang_voucher, mode
-):
+def test_the_vouchers_qr_and_code_are_on_its_first_screen(new_page, live_app, zhang_voucher, mode):
     page, log = new_page(viewport=PHONE)
     with text_size(live_app, ZHANG[0], mode):
         log_in(page, *ZHANG)
@@ -307,7 +305,11 @@ def test_cancelling_a_voucher_asks_first(new_page, live_app):
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("viewport", [PHONE, LAPTOP], ids=["phone", "laptop"])
 def test_the_check_in_code_fills_the_screen_and_the_modes_differ(
-    new_page, live_app, demo_shift, viewport, mode
+    new_page,
+    live_app,
+    demo_shift,  # noqa: F811 (the fixture imported above)
+    viewport,
+    mode,
 ):
     page, log = new_page(viewport=viewport)
     limit = min(viewport["width"], viewport["height"])
@@ -315,9 +317,8 @@ def test_the_check_in_code_fills_the_screen_and_the_modes_differ(
     with text_size(live_app, JINYE_ADMIN[0], mode):
         log_in(page, *JINYE_ADMIN)
         for purpose, word in (("in", "签到"), ("out", "签退")):
-            page.goto(
-                f"/manage/shifts/{demo_shift.id}/checkin" + ("?mode=out" if purpose == "out" else "")
-            )
+            query = "?mode=out" if purpose == "out" else ""
+            page.goto(f"/manage/shifts/{demo_shift.id}/checkin{query}")
             elder_shown(page, mode)
             image = page.locator("#code img")
             expect(image).to_have_js_property("complete", True)
@@ -340,7 +341,10 @@ def test_the_check_in_code_fills_the_screen_and_the_modes_differ(
 # --- Attendance on a phone ------------------------------------------------------------
 
 
-def test_attendance_cells_carry_their_labels_and_rows_stand_apart(new_page, demo_shift):
+def test_attendance_cells_carry_their_labels_and_rows_stand_apart(
+    new_page,
+    demo_shift,  # noqa: F811 (the fixture imported above)
+):
     page, log = new_page(viewport=PHONE)
     log_in(page, *JINYE_ADMIN)
     page.goto(f"/manage/shifts/{demo_shift.id}/attendance")

@@ -390,9 +390,7 @@ def test_attendance_shows_edited_hours_as_hours_and_minutes_not_raw(app, client,
     assert "1小时20分钟 ✔" in page and "1分钟 ✔" in page  # hours and minutes, as confirmed
 
 
-def test_the_confirm_button_goes_once_all_is_confirmed_and_the_points_given_show(
-    app, client, auth
-):
+def test_the_confirm_button_goes_once_all_is_confirmed_and_the_points_given_show(app, client, auth):
     admin, shift, rows = ended_shift_with_two_scanned()
     auth.login(admin.phone)
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))

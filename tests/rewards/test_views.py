@@ -351,10 +351,8 @@ def test_the_full_screen_view_shows_only_the_qr_and_the_code_in_large(app, world
     client = login(app, world.holder)
     page = text_of(client.get(f"/my/vouchers/{voucher.id}"))
     # Tapping the QR code opens the full-screen view.
-    assert re.search(
-        rf'<a class="voucher-qr" href="/my/vouchers/{voucher.id}/full"[^>]*>\s*<img id="voucher-qr"',
-        page,
-    )
+    full_link = rf'<a class="voucher-qr" href="/my/vouchers/{voucher.id}/full"[^>]*>'
+    assert re.search(full_link + r'\s*<img id="voucher-qr"', page)
 
     response = client.get(f"/my/vouchers/{voucher.id}/full")
     assert response.status_code == 200
