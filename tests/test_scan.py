@@ -141,7 +141,9 @@ def _check_out(app):
 
 
 @pytest.mark.parametrize(
-    "make_url", [_check_out, _card, _voucher, _record], ids=["check-out", "card", "voucher", "record"]
+    "make_url",
+    [_check_out, _card, _voucher, _record],
+    ids=["check-out", "card", "voucher", "record"],
 )
 def test_each_kind_of_govhub_code_is_followed(app, client, make_url):
     url = make_url(app)

@@ -11,7 +11,9 @@ camera keeps scanning.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, url_for
@@ -32,9 +34,7 @@ SCAN_ENDPOINTS = frozenset(
 MAX_LENGTH = 2048
 
 EMPTY = _l("Scan a code, or type or paste its link.")
-NOT_A_LINK = _l(
-    "This is not a govhub code. Scan a check-in code, a volunteer card or a voucher."
-)
+NOT_A_LINK = _l("This is not a govhub code. Scan a check-in code, a volunteer card or a voucher.")
 OTHER_SITE = _l("This code is from another website. Only govhub's own codes are opened here.")
 NOT_A_CODE = _l(
     "This link is not a check-in code, a volunteer card or a voucher, so it is not opened here."
@@ -109,7 +109,7 @@ def _unprintable(char: str) -> bool:
     return unicodedata.category(char) == "Cc" or char in BIDI_CONTROLS
 
 
-def _match(path: str) -> tuple[str, dict] | None:
+def _match(path: str) -> tuple[str, Mapping[str, Any]] | None:
     """(endpoint, values) of a GET of ``path`` when it is one of the scan endpoints."""
     adapter = current_app.url_map.bind("scan.invalid")
     try:

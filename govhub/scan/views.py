@@ -7,10 +7,18 @@ same endpoint takes a link typed or pasted into the page's form.
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
 from flask_login import login_required
 
-from govhub.scan.targets import CodeRefused, sites, target_of
+from govhub.scan.targets import MAX_LENGTH, CodeRefused, sites, target_of
 
 bp = Blueprint("scan", __name__)
 
@@ -33,8 +41,7 @@ def follow():
     text = request.args.get("u", "")
     known = sites(current_app.config.get("BASE_URL") or "", request.host, request.script_root)
     wants_json = (
-        request.accept_mimetypes.best_match(["text/html", "application/json"])
-        == "application/json"
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
     )
     try:
         target = target_of(text, known)
@@ -42,11 +49,11 @@ def follow():
         if wants_json:
             response = jsonify(refused=str(refused.message))
         else:
-            kept = text if len(text) <= 2048 else ""
-            response = current_app.make_response(
-                (render_template("scan/index.html", code=kept, error=refused.message), 422)
+            kept = text if len(text) <= MAX_LENGTH else ""
+            response = make_response(
+                render_template("scan/index.html", code=kept, error=refused.message), 422
             )
     else:
-        response = jsonify(url=target) if wants_json else redirect(target, 303)
+        response = jsonify(url=target) if wants_json else make_response(redirect(target, 303))
     response.vary.add("Accept")
     return response

@@ -31,7 +31,9 @@ ZHANG = ("13800000010", VOLUNTEER_PASSWORD)  # claimed by govhub.demo.start_acti
 CHECKED_IN = re.compile(r"^签到成功，时间\d\d:\d\d$")
 START = "打开摄像头扫码"
 FALLBACK = "改用手机相机扫码"
-DENIED_OR_NO_CAMERA = re.compile(r"^(浏览器没有允许这个页面使用摄像头。|这台设备上没有找到摄像头。)$")
+DENIED_OR_NO_CAMERA = re.compile(
+    r"^(浏览器没有允许这个页面使用摄像头。|这台设备上没有找到摄像头。)$"
+)
 
 
 # --- A video of a QR code ------------------------------------------------------------
@@ -140,7 +142,10 @@ def demo_shift(live_app):
     @transactional
     def move_back():
         row = db.session.get(Shift, shift_id)
-        row.starts_at, row.ends_at = row.starts_at - timedelta(days=1), row.ends_at - timedelta(days=1)
+        row.starts_at, row.ends_at = (
+            row.starts_at - timedelta(days=1),
+            row.ends_at - timedelta(days=1),
+        )
 
     with live_app.app_context():
         move_back()
@@ -218,6 +223,37 @@ def test_without_a_camera_the_page_says_to_use_the_phones_camera(page, browser_l
     expect(fallback).to_contain_text("微信“扫一扫”")
     expect(page.locator("video.scanner-video")).to_be_hidden()
     expect(page.get_by_role("button", name=START)).to_be_visible()  # to try again
+    browser_log.assert_clean()
+
+
+def test_the_scanner_is_large_in_both_modes(page, browser_log):
+    """The start button at least 56 px tall, no text below 16 px (the body size in elder
+    mode), no horizontal scroll, at 360 px."""
+    log_in(page, *ZHANG)
+    for elder in (False, True):
+        if elder:
+            page.locator("form[action$='/preferences/elder-mode'] button").click()
+            expect(page.locator("body.elder")).to_have_count(1)
+        page.goto("/scan")
+        body_px = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+        start = page.get_by_role("button", name=START)
+        expect(start).to_be_visible()
+        assert start.bounding_box()["height"] >= 56
+        sizes = page.locator(
+            "#scanner .scanner-status, #scanner button, .scan-type label, .scan-type input,"
+            " .scan-type button, .scan-intro"
+        ).evaluate_all("els => els.map(e => parseFloat(getComputedStyle(e).fontSize))")
+        assert min(sizes) >= (body_px if elder else 16), sizes
+        for selector in (".scan-type input", ".scan-type button"):
+            assert page.locator(selector).bounding_box()["height"] >= (56 if elder else 44)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        page.goto("/my/tasks")
+        entry = page.locator("a.scan-entry")
+        assert entry.bounding_box()["height"] >= 56
+        note_px = entry.locator(".scan-entry-note").evaluate(
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
+        assert note_px >= (body_px if elder else 16)
     browser_log.assert_clean()
 
 
