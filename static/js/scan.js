@@ -19,7 +19,7 @@
   const followUrl = root.dataset.followUrl;
 
   const FRAME_MS = 200; // decode five frames a second: enough, and light on old phones
-  const MAX_SIDE = 720; // decode a downscaled frame
+  const MAX_SIDE = 640; // decode a downscaled frame
   const REFUSED_PAUSE_MS = 3000; // do not ask again about the code just refused
 
   const canvas = document.createElement("canvas");
@@ -119,7 +119,7 @@
     }
     context.drawImage(video, 0, 0, width, height);
     const frame = context.getImageData(0, 0, width, height);
-    const code = window.jsQR(frame.data, width, height, { inversionAttempts: "attemptBoth" });
+    const code = window.jsQR(frame.data, width, height, { inversionAttempts: "dontInvert" });
     if (code && code.data) {
       ask(code.data);
     }
@@ -161,10 +161,18 @@
     say(message("stopped"));
     startButton.hidden = false;
   });
-  // Leaving the page (or putting the app away) turns the camera off.
+  // Leaving the page turns the camera off.
   window.addEventListener("pagehide", function () {
     leaving = true;
     stop();
+  });
+  // Put away (another app, the screen locked): off too, until the button is tapped again.
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden && stream !== null) {
+      stop();
+      say(message("stopped"));
+      startButton.hidden = false;
+    }
   });
   window.addEventListener("pageshow", function (event) {
     leaving = false;
