@@ -197,6 +197,8 @@ NOT_A_CODE = "这个链接不是签到码、志愿者卡或兑换券，这里不
         ("http://localhost/s/99999999999/in/abc", NOT_A_CODE),
         ("http://localhost/card/abc/in", NOT_A_CODE),
         ("http://localhost/card/a\u202eb\x07c", NOT_A_LINK),
+        ("http://localhost/card/a%00b", NOT_A_LINK),
+        ("http://localhost/card/a%E2%80%AEb", NOT_A_LINK),
         ("http://localhost/card/" + "x" * 3000, NOT_A_LINK),
         ("   ", "请扫二维码，或者输入、粘贴二维码里的链接。"),
     ],

@@ -94,6 +94,8 @@ def target_of(text: str | None, known_sites: list[Site]) -> str:
     else:
         raise CodeRefused(NOT_A_LINK)
     path = unquote(parts.path)
+    if any(_unprintable(c) for c in path):  # "%00", "%E2%80%AE" in the link
+        raise CodeRefused(NOT_A_LINK)
     for prefix in prefixes:
         if prefix and not path.startswith(prefix + "/"):
             continue
