@@ -62,6 +62,16 @@ class Page:
     sections: tuple[tuple[str, str], ...]  # (id, title) of each h2, for the contents
 
 
+def split_at_first_section(page: Page) -> tuple[Markup, Markup]:
+    """The page's opening (its title and first paragraphs) and the rest, from the first
+    h2 on: the index puts the choice of role pages between them."""
+    html = str(page.html)
+    cut = html.find("<h2")
+    if cut < 0:
+        return page.html, Markup("")
+    return Markup(html[:cut]), Markup(html[cut:])  # noqa: S704 - cut from rendered, safe HTML
+
+
 def source_path(slug: str) -> Path:
     return GUIDE_DIR / f"{slug}.md"
 

@@ -21,7 +21,12 @@ def _load(slug: str) -> guide.Page:
 
 @bp.get("/")
 def index():
-    return render_template("help/index.html", page=_load(guide.INDEX), pages=guide.PAGES)
+    return render_template(
+        "help/index.html",
+        page=_load(guide.INDEX),
+        pages=guide.PAGES,
+        split_at_first_section=guide.split_at_first_section,
+    )
 
 
 @bp.get("/<slug>")

@@ -426,3 +426,28 @@ def test_oversight_guide_screenshots(camera, guide_server):
     oversight.shoot("ledger-audit.png")
 
     assert_shows_what_the_guide_refers_to(oversight.taken, "oversight")
+
+
+@pytest.mark.parametrize("elder", [False, True], ids=["normal", "elder"])
+def test_the_guide_reads_on_a_phone_with_its_pictures(page, browser_log, elder):
+    """/help and each role page: every picture loads, nothing scrolls sideways, and the
+    page keeps the Content-Security-Policy (no inline style or script from the guide)."""
+    page.goto("/help/")
+    if elder:
+        page.get_by_role("button", name=re.compile("大字模式")).click()
+        expect(page.locator("html.elder, body.elder").first).to_be_attached()
+    for path in ["/help/", *(f"/help/{slug}" for slug in guide.PAGES)]:
+        response = page.goto(path)
+        assert response is not None and response.status == 200, path
+        pictures = page.locator("article.guide img.shot")
+        count = pictures.count()
+        assert count >= 1, path
+        for index in range(count):
+            picture = pictures.nth(index)
+            picture.scroll_into_view_if_needed()
+            expect(picture).to_have_js_property("complete", True)
+            assert picture.evaluate("(img) => img.naturalWidth") > 0, (path, index)
+            box = picture.bounding_box()
+            assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 360, path
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth"), path
+    browser_log.assert_clean()
