@@ -31,7 +31,7 @@ MODES = ["normal", "elder"]
 SHOP_STAFF = ("13800000020", "demo-business-2026")  # 周老板, 香城惠民超市
 ZHANG = ("13800000010", VOLUNTEER_PASSWORD)  # 张晓明, 金叶社区
 CHEN = ("13800000011", VOLUNTEER_PASSWORD)  # 陈丽华, 金叶社区
-REWARD = "洗衣液一瓶"  # 120 points, 2 per person a month: no other test redeems it
+REWARD = "5 公斤大米"  # 300 points, 1 per person a month: no other test redeems it
 NEED = "九点伴课堂:晚间作业辅导"  # 金叶社区, 8 shifts
 
 FIRST_SCREEN = """() => {
@@ -112,7 +112,7 @@ def issue_voucher(live_app, phone: str) -> Voucher:
     @transactional
     def credit(user_id: int, admin_id: int, key: str) -> None:
         points.post_entry(
-            user_id, 200, EntryKind.adjust, key=key, actor_id=admin_id, reason="测试：补足积分"
+            user_id, 400, EntryKind.adjust, key=key, actor_id=admin_id, reason="测试：补足积分"
         )
 
     with live_app.app_context():
