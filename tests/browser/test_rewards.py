@@ -85,7 +85,9 @@ def test_staff_list_a_reward_a_volunteer_redeems_it_and_staff_verify_the_qr(new_
     expect(staff.locator("#fulfilled-note")).to_contain_text("周老板")
 
     # The volunteer's open voucher page turns to "used" by itself.
-    expect(volunteer.locator("#voucher-state")).to_have_text("已使用", timeout=VOUCHER_POLL_WAIT_MS)
+    expect(volunteer.locator("#voucher-state")).to_have_text(
+        re.compile(r"^已使用 \d\d:\d\d$"), timeout=VOUCHER_POLL_WAIT_MS
+    )
     expect(volunteer.locator("#voucher-qr")).to_have_count(0)
     volunteer.goto("/my/points")
     entry = volunteer.locator("li.entry", has_text=title).first
@@ -120,8 +122,10 @@ def test_another_volunteer_opening_a_voucher_link_learns_nothing(new_page, live_
     assert "张晓明" not in body and "0010" not in body and "早餐" not in body
     expect(other.locator("h1")).to_have_text("只有该商家的店员可以打开这张兑换券。")
 
-    # The holder gives the voucher back: the points return.
+    # The holder gives the voucher back (a second tap confirms it): the points return.
+    volunteer.get_by_text("取消这张兑换券").click()
     volunteer.get_by_role("button", name=re.compile("取消兑换券")).click()
-    expect(volunteer.locator("#voucher-state")).to_have_text("已取消，积分已退回")
+    expect(volunteer.locator("#voucher-state")).to_have_text("已退回")
+    expect(volunteer.locator("#voucher-status")).to_contain_text("已取消，积分已退回")
     volunteer_log.assert_clean()
     other_log.assert_clean(allow_statuses=(403,))
