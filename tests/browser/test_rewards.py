@@ -44,7 +44,7 @@ def test_staff_list_a_reward_a_volunteer_redeems_it_and_staff_verify_the_qr(new_
     # The business owner lists a reward with a photo.
     staff, staff_log = new_page()
     log_in(staff, *SHOP_STAFF)
-    staff.get_by_role("link", name="店铺：香城惠民超市").click()
+    staff.get_by_role("link", name="本店：奖品与数据").click()  # on 首页 (role tools left the header)
     staff.get_by_role("link", name="上架奖品", exact=True).click()
     staff.get_by_label("奖品").fill(title)
     staff.get_by_label("照片（可选）").set_input_files(
@@ -93,7 +93,7 @@ def test_staff_list_a_reward_a_volunteer_redeems_it_and_staff_verify_the_qr(new_
     expect(volunteer.locator("#balance")).to_have_text(str(balance_before - 10))
 
     # The shop counts it.
-    staff.get_by_role("link", name="店铺：香城惠民超市").click()
+    staff.get_by_role("link", name="本店：奖品与数据").click()  # on 首页 (role tools left the header)
     expect(staff.locator("#rewards li", has_text=title)).to_contain_text("剩余 4 份")
     expect(staff.locator("#recent")).to_contain_text(code)
 
