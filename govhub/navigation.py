@@ -64,12 +64,9 @@ SECTIONS: dict[str, str] = {
     "points.issue_record": HOME,
     "points.ledger_audit": HOME,
     "scan": HOME,
-    # 需求: the board, a need, asking for help.
-    "needs.board": NEEDS,
-    "needs.detail": NEEDS,
-    "requests.new": NEEDS,
-    "requests.mine": NEEDS,
-    "requests.detail": NEEDS,
+    # 需求: the board, a need, claiming, asking for help.
+    "needs": NEEDS,
+    "requests": NEEDS,
     # 任务: what I signed up for, and how I check in.
     "needs.my_tasks": TASKS,
     "checkin.my_card": TASKS,
