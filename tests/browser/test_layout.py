@@ -123,7 +123,9 @@ def main_pages(page, volunteer: Volunteer) -> dict[str, str]:
 PUBLIC_PAGES = {"login": "/login", "register": "/register"}
 
 MODES = [
-    pytest.param(viewport, locale, elder, id=f"{viewport}-{locale}-{'elder' if elder else 'normal'}")
+    pytest.param(
+        viewport, locale, elder, id=f"{viewport}-{locale}-{'elder' if elder else 'normal'}"
+    )
     for viewport in VIEWPORTS
     for locale in ("zh", "en")
     for elder in (False, True)
@@ -146,7 +148,9 @@ CURRENT_TABS = [
 
 @pytest.mark.parametrize(("viewport", "locale", "elder"), MODES)
 def test_tab_bar_marks_the_current_page(new_page, live_app, volunteer, viewport, locale, elder):
-    page, log = open_as(new_page, live_app, volunteer, viewport=viewport, locale=locale, elder=elder)
+    page, log = open_as(
+        new_page, live_app, volunteer, viewport=viewport, locale=locale, elder=elder
+    )
     labels = TAB_LABELS[locale]
     nav = page.get_by_role("navigation", name=MAIN_NAV[locale])
     size = VIEWPORTS[viewport]
@@ -239,7 +243,9 @@ SIDEWAYS = """() => ({scroll: document.documentElement.scrollWidth,
 
 @pytest.mark.parametrize(("viewport", "locale", "elder"), MODES)
 def test_no_main_page_scrolls_sideways(new_page, live_app, volunteer, viewport, locale, elder):
-    page, log = open_as(new_page, live_app, volunteer, viewport=viewport, locale=locale, elder=elder)
+    page, log = open_as(
+        new_page, live_app, volunteer, viewport=viewport, locale=locale, elder=elder
+    )
     wide = {}
     for name, path in main_pages(page, volunteer).items():
         response = page.goto(path)
@@ -262,6 +268,26 @@ def test_no_main_page_scrolls_sideways(new_page, live_app, volunteer, viewport, 
     assert wide == {}, "pages wider than the screen"
     log.assert_clean()
     visitor_log.assert_clean()
+
+
+@pytest.mark.parametrize("width", [600, 900, 1000])
+def test_the_top_bar_fits_between_a_phone_and_a_wide_screen(new_page, live_app, volunteer, width):
+    """Where the tabs join the top bar it may take a second row, never a sideways scroll."""
+    for locale, elder in (("zh", False), ("en", True)):
+        page, log = open_as(
+            new_page,
+            live_app,
+            volunteer,
+            viewport={"width": width, "height": 740},
+            locale=locale,
+            elder=elder,
+        )
+        page.goto("/needs")
+        widths = page.evaluate(SIDEWAYS)
+        assert widths["scroll"] <= width, (locale, elder, widths)
+        header = page.locator("header.site-header").bounding_box()
+        assert header["height"] <= (140 if elder else 64), (locale, elder, header)
+        log.assert_clean()
 
 
 # --- Tap targets (the whole page: tests/browser/test_sizes.py) ------------------------------
