@@ -57,7 +57,9 @@ MEASURE = """(elder) => {
     const style = getComputedStyle(el);
     const size = parseFloat(style.fontSize);
     const least = elder ? Math.max(body, 16) : 16;
-    if (size < least - 0.05) smallText.push(`${name(el)} "${text(el)}" ${px(size)}px < ${px(least)}px`);
+    if (size < least - 0.05) {
+      smallText.push(`${name(el)} "${text(el)}" ${px(size)}px < ${px(least)}px`);
+    }
     const line = style.lineHeight === 'normal' ? 1.2 * size : parseFloat(style.lineHeight);
     if (line / size < 1.3 - 0.01) {
       tightLines.push(`${name(el)} "${text(el)}" line ${px(line)}px for ${px(size)}px text`);
