@@ -114,9 +114,7 @@ def assert_sizes(page, elder: bool) -> None:
         for kind in ("smallText", "tightLines", "flatHeadings", "smallTargets")
         if found[kind]
     }
-    report = "\n".join(
-        f"{kind}:\n  " + "\n  ".join(items) for kind, items in problems.items()
-    )
+    report = "\n".join(f"{kind}:\n  " + "\n  ".join(items) for kind, items in problems.items())
     assert not problems, f"{page.url} (body text {found['body']}px):\n{report}"
 
 
