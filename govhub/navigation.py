@@ -79,6 +79,7 @@ SECTIONS: dict[str, str] = {
     # 我的: the person, their settings and messages.
     "accounts": ME,
     "notifications": ME,
+    "help": ME,  # the user guide
 }
 
 
