@@ -33,7 +33,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_overrides or {})
     _configure(app)
 
-    from govhub import cli, errors, i18n, models, security, templating  # noqa: F401  (models: every table)
+    from govhub import cli, errors, i18n, models, navigation, security, templating  # noqa: F401  (models: every table)
     from govhub.accounts.views import bp as accounts_bp
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
@@ -95,6 +95,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     i18n.init_app(app)
+    navigation.init_app(app)
     templating.init_app(app)
     notifications.init_app(app)
     security.init_app(app)

@@ -44,11 +44,6 @@ def home():
     )
 
 
-@bp.app_context_processor
-def _navigation():
-    return {"can_manage_needs": lambda: permissions.can(current_user, Action.MANAGE_NEEDS)}
-
-
 @bp.get("/healthz")
 def healthz():
     return {"status": "ok"}

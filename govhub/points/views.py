@@ -51,15 +51,6 @@ def _helpers():
     }
 
 
-@bp.app_context_processor
-def _navigation():
-    """For the header: which points links the user may see."""
-    return {
-        "can_find_volunteers": lambda: permissions.can(current_user, Action.FIND_VOLUNTEERS),
-        "can_audit_ledger": lambda: permissions.can(current_user, Action.VIEW_LEDGER_AUDIT),
-    }
-
-
 # --- My points -----------------------------------------------------------------------
 
 

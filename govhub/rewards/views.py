@@ -41,14 +41,6 @@ bp = Blueprint("rewards", __name__)
 PRICE_CHOICES = (50, 100, 200, 500)
 
 
-@bp.app_context_processor
-def _navigation():
-    return {
-        "staffed_partners": lambda: permissions.staffed_partners(current_user),
-        "can_view_economy": lambda: permissions.can(current_user, Action.VIEW_ECONOMIES),
-    }
-
-
 # --- The catalog ---------------------------------------------------------------------
 
 
