@@ -89,19 +89,11 @@ class CommunityWaiting:
     applications: int  # partner applications waiting for a decision
     short_shifts: int  # shifts starting within SOON with places left
 
-    @property
-    def total(self) -> int:
-        return self.to_confirm + self.requests + self.applications + self.short_shifts
-
 
 @dataclass(frozen=True)
 class ShopWaiting:
     unused: int  # vouchers issued, not used, not expired: they may come to the counter
     verified_today: int
-
-    @property
-    def total(self) -> int:
-        return self.unused
 
 
 @dataclass(frozen=True)
@@ -110,10 +102,6 @@ class ReviewWaiting:
 
     applications: int
     requests: int = 0
-
-    @property
-    def total(self) -> int:
-        return self.applications + self.requests
 
 
 def _in_subtree(column, scope_clause):

@@ -33,7 +33,7 @@ class Item:
     key: str  # the element id on the page: "waiting-to-confirm", ...
     label: str
     count: int
-    amount: str  # the count with its unit: "3 条"
+    amount: str  # the count with its unit: "3条"
     url: str
     none: str  # what a zero says
     waiting: bool = True  # counts as work waiting (today's verified vouchers do not)
@@ -56,10 +56,6 @@ class Card:
     url: str
     items: list[Item] = field(default_factory=list)
     action: Tool | None = None  # the workbench's main action, on its card too
-
-    @property
-    def waiting(self) -> int:
-        return sum(item.count for item in self.items if item.waiting)
 
 
 def bench_url(bench: Workbench) -> str:
