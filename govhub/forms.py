@@ -20,8 +20,10 @@ import wtforms
 from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 from werkzeug.routing import IntegerConverter
 from wtforms.validators import StopValidation, ValidationError
+from wtforms.widgets import HiddenInput
 
 from govhub.database import MAX_DB_INT, ServiceError, bad_text_error
 
@@ -204,6 +206,13 @@ class BaseForm(FlaskForm):
 
     class Meta(_HostileInputMeta, FlaskForm.Meta):
         pass
+
+    def hidden_tag(self, *fields: Any) -> Markup:
+        """The hidden fields without ``id``: a page shows many forms (a need's page has
+        seven), and an ``id="csrf_token"`` on each would repeat one id on the page."""
+        chosen = [getattr(self, f, None) if isinstance(f, str) else f for f in fields or self]
+        hidden = (f for f in chosen if f is not None and isinstance(f.widget, HiddenInput))
+        return Markup("\n").join(f(id=False) for f in hidden)
 
 
 class BaseSubForm(wtforms.Form):

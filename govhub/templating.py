@@ -1,5 +1,8 @@
 """App-wide Jinja filters for what many domains' pages show.
 
+``when``, ``day``, ``month``, ``clock`` and the global ``timespan(start, end)``: the one date and
+time format of the UI, defined in clock.py.
+
 ``hours``: service time is stored in minutes and shown as hours with ONE decimal, the
 trailing zero dropped, rounded half up: 60 → "1 h", 80 → "1.3 h", 90 → "1.5 h",
 6000 → "100 h". A non-zero time under three minutes (which would round to
@@ -19,6 +22,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from flask import Flask
 from flask_babel import format_decimal
 from flask_babel import gettext as _
+
+from govhub.clock import show_clock, show_day, show_month, show_span, show_when
 
 
 def _rounded(minutes: int | float | None, places: str) -> Decimal:
@@ -40,5 +45,10 @@ def hours_input(minutes: int | float | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_filter(show_when, "when")
+    app.add_template_filter(show_day, "day")
+    app.add_template_filter(show_clock, "clock")
+    app.add_template_filter(show_month, "month")
+    app.add_template_global(show_span, "timespan")
     app.add_template_filter(format_hours, "hours")
     app.add_template_filter(hours_input, "hours_input")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -151,3 +152,11 @@ def make_need(
     if publish:
         posting.publish(admin.id, need.id, now=now)
     return db.session.get(Need, need.id)
+
+
+def shown_day(moment: datetime, lang: str = "en") -> str:
+    """How a page shows the local day of a stored (UTC) moment, in any year: "28 Nov" or
+    "11月28日" (the page says "Sat 28 Nov" / "11月28日 周六", with the year outside the
+    current one)."""
+    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo("Asia/Shanghai"))
+    return f"{local.month}月{local.day}日" if lang == "zh" else f"{local.day} {local:%b}"

@@ -43,7 +43,7 @@ def test_a_forged_csrf_token_writes_nothing(app, client):
 @pytest.mark.app_config(WTF_CSRF_ENABLED=True)
 def test_htmx_requests_carry_the_token_in_a_header(app, client):
     page = client.get("/").get_data(as_text=True)
-    header_token = re.search(r'hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
+    header_token = re.search(r'data-hx-headers=\'\{"X-CSRFToken": "([^"]+)"\}\'', page).group(1)
     response = client.post(
         "/preferences/language",
         data={"locale": "en"},
@@ -87,7 +87,7 @@ def test_no_inline_script_or_style_in_pages(app, client, auth):
     for page in pages:
         assert not re.search(r"<script(?![^>]*\bsrc=)", page)
         assert " style=" not in page and "<style" not in page
-        assert " hx-on" not in page and "onclick=" not in page
+        assert "hx-on" not in page and "onclick=" not in page
 
 
 def test_session_cookies_are_httponly_and_samesite(app, client, auth):

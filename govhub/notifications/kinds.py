@@ -11,10 +11,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from govhub.clock import local_text
 from govhub.enums import LabelledEnum
 
 if TYPE_CHECKING:
@@ -93,7 +93,7 @@ def message(notification: Notification) -> str:
     """The notification's text in the current language."""
     params = {**_BLANKS, **notification.params}
     if params.get("starts_at"):
-        params["when"] = format_datetime(datetime.fromisoformat(params["starts_at"]), "short")
+        params["when"] = local_text(datetime.fromisoformat(params["starts_at"]))
     try:
         kind = NotificationKind(notification.kind)
     except ValueError:  # a kind retired since the row was written: never show its raw name

@@ -19,7 +19,7 @@ from govhub.points import records
 from govhub.points import services as points
 from govhub.points.models import EntryKind, LedgerEntry, ServiceRecord
 from govhub.tokens import card_token, record_token
-from tests.factories import NOW, PASSWORD, make_admin, make_need, make_tree, make_user
+from tests.factories import NOW, PASSWORD, make_admin, make_need, make_tree, make_user, shown_day
 from tests.points.helpers import balance, earn, english, entry_count, redeem, serve
 
 
@@ -65,7 +65,7 @@ def test_my_points_shows_balance_hours_stars_and_what_each_entry_was_for(world, 
     assert "98 more hours to the next star" in page
     # The earn entry: the need, the shift's date, the hours and how the check-in was made.
     assert "Sweep the park" in page
-    assert (NOW - timedelta(days=3)).strftime("%Y-%m-%d") in page
+    assert shown_day(NOW - timedelta(days=3)) in page
     assert "2 h" in page and "Scanned the code" in page
     # The adjustment: its reason and the admin.
     assert "Brought the tea urn" in page and "By 王书记" in page
@@ -105,7 +105,7 @@ def test_load_more_continues_the_history(world, client, auth):
     auth.login(volunteer.phone)
     page = text_of(client.get("/my/points"))
     assert page.count('class="entry"') == points.HISTORY_PAGE_SIZE
-    more = re.search(r'hx-get="(/my/points\?before=\d+)"', page).group(1)
+    more = re.search(r'data-hx-get="(/my/points\?before=\d+)"', page).group(1)
     response = client.get(more, headers={"HX-Request": "true"})
     fragment = text_of(response)
     assert response.status_code == 200
@@ -148,7 +148,9 @@ def test_admin_loads_more_of_a_volunteers_history(world, client, auth):
         earn(volunteer.id, n)
     auth.login(world["admin"].phone)
     page = text_of(client.get(f"/manage/volunteers/{volunteer.id}"))
-    more = re.search(rf'hx-get="(/manage/volunteers/{volunteer.id}\?before=\d+)"', page).group(1)
+    more = re.search(rf'data-hx-get="(/manage/volunteers/{volunteer.id}\?before=\d+)"', page).group(
+        1
+    )
     fragment = text_of(client.get(more, headers={"HX-Request": "true"}))
     assert fragment.count('class="entry"') == 2 and "<html" not in fragment
 
@@ -317,7 +319,7 @@ def test_the_record_page_lists_the_service_and_masks_the_phone(world, client, au
         assert volunteer.masked_phone in page
         assert volunteer.phone not in page
         assert "Sweep" in page and "Visit lonely elders" in page
-        assert (NOW - timedelta(days=9)).strftime("%Y-%m-%d") in page
+        assert shown_day(NOW - timedelta(days=9)) in page
         assert "Alpha Community" in page and "王书记" in page
         assert "Scanned the code" in page
         assert re.search(r'id="record-total">\s*5 h\s*<', page)
@@ -359,7 +361,7 @@ def test_the_verify_page_confirms_only_four_facts(world, client):
     assert "张晓明" in page
     assert record.number in page
     assert "3小时" in page
-    assert record.issued_at.strftime("%Y-%m-%d") in page
+    assert shown_day(record.issued_at, "zh") in page
     assert volunteer.phone not in page and volunteer.masked_phone not in page
     assert "Sweep the park" not in page  # no activities
     assert "Alpha Community" not in page and "王书记" not in page

@@ -551,7 +551,7 @@ def test_the_open_voucher_page_turns_to_used_when_the_staff_confirm(app, world):
     poll = {"HX-Request": "true"}
     fragment = text_of(holder.get(f"/my/vouchers/{voucher.id}", headers=poll))
     assert fragment.lstrip().startswith('<section id="voucher-status"')
-    assert "<html" not in fragment and 'hx-trigger="every 5s"' in fragment
+    assert "<html" not in fragment and 'data-hx-trigger="every 5s"' in fragment
     assert login(app, world.owner).post(f"/v/{voucher_token(voucher.id)}/fulfil").status_code == 200
     fragment = text_of(holder.get(f"/my/vouchers/{voucher.id}", headers=poll))
     assert "voucher-fulfilled" in fragment and 'id="used-at"' in fragment
