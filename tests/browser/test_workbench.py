@@ -45,7 +45,7 @@ def test_a_community_admin_goes_from_home_to_the_waiting_work(page, browser_log)
     expect(card).to_contain_text("社区工作台 · 金叶社区")
     # The demo has two resident requests waiting in 金叶社区.
     expect(card).to_contain_text("待审核的居民诉求")
-    _on_first_screen(card.get_by_role("link", name="进入工作台"))
+    _on_first_screen(card.get_by_role("link", name="社区工作台 · 金叶社区"))
     _check_fits(page)
 
     card.get_by_role("link", name="进入工作台").click()
