@@ -343,7 +343,8 @@ def test_volunteer_home_fits_a_phone(page, browser_log):
 
 def test_admin_pages_fit_a_phone(page, browser_log):
     log_in(page, *JINYE_ADMIN)
-    page.goto("/partners/review")
+    page.get_by_role("link", name="进入工作台").click()  # 首页 shows only what waits
+    page.get_by_role("link", name="共建单位申请").click()
     expect(page.locator("nav.tabs")).to_be_visible()
     _check_no_sideways_scroll(page)
     tabs = page.locator("nav.tabs a").evaluate_all(
