@@ -76,9 +76,7 @@ def arrange(app) -> list[Person]:
         db.session.commit()
 
         # Points to spend, and a voucher.
-        points.adjust(
-            demo_admin.id, volunteer.id, 100, "无障碍检查", key=uuid.uuid4().hex, now=now
-        )
+        points.adjust(demo_admin.id, volunteer.id, 100, "无障碍检查", key=uuid.uuid4().hex, now=now)
         breakfast = db.session.scalars(select(Reward).where(Reward.title == BREAKFAST)).one()
         voucher = vouchers.redeem(volunteer.id, breakfast.id, key=uuid.uuid4().hex, now=now)
         db.session.commit()

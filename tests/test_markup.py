@@ -128,7 +128,7 @@ def test_main_pages_have_no_html_errors(vnu, demo_app, tmp_path):
     pages = render_pages(demo_app, tmp_path)
     assert len(pages) >= 60, "every person's pages, in both modes"
 
-    run = subprocess.run(  # noqa: S603 - our own command line, no shell
+    run = subprocess.run(
         [*vnu, "--errors-only", "--format", "json", *map(str, pages)],
         capture_output=True,
         text=True,
