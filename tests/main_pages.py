@@ -166,7 +166,7 @@ def arrange(app) -> list[Person]:
                 "my vouchers": "/my/vouchers",
                 "a voucher": f"/my/vouchers/{ids['voucher']}",
                 "notifications": "/notifications/",
-                "leaderboard": "/leaderboard",
+                "leaderboard": "/leaderboard?period=all",
                 "profile": "/account/profile",
                 "ask for help": "/requests/new",
                 "partner apply": "/partners/apply",
@@ -185,6 +185,7 @@ def arrange(app) -> list[Person]:
                 "check-out screen": f"/manage/shifts/{ids['running']}/checkin?mode=out",
                 "volunteers' points": f"/manage/volunteers?phone={volunteer_phone}",
                 "a volunteer's points": f"/manage/volunteers/{ids['volunteer']}",
+                "points economy": "/manage/economy",
             },
         ),
         Person(
