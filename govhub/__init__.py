@@ -38,6 +38,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from govhub.help.views import bp as help_bp
     from govhub.main.views import bp as main_bp
     from govhub.needs.manage_views import bp as manage_bp
     from govhub.needs.request_views import bp as requests_bp
@@ -49,6 +50,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.rewards.shop_views import bp as shop_bp
     from govhub.rewards.views import bp as rewards_bp
     from govhub.rewards.vouchers import connect_signals as connect_reward_signals
+    from govhub.scan.views import bp as scan_bp
 
     # Cross-domain reactions (a suspended partner's vouchers are refunded): connected
     # here rather than as a side effect of importing rewards, so they are in place for
@@ -86,6 +88,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         audit_bp,
         rewards_bp,
         shop_bp,
+        scan_bp,
+        help_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
