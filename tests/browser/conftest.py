@@ -112,20 +112,22 @@ def _logging_kept():
                 logger.disabled = loggers.get(name, False)
 
 
-@pytest.fixture(scope="session")
-def live_server(chromium_available, tmp_path_factory) -> str:
-    """The base URL of govhub serving the demo city, CSRF protection on."""
+@contextmanager
+def demo_server(tmp_path_factory, name: str, arrange=None):
+    """Serve govhub on a fresh copy of the demo city (CSRF protection on) in a daemon
+    thread; ``arrange()``, if given, adds data inside the app context after the seed.
+    Yields (base URL, app)."""
     import flask_migrate
     from werkzeug.serving import make_server
 
     from govhub import create_app, demo
     from govhub.extensions import db
 
-    root = tmp_path_factory.mktemp("browser")
+    root = tmp_path_factory.mktemp(name)
     config = {
         **TEST_CONFIG,
         "WTF_CSRF_ENABLED": True,
-        "DATABASE_URL": f"sqlite:///{root / 'browser.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{root / f'{name}.sqlite3'}",
         "BABEL_TRANSLATION_DIRECTORIES": str(_compile_translations(root / "translations")),
     }
     with pytest.MonkeyPatch.context() as env:
@@ -134,19 +136,33 @@ def live_server(chromium_available, tmp_path_factory) -> str:
     with app.app_context(), _logging_kept():
         flask_migrate.upgrade()
         demo.seed()
+        if arrange is not None:
+            arrange()
         db.session.remove()
 
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="govhub-live", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=f"govhub-{name}", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.server_port}", app
     finally:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _live(chromium_available, tmp_path_factory):
+    with demo_server(tmp_path_factory, "browser") as served:
+        yield served
+
+
+@pytest.fixture(scope="session")
+def live_server(_live) -> str:
+    """The base URL of govhub serving the demo city, CSRF protection on."""
+    return _live[0]
 
 
 # --- The browser -----------------------------------------------------------------------
@@ -315,14 +331,7 @@ def log_in(page, phone: str, password: str, remember: bool = False) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_app(live_server):
+def live_app(_live):
     """The Flask app behind ``live_server``, for arranging what the UI cannot (a shift
-    running now): ``with live_app.app_context(): ...``.
-
-    Found through the server's thread (its target is the server's ``serve_forever``), so
-    ``live_server`` stays as it is.
-    """
-    for thread in threading.enumerate():
-        if thread.name == "govhub-live":
-            return thread._target.__self__.app
-    raise RuntimeError("the live server's thread is not running")
+    running now): ``with live_app.app_context(): ...``."""
+    return _live[1]

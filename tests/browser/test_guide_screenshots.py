@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import io
 import re
-import threading
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -30,14 +29,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from govhub.help import guide
-from tests.browser.conftest import (
-    JINYE_ADMIN,
-    TIMEOUT_MS,
-    VOLUNTEER_PASSWORD,
-    _compile_translations,
-    _logging_kept,
-)
-from tests.conftest import TEST_CONFIG
+from tests.browser.conftest import JINYE_ADMIN, TIMEOUT_MS, VOLUNTEER_PASSWORD, demo_server
 
 pytestmark = pytest.mark.browser
 
@@ -182,48 +174,9 @@ def _arrange(data: Arranged) -> None:
 @pytest.fixture(scope="module")
 def guide_server(chromium_available, tmp_path_factory):
     """govhub on the demo city with the arranged data, for this module only."""
-    import flask_migrate
-    from werkzeug.serving import make_server
-
-    from govhub import create_app, demo
-    from govhub.extensions import db
-
-    root = tmp_path_factory.mktemp("guide")
-    config = {
-        **TEST_CONFIG,
-        "WTF_CSRF_ENABLED": True,
-        "DATABASE_URL": f"sqlite:///{root / 'guide.sqlite3'}",
-        "BABEL_TRANSLATION_DIRECTORIES": str(_compile_translations(root / "translations")),
-    }
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GOVHUB_INSTANCE_PATH", str(root / "instance"))
-        app = create_app(config)
     data = Arranged()
-    with app.app_context(), _logging_kept():
-        flask_migrate.upgrade()
-        demo.seed()
-        _arrange(data)
-        db.session.remove()
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="govhub-guide", daemon=True)
-    thread.start()
-    try:
-        yield Server(f"http://127.0.0.1:{server.server_port}", app, data)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
-        with app.app_context():
-            db.engine.dispose()
-
-
-def workbench_or(server: Server, fallback: str) -> str:
-    """The workbench (工作台) the guide sends role holders to, at /workbench; before the
-    app has it, the page that holds the same tools today (so the shot still shows where
-    the user's work starts)."""
-    endpoints = {rule.endpoint for rule in server.app.url_map.iter_rules()}
-    return "/workbench" if "workbench.index" in endpoints else fallback
+    with demo_server(tmp_path_factory, "guide", lambda: _arrange(data)) as (url, app):
+        yield Server(url, app, data)
 
 
 class Camera:
@@ -364,7 +317,7 @@ def test_community_staff_guide_screenshots(camera, guide_server):
     data = guide_server.data
     staff = camera()
     staff.log_in(*JINYE_ADMIN)
-    staff.visit(workbench_or(guide_server, "/"), "需求管理")
+    staff.visit("/workbench", "需求管理")
     staff.shoot("workbench-community.png")
     staff.visit("/manage/needs", "需求管理")
     staff.shoot("manage-needs.png")
@@ -396,7 +349,7 @@ def test_shop_guide_screenshots(camera, guide_server):
 
     shop = camera()
     shop.log_in(*SHOP_OWNER)
-    shop.visit(workbench_or(guide_server, f"/shop/{data.shop}/"), "核销兑换券")
+    shop.visit("/workbench", "核销兑换券")
     shop.shoot("shop-home.png")
     shop.visit(f"/shop/{data.shop}/verify", "核销兑换券")
     shop.shoot("shop-verify.png")
@@ -415,7 +368,7 @@ def test_oversight_guide_screenshots(camera, guide_server):
     data = guide_server.data
     oversight = camera()
     oversight.log_in(*YONGAN_OVERSIGHT)
-    oversight.visit(workbench_or(guide_server, "/"), "共建单位申请")
+    oversight.visit("/workbench", "共建单位申请")
     oversight.shoot("workbench-oversight.png")
     oversight.visit(f"/partners/{data.applicant}", APPLICANT)
     oversight.shoot("partner-detail.png", show="button:has-text('通过')")
