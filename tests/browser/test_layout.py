@@ -80,7 +80,7 @@ def test_admin_pages_fit_a_phone(page, browser_log):
 def test_elder_mode_pages_fit_a_phone(page, browser_log):
     """Elder mode makes everything bigger; it must still not scroll sideways."""
     page.goto("/partners/apply")
-    page.get_by_role("button", name="大字模式(适老化)").click()
+    page.get_by_role("button", name="大字模式（适老化）").click()
     expect(page.locator("body.elder")).to_have_count(1)
     _check_phone_layout(page)
     page.goto("/register")
@@ -132,7 +132,7 @@ def test_header_text_is_readable(page, browser_log, elder):
     """Header links and buttons keep WCAG AA contrast (4.5:1), in elder mode too."""
     page.goto("/")
     if elder:
-        page.get_by_role("button", name="大字模式(适老化)").click()
+        page.get_by_role("button", name="大字模式（适老化）").click()
         expect(page.locator("body.elder")).to_have_count(1)
     items = page.evaluate(HEADER_COLOURS)
     assert len(items) >= 5  # brand, log in, register, language, text size
