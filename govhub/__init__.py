@@ -49,6 +49,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.rewards.shop_views import bp as shop_bp
     from govhub.rewards.views import bp as rewards_bp
     from govhub.rewards.vouchers import connect_signals as connect_reward_signals
+    from govhub.scan.views import bp as scan_bp
 
     # Cross-domain reactions (a suspended partner's vouchers are refunded): connected
     # here rather than as a side effect of importing rewards, so they are in place for
@@ -86,6 +87,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         audit_bp,
         rewards_bp,
         shop_bp,
+        scan_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

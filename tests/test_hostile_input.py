@@ -98,6 +98,7 @@ QUERY_NAMES = [
     "status",
     "start",
     "end",
+    "u",
 ]
 HAND_FORM_NAMES = [
     "decision",

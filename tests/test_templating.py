@@ -1,4 +1,6 @@
-"""The app-wide ``hours`` filters: one decimal to read, two to edit and send back."""
+"""The app-wide filters: hours (one decimal to read, two to edit) and the one date format."""
+
+from datetime import datetime, timedelta
 
 import pytest
 from flask import render_template_string
@@ -34,3 +36,50 @@ def test_an_hours_field_value_sends_back_the_same_minutes(app, minutes):
     with app.test_request_context():
         value = render_template_string("{{ m | hours_input }}", m=minutes)
     assert round(float(value) * 60) == minutes and len(value.partition(".")[2]) <= 2
+
+
+# -- Dates and times: one format (govhub/clock.py) --------------------------------------
+
+# 2026-12-02 11:00 UTC is 19:00 on Wednesday 2 December in Shanghai.
+EVENING = datetime(2026, 12, 2, 11, 0)
+
+
+@pytest.fixture
+def in_2026(monkeypatch):
+    monkeypatch.setattr("govhub.clock.utcnow", lambda: datetime(2026, 6, 1, 4, 0))
+
+
+@pytest.mark.parametrize(
+    ("template", "zh", "en"),
+    [
+        ("{{ t | when }}", "12月2日 周三 19:00", "Wed 2 Dec 19:00"),
+        ("{{ t | day }}", "12月2日 周三", "Wed 2 Dec"),
+        ("{{ t | clock }}", "19:00", "19:00"),
+        ("{{ t.date() | month }}", "2026年12月", "December 2026"),
+        ("{{ later | when }}", "2027年1月4日 周一 09:30", "Mon 4 Jan 2027 09:30"),
+        ("{{ '2026-12-02' | day }}", "12月2日 周三", "Wed 2 Dec"),
+    ],
+)
+def test_dates_and_times_have_one_format_with_the_year_only_outside_this_year(
+    app, in_2026, template, zh, en
+):
+    later = datetime(2027, 1, 4, 1, 30)
+    with app.test_request_context():
+        for locale, expected in (("zh_Hans_CN", zh), ("en", en)):
+            with force_locale(locale):
+                assert render_template_string(template, t=EVENING, later=later) == expected
+
+
+def test_a_span_keeps_its_times_on_one_line(app, in_2026):
+    with app.test_request_context(), force_locale("zh_Hans_CN"):
+        same_day = render_template_string(
+            "{{ timespan(a, b) }}", a=EVENING, b=EVENING + timedelta(hours=2)
+        )
+        overnight = render_template_string(
+            "{{ timespan(a, b) }}", a=EVENING, b=EVENING + timedelta(hours=6)
+        )
+    assert same_day == '12月2日 周三 <span class="nowrap">19:00–21:00</span>'
+    assert overnight == (
+        '<span class="nowrap">12月2日 周三 19:00</span> – '
+        '<span class="nowrap">12月3日 周四 01:00</span>'
+    )
