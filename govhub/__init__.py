@@ -38,6 +38,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from govhub.help.views import bp as help_bp
     from govhub.main.views import bp as main_bp
     from govhub.needs.manage_views import bp as manage_bp
     from govhub.needs.request_views import bp as requests_bp
@@ -88,6 +89,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         rewards_bp,
         shop_bp,
         scan_bp,
+        help_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

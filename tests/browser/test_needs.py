@@ -39,6 +39,12 @@ def at(day: date, hhmm: str) -> str:
     return f"{day.isoformat()}T{hhmm}"
 
 
+def shown(day: date, times: str = "") -> re.Pattern:
+    """How a zh page shows ``day`` (and a span of ``times`` on it), with or without the
+    year: "12月5日 周六 10:00–12:00"."""
+    return re.compile(rf"{day.month}月{day.day}日 周. {times}".rstrip())
+
+
 def unique_title(prefix: str) -> tuple[str, str]:
     """A need title no other test uses, and its ASCII tag (to search for)."""
     tag = uuid.uuid4().hex[:8]
@@ -124,7 +130,7 @@ def test_admin_posts_need_volunteer_claims_and_admin_sees_claimant(page, browser
     need_id = save_and_publish(admin)
     roster = admin.locator("section.roster")
     expect(roster).to_have_count(2)
-    expect(roster.first.locator("h3")).to_contain_text(f"{first_day.isoformat()} 10:00–12:00")
+    expect(roster.first.locator("h3")).to_contain_text(shown(first_day, "10:00–12:00"))
     browser_log.assert_clean()
 
     # A volunteer of the community finds it with the live search.
@@ -161,7 +167,7 @@ def test_admin_posts_need_volunteer_claims_and_admin_sees_claimant(page, browser
     shifts = volunteer.locator("ul.shifts > li.shift")
     expect(shifts).to_have_count(2)
     first = shifts.first
-    expect(first.locator(".when")).to_contain_text(f"{first_day.isoformat()} 10:00–12:00")
+    expect(first.locator(".when")).to_contain_text(shown(first_day, "10:00–12:00"))
     expect(first).to_contain_text(re.compile("已认领0/3|0 of 3 taken"))
     claim = first.locator('form[action$="/claim"] button')
     expect(claim).to_have_text(CLAIM_A_PLACE)
@@ -184,7 +190,7 @@ def test_admin_posts_need_volunteer_claims_and_admin_sees_claimant(page, browser
     volunteer.goto("/my/tasks")
     expect(volunteer.locator("main").get_by_role("link", name=title)).to_have_count(1)
     expect(volunteer.locator("main li", has_text=title)).to_contain_text(
-        f"{first_day.isoformat()} 10:00–12:00"
+        shown(first_day, "10:00–12:00")
     )
     expect(volunteer.locator("#bell .badge")).to_have_text(str(bell_before + 1))
     volunteer_log.assert_clean()
@@ -304,9 +310,9 @@ def test_recurring_shifts_preview_and_add(page, browser_log):
         for offset in range(8 * 7)
         if (first_day + timedelta(days=offset)).weekday() in (1, 3)
     ]
-    expect(dates.first).to_contain_text(f"{expected[0].isoformat()}")
+    expect(dates.first).to_contain_text(shown(expected[0]))
     expect(dates.first).to_contain_text("19:00–21:00")
-    expect(dates.last).to_contain_text(f"{expected[-1].isoformat()}")
+    expect(dates.last).to_contain_text(shown(expected[-1]))
     expect(page.locator(".shift-row")).to_have_count(1)  # only previewed so far
 
     page.locator("button[name=add_recurring]").click()
