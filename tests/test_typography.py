@@ -12,8 +12,9 @@ The rules (README, "Translations"):
 - No space between Chinese and a number or a Latin word: 3小时, 剩余100份, 30积分, 导出CSV
   文件, 第2页. The one exception is the date and time format of govhub/clock.py, whose
   parts are set apart by a space: 12月2日 周三 19:00, 2026年12月2日 周三 19:00–21:00;
-  such a date or time is written without a space against the words around it
-  (已于12月2日 周三 19:00签到).
+  in a sentence the catalog puts no space around a date or time (已于12月2日 周三 19:00
+  签到); this test does not check the spaces around a date, as pages also set dates
+  apart from labels and badges beside them.
 - Every number beside Chinese text carries its unit: 3小时, 剩余100份, 库存12份, 时长1.5小时
   — never "库存 12" or "时长：1.5". Numbers in dates and times (12月2日, 19:00), ranks
   (第2名), phone numbers and codes are not counts and need none.
