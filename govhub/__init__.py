@@ -33,7 +33,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_overrides or {})
     _configure(app)
 
-    from govhub import cli, errors, i18n, models, security, templating  # noqa: F401  (models: every table)
+    from govhub import cli, errors, i18n, models, navigation, security, templating  # noqa: F401  (models: every table)
     from govhub.accounts.views import bp as accounts_bp
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
@@ -51,6 +51,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.rewards.views import bp as rewards_bp
     from govhub.rewards.vouchers import connect_signals as connect_reward_signals
     from govhub.scan.views import bp as scan_bp
+    from govhub.workbench.views import bp as workbench_bp
 
     # Cross-domain reactions (a suspended partner's vouchers are refunded): connected
     # here rather than as a side effect of importing rewards, so they are in place for
@@ -88,6 +89,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         audit_bp,
         rewards_bp,
         shop_bp,
+        workbench_bp,
         scan_bp,
         help_bp,
     )
@@ -95,6 +97,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(blueprint)
 
     i18n.init_app(app)
+    navigation.init_app(app)
     templating.init_app(app)
     notifications.init_app(app)
     security.init_app(app)

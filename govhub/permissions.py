@@ -226,7 +226,10 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
         case Action.VIEW_NEED:
             if _within(user, need.community, Role.community_admin):
                 return True
-            return need.status is not NeedStatus.draft and can_see(user, need)
+            if need.status is NeedStatus.draft:
+                return False
+            # Oversight admins read their subtree's needs (the board shows them).
+            return can_see(user, need) or _within(user, need.community, Role.oversight_admin)
     return _refuse(action, need)
 
 
@@ -358,6 +361,14 @@ def partner_scope(user: User):
     """SQL condition on a query joined to the partner's community (``OrgUnit``): the
     partners ``user`` may review."""
     return _subtree_scope(user, *ADMIN_ROLES)
+
+
+def oversight_scope(user: User):
+    """SQL condition on a query joined to a community (``OrgUnit``): the subtree ``user``
+    oversees (false for someone who oversees nothing)."""
+    if not scope_units(user, Role.oversight_admin):
+        return false()
+    return _subtree_scope(user, Role.oversight_admin)
 
 
 def community_admin_scope(user: User):

@@ -9,6 +9,9 @@ trailing zero dropped, rounded half up: 60 → "1 h", 80 → "1.3 h", 90 → "1.
 0) shows as "<0.1 h", so a minute served is never shown as nothing. ``unit=False``
 gives the number alone, for a column or sentence that names the unit itself.
 
+``hours_minutes``: service time as hours and minutes, for a row that shows one
+attendance: 90 → "1小时30分钟" / "1 h 30 min", 60 → "1小时", 45 → "45分钟", 0 → "0分钟".
+
 ``hours_input``: the value of an hours field the user may edit and send back. It keeps
 two decimals, enough for every whole number of minutes to come back unchanged
 (``round(float(value) * 60)`` in the view), where one decimal would change 80 minutes
@@ -39,6 +42,16 @@ def format_hours(minutes: int | float | None, unit: bool = True) -> str:
     return _("%(hours)s h", hours=number) if unit else number
 
 
+def hours_minutes(minutes: int | float | None) -> str:
+    """Minutes as whole hours and minutes: "1小时30分钟" / "1 h 30 min"."""
+    hours, rest = divmod(round(minutes or 0), 60)
+    if hours and rest:
+        return _("%(hours)d h %(minutes)d min", hours=hours, minutes=rest)
+    if hours:
+        return _("%(hours)d h", hours=hours)
+    return _("%(minutes)d min", minutes=rest)
+
+
 def hours_input(minutes: int | float | None) -> str:
     """Minutes as the value of an editable hours field: "1.33" for 80, "1.5" for 90."""
     return format(_rounded(minutes, "0.01").normalize(), "f")
@@ -51,4 +64,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(show_month, "month")
     app.add_template_global(show_span, "timespan")
     app.add_template_filter(format_hours, "hours")
+    app.add_template_filter(hours_minutes, "hours_minutes")
     app.add_template_filter(hours_input, "hours_input")

@@ -56,7 +56,7 @@ def test_a_database_error_inside_a_request_shows_the_translated_500_page_with_se
     response = client.get("/broken-query")
     assert response.status_code == 500
     page = response.get_data(as_text=True)
-    assert "出错了" in page and "Volunteer" in page  # rendered with the logged-in user
+    assert "出错了" in page and 'aria-label="主菜单"' in page  # with the user's tab bar
     assert "no_such_table" not in page
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "default-src 'self'" in response.headers["Content-Security-Policy"]

@@ -208,7 +208,12 @@ MATRIX = [
     (Action.EDIT_NEED, "claim_a", {"volunteer": F, "admin_a": T, "street": F}),
     (Action.EDIT_NEED, "claim_c", {"admin_a": F, "sysadmin": T}),
     (Action.VIEW_NEED, "need_a", {"volunteer": T, "admin_a": T, "staff_a": T, "sysadmin": T}),
-    (Action.VIEW_NEED, "need_c", {"volunteer": F, "admin_a": F, "street2": F, "sysadmin": T}),
+    # Oversight admins read the needs of their subtree (the board shows them).
+    (
+        Action.VIEW_NEED,
+        "need_c",
+        {"volunteer": F, "admin_a": F, "street": F, "street2": T, "sysadmin": T},
+    ),
     (Action.VIEW_NEED, "draft_need_a", {"volunteer": F, "street": F, "admin_a": T, "sysadmin": T}),
     (Action.VIEW_NEED, "shift_a", {"volunteer": T, "admin_a": T}),
     (Action.VIEW_NEED, "shift_c", {"volunteer": F, "sysadmin": T}),

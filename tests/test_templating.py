@@ -38,6 +38,24 @@ def test_an_hours_field_value_sends_back_the_same_minutes(app, minutes):
     assert round(float(value) * 60) == minutes and len(value.partition(".")[2]) <= 2
 
 
+@pytest.mark.parametrize(
+    ("minutes", "zh", "en"),
+    [
+        (0, "0分钟", "0 min"),
+        (45, "45分钟", "45 min"),
+        (60, "1小时", "1 h"),
+        (90, "1小时30分钟", "1 h 30 min"),
+        (125, "2小时5分钟", "2 h 5 min"),
+        (None, "0分钟", "0 min"),
+    ],
+)
+def test_hours_minutes_show_whole_hours_and_the_minutes_left(app, minutes, zh, en):
+    with app.test_request_context():
+        for locale, expected in (("zh_Hans_CN", zh), ("en", en)):
+            with force_locale(locale):
+                assert render_template_string("{{ m | hours_minutes }}", m=minutes) == expected
+
+
 # -- Dates and times: one format (govhub/clock.py) --------------------------------------
 
 # 2026-12-02 11:00 UTC is 19:00 on Wednesday 2 December in Shanghai.

@@ -323,10 +323,12 @@ class AttendanceRow:
     volunteer_id: int
     recorded: int  # minutes as recorded
     points: int  # what confirming as recorded would earn
+    given: int | None = None  # once confirmed: the points the ledger credited
 
 
 def attendance_list(shift: Shift) -> list[AttendanceRow]:
-    """Everyone who claimed or attended the shift, with recorded hours (two queries)."""
+    """Everyone who claimed or attended the shift, with recorded hours and, once confirmed,
+    the points credited (three queries)."""
     rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
     rows = {
         a.volunteer_id: a
@@ -338,6 +340,10 @@ def attendance_list(shift: Shift) -> list[AttendanceRow]:
             select(Claim).where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.confirmed)
         )
     }
+    given = points.earned_for(
+        RefType.attendance,
+        [a.id for a in rows.values() if a.status is AttendanceStatus.confirmed],
+    )
     result = []
     for volunteer_id in list(claims) + [v for v in rows if v not in claims]:
         attendance = rows.get(volunteer_id)
@@ -349,6 +355,9 @@ def attendance_list(shift: Shift) -> list[AttendanceRow]:
                 volunteer_id,
                 minutes,
                 _points_for(shift, attendance, minutes),
+                given.get(attendance.id, 0)
+                if attendance and attendance.status is AttendanceStatus.confirmed
+                else None,
             )
         )
     return result

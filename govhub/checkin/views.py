@@ -24,7 +24,7 @@ from govhub.accounts import services as accounts
 from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.checkin import services
-from govhub.checkin.models import Evidence
+from govhub.checkin.models import AttendanceStatus, Evidence
 from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, get_or_raise, utcnow
 from govhub.extensions import db
@@ -324,10 +324,18 @@ def _attendance_page(
             services.Seat(shift, row.volunteer_id),
         )
     }
+    # The confirm button stays while someone's recorded hours wait for this admin.
+    pending = any(
+        row.attendance is not None
+        and row.attendance.status is AttendanceStatus.present
+        and row.volunteer_id in decidable
+        for row in rows
+    )
     return render_template(
         "checkin/attendance.html",
         shift=shift,
         rows=rows,
+        pending=pending,
         users=users,
         decidable=decidable,
         kept=kept or {},

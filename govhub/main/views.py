@@ -6,47 +6,33 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from govhub import permissions
-from govhub.accounts.models import Role
 from govhub.checkin import services as checkin
 from govhub.database import utcnow
-from govhub.needs import board, resident_requests
-from govhub.partners import services as partners
+from govhub.needs import board
 from govhub.permissions import Action
+from govhub.workbench import views as workbench_views
 
 bp = Blueprint("main", __name__)
 
 
+HOME_TASKS = 3  # upcoming tasks shown on 首页; the rest are in My tasks
+
+
 @bp.get("/")
 def home():
+    """首页: the scanner entry, upcoming tasks, a card per workbench, the volunteer's links."""
     if not current_user.is_authenticated:
         return render_template("main/welcome.html")
-    can_review = permissions.can(current_user, Action.REVIEW_PARTNERS)
+    now = utcnow()
+    upcoming = board.my_tasks(current_user.id, now=now).upcoming
     return render_template(
         "main/home.html",
         user=current_user,
-        community_units=permissions.scope_units(current_user, Role.community_admin),
-        oversight_units=permissions.scope_units(current_user, Role.oversight_admin),
-        staff_of=permissions.staffed_partners(current_user),
-        can_manage_staff=lambda partner: permissions.can(
-            current_user, Action.MANAGE_STAFF, partner
-        ),
-        pending_applications=(
-            partners.pending_count(permissions.partner_scope(current_user)) if can_review else 0
-        ),
-        can_manage_orgs=permissions.can(current_user, Action.MANAGE_ORGS),
-        pending_requests=(
-            resident_requests.pending_count(permissions.community_admin_scope(current_user))
-            if permissions.can(current_user, Action.REVIEW_REQUESTS)
-            else 0
-        ),
-        upcoming_tasks=board.upcoming_count(current_user.id, now=utcnow()),
+        upcoming=upcoming[:HOME_TASKS],
+        upcoming_total=len(upcoming),
+        cards=workbench_views.cards(current_user, now=now),
         leads_shifts=checkin.leads_any_shift(current_user.id),
     )
-
-
-@bp.app_context_processor
-def _navigation():
-    return {"can_manage_needs": lambda: permissions.can(current_user, Action.MANAGE_NEEDS)}
 
 
 @bp.get("/healthz")

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
-from govhub.accounts.models import User
+from govhub.accounts.models import Role, User
 from govhub.clock import to_utc
 from govhub.extensions import db
 from govhub.needs.claims import waitlist_position
@@ -23,7 +23,7 @@ from govhub.needs.models import (
 )
 from govhub.orgs.models import OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
-from govhub.permissions import visible_clause
+from govhub.permissions import oversight_scope, scope_units, visible_clause
 
 
 @dataclass
@@ -59,13 +59,25 @@ class BoardPage:
 BOARD_PAGE_SIZE = 12
 
 
+def oversight_only(user: User) -> bool:
+    """An oversight admin without a home community: their board is their subtree's."""
+    return user.profile is None and bool(scope_units(user, Role.oversight_admin))
+
+
 def board(
     volunteer: User, filters: BoardFilters, *, now: datetime, per_page: int = BOARD_PAGE_SIZE
 ) -> BoardPage:
     """Open needs a volunteer may claim, soonest first. Two queries for the whole page:
-    the needs (every filter is an indexed EXISTS), then their upcoming shifts."""
+    the needs (every filter is an indexed EXISTS), then their upcoming shifts.
+
+    Someone without a home community sees nothing, unless they oversee a street, district
+    or city: then the board lists the open needs of that subtree."""
     profile = volunteer.profile
-    if profile is None:
+    if profile is not None:
+        where = visible_clause(profile.community)
+    elif oversight_only(volunteer):
+        where = oversight_scope(volunteer)
+    else:
         return BoardPage([], False, 1)
     shift_conditions = [Shift.need_id == Need.id, Shift.starts_at > now]
     if filters.date_from:
@@ -86,7 +98,7 @@ def board(
     query = (
         select(Need)
         .join(OrgUnit, Need.community_id == OrgUnit.id)
-        .where(Need.status == NeedStatus.open, visible_clause(profile.community))
+        .where(Need.status == NeedStatus.open, where)
         .where(exists().where(*shift_conditions))
     )
     if filters.category_id:
@@ -98,7 +110,7 @@ def board(
             )
         )
     if filters.my_skills:
-        mine = [skill.id for skill in profile.skills]
+        mine = [skill.id for skill in profile.skills] if profile else []
         query = query.where(
             exists().where(need_skill.c.need_id == Need.id, need_skill.c.skill_id.in_(mine or [-1]))
         )

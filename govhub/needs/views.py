@@ -67,7 +67,12 @@ def board():
     ]
     form.skill.choices = [("", _("All skills"))] + [(s.id, s.name) for s in accounts.all_skills()]
     page = needs_board.board(current_user, _filters(form), now=utcnow())
-    context: dict[str, Any] = {"form": form, "page": page, "board_query": board_query}
+    context: dict[str, Any] = {
+        "form": form,
+        "page": page,
+        "board_query": board_query,
+        "oversight": needs_board.oversight_only(current_user),
+    }
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
     response = render("needs/board.html", "needs/_results.html", **context)

@@ -19,7 +19,7 @@ from govhub.accounts.models import User, VolunteerProfile
 from govhub.clock import to_local, to_utc
 from govhub.enums import LabelledEnum
 from govhub.extensions import db
-from govhub.orgs.models import OrgUnit
+from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.points.models import EntryKind, LedgerEntry
 
 TOP = 20
@@ -78,6 +78,15 @@ def scope_unit(volunteer: User, scope: Scope) -> OrgUnit | None:
     return community if scope is Scope.community else community.parent
 
 
+def oversight_units(scope_clause) -> list[OrgUnit]:
+    """The streets and communities inside ``scope_clause`` (``permissions.oversight_scope``),
+    each street followed by its communities: the boards an oversight admin may open."""
+    query = select(OrgUnit).where(
+        OrgUnit.level.in_((OrgLevel.street, OrgLevel.community)), scope_clause
+    )
+    return list(db.session.scalars(query.order_by(OrgUnit.path)))
+
+
 def board(
     volunteer: User,
     scope: Scope,
@@ -86,8 +95,13 @@ def board(
     *,
     now: datetime,
     top: int = TOP,
+    unit: OrgUnit | None = None,
 ) -> Board:
-    result = Board(scope, period, metric, scope_unit(volunteer, scope))
+    """The board of the viewer's community or street, or of ``unit`` (a community or a
+    street, for an oversight admin: the caller checks it is theirs)."""
+    if unit is not None:
+        scope = Scope.community if unit.level is OrgLevel.community else Scope.street
+    result = Board(scope, period, metric, unit or scope_unit(volunteer, scope))
     if result.unit is None:
         return result
 

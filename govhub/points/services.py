@@ -251,6 +251,23 @@ def adjust(
     return entry
 
 
+def earned_for(ref_type: RefType, ref_ids: list[int]) -> dict[int, int]:
+    """The points earned for each of these references (e.g. attendances), in one query;
+    a reference nothing was earned for is absent."""
+    if not ref_ids:
+        return {}
+    rows = db.session.execute(
+        select(LedgerEntry.ref_id, func.sum(LedgerEntry.amount))
+        .where(
+            LedgerEntry.kind == EntryKind.earn,
+            LedgerEntry.ref_type == ref_type.value,
+            LedgerEntry.ref_id.in_(set(ref_ids)),
+        )
+        .group_by(LedgerEntry.ref_id)
+    )
+    return {ref_id: int(amount) for ref_id, amount in rows if ref_id is not None}
+
+
 def ledger_sum(volunteer_id: int) -> int:
     return (
         db.session.scalar(

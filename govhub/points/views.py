@@ -20,7 +20,7 @@ from govhub import permissions
 from govhub.accounts.models import User
 from govhub.checkin.models import Evidence
 from govhub.database import NotFound, ServiceError, utcnow
-from govhub.forms import form_status, show_service_error
+from govhub.forms import arg_int, form_status, show_service_error
 from govhub.htmx import render, wants_fragment
 from govhub.needs import board as needs_board
 from govhub.pagination import parse_cursor
@@ -48,15 +48,6 @@ def _helpers():
     return {
         "evidence_label": evidence_label,
         "format_decimal": format_decimal,
-    }
-
-
-@bp.app_context_processor
-def _navigation():
-    """For the header: which points links the user may see."""
-    return {
-        "can_find_volunteers": lambda: permissions.can(current_user, Action.FIND_VOLUNTEERS),
-        "can_audit_ledger": lambda: permissions.can(current_user, Action.VIEW_LEDGER_AUDIT),
     }
 
 
@@ -107,16 +98,27 @@ def _choice(enum_cls, name: str):
 @bp.get("/leaderboard")
 @login_required
 def leaderboard():
+    # Without a home community, an oversight admin picks a street or community of theirs.
+    units = (
+        boards.oversight_units(permissions.oversight_scope(current_user))
+        if current_user.profile is None
+        else []
+    )
+    wanted = arg_int("unit")
+    unit = next((u for u in units if u.id == wanted), units[0] if units else None)
     board = boards.board(
         current_user,
         _choice(boards.Scope, "scope"),
         _choice(boards.Period, "period"),
         _choice(boards.Metric, "by"),
         now=utcnow(),
+        unit=unit,
     )
 
     def board_url(**changes) -> str:
         args = {"scope": board.scope, "period": board.period, "by": board.metric, **changes}
+        if unit is not None:
+            args = {"unit": unit.id, "period": board.period, "by": board.metric, **changes}
         query: dict[str, Any] = {k: str(v) for k, v in args.items()}
         return url_for("points.leaderboard", **query)
 
@@ -128,6 +130,7 @@ def leaderboard():
         scopes=list(boards.Scope),
         periods=list(boards.Period),
         metrics=list(boards.Metric),
+        units=units,
     )
 
 

@@ -24,7 +24,7 @@ from govhub.clock import local_date
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import arg_int, show_service_error
-from govhub.htmx import render
+from govhub.htmx import render, wants_fragment
 from govhub.permissions import Action
 from govhub.points import services as points
 from govhub.problem import problem_page
@@ -39,14 +39,6 @@ from govhub.urls import external_url
 bp = Blueprint("rewards", __name__)
 
 PRICE_CHOICES = (50, 100, 200, 500)
-
-
-@bp.app_context_processor
-def _navigation():
-    return {
-        "staffed_partners": lambda: permissions.staffed_partners(current_user),
-        "can_view_economy": lambda: permissions.can(current_user, Action.VIEW_ECONOMIES),
-    }
 
 
 # --- The catalog ---------------------------------------------------------------------
@@ -163,13 +155,28 @@ def voucher_url(redemption: Redemption) -> str:
 @login_required
 def voucher(redemption_id: int):
     redemption = _own_voucher(redemption_id)
-    # The open page asks every few seconds, so it shows "used" as soon as staff confirm.
+    # The open page asks every few seconds, so it shows "used" as soon as staff confirm;
+    # until then the answer is empty, so nothing on the screen moves or reloads.
+    if wants_fragment() and redemption.status is VoucherStatus.issued:
+        response = make_response("", 204)
+        response.vary.add("HX-Request")
+        return response
     return render(
         "rewards/voucher.html",
         "rewards/_voucher_status.html",
         redemption=redemption,
         now=utcnow(),
     )
+
+
+@bp.get("/my/vouchers/<int:redemption_id>/full")
+@login_required
+def voucher_full(redemption_id: int):
+    """Only the QR code and the short code, as large as the screen allows."""
+    redemption = _own_voucher(redemption_id)
+    if redemption.status is not VoucherStatus.issued:
+        return redirect(url_for("rewards.voucher", redemption_id=redemption.id))
+    return render_template("rewards/voucher_full.html", redemption=redemption)
 
 
 @bp.get("/my/vouchers/<int:redemption_id>/qr.png")

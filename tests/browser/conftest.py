@@ -311,7 +311,7 @@ def log_in(page, phone: str, password: str, remember: bool = False) -> None:
     if remember:
         page.get_by_label("在这台设备上保持登录").check()
     page.get_by_role("button", name="登录", exact=True).click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    expect(page.get_by_role("link", name="我的", exact=True)).to_be_visible()  # the tab bar
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,7 @@ def test_register_through_cascading_selects_then_log_out_and_in(page, browser_lo
     expect(page.get_by_role("status")).to_contain_text("欢迎您，测试志愿者！账号已开通。")
     expect(page.locator("#volunteer-card")).to_contain_text("金叶社区 · 金叶一网格")
 
+    page.get_by_role("link", name="我的", exact=True).click()  # log out is on 我的
     page.get_by_role("button", name="退出登录").click()
     expect(page.get_by_role("status")).to_have_text("您已退出登录。")
     expect(page.get_by_role("button", name="退出登录")).to_have_count(0)
@@ -108,7 +109,7 @@ def test_language_choice_is_saved_for_the_user(page, browser_log, new_page):
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
 
     page.get_by_role("button", name="English").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    expect(page.get_by_role("link", name="Me", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, 陈丽华")
 
@@ -123,11 +124,11 @@ def test_language_choice_is_saved_for_the_user(page, browser_log, new_page):
     other.get_by_label("手机号").fill("13800000011")
     other.get_by_label("密码").fill(VOLUNTEER_PASSWORD)
     other.get_by_role("button", name="登录", exact=True).click()
-    expect(other.get_by_role("button", name="Log out")).to_be_visible()
+    expect(other.get_by_role("link", name="Me", exact=True)).to_be_visible()
     expect(other.locator("html")).to_have_attribute("lang", "en")
 
     page.get_by_role("button", name="简体中文").click()
-    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+    expect(page.get_by_role("link", name="我的", exact=True)).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
     expect(page.get_by_role("heading", level=1)).to_have_text("个人资料")  # same page, back
     browser_log.assert_clean()

@@ -23,10 +23,10 @@ def test_pages_run_without_csp_violations_or_js_errors(page, browser_log):
     choose_place(page, "咸安区", "永安街道", "南昌路社区", "南昌路一网格")
 
     log_in(page, *SYSTEM_ADMIN)
-    expect(page.get_by_role("heading", level=2, name="系统管理员")).to_be_visible()
+    expect(page.get_by_role("heading", level=2, name="系统管理工作台")).to_be_visible()
     for link in ["组织架构", "用户和角色", "特长列表", "共建单位申请"]:
-        page.goto("/")
-        page.locator("main").get_by_role("link", name=link, exact=True).click()
+        page.goto("/workbench/system")
+        page.locator("main").get_by_role("link", name=link).first.click()
         expect(page.locator("main h1")).to_be_visible()
     page.goto("/no-such-page")
     expect(page.locator("main h1")).to_have_text("页面不存在")

@@ -18,6 +18,7 @@ from govhub.extensions import db
 from govhub.needs import claims
 from govhub.needs.models import Shift
 from govhub.points import services as points
+from govhub.references import RefType
 from govhub.tokens import Purpose
 from tests.factories import PASSWORD, make_admin, make_need, make_tree, make_user
 
@@ -366,7 +367,7 @@ def ended_shift_with_two_scanned():
     return admin, shift, [services.attendance_of(shift.id, p.id).id for p in people]
 
 
-def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth):
+def test_attendance_shows_edited_hours_as_hours_and_minutes_not_raw(app, client, auth):
     """80 and 1 minutes used to read "1.33333" and "0.0166667"."""
     admin, shift, rows = ended_shift_with_two_scanned()
     first, second = rows
@@ -386,7 +387,29 @@ def test_attendance_shows_edited_hours_to_one_decimal_not_raw(app, client, auth)
     assert [db.session.get(Attendance, i).minutes for i in rows] == [80, 1]
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
     assert "1.33333" not in page and "0.0166667" not in page
-    assert "1.3 ✔" in page and "&lt;0.1 ✔" in page  # the column says "Hours"
+    assert "1小时20分钟 ✔" in page and "1分钟 ✔" in page  # hours and minutes, as confirmed
+
+
+def test_the_confirm_button_goes_once_all_is_confirmed_and_the_points_given_show(app, client, auth):
+    admin, shift, rows = ended_shift_with_two_scanned()
+    auth.login(admin.phone)
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
+    assert 'id="confirm-hours"' in page and 'id="all-confirmed"' not in page
+    # Each value says what it is, for a phone's stacked rows.
+    for label in ("签到", "签退", "时长", "积分", "凭据"):
+        assert f'data-label="{label}"' in page, label
+    assert "2小时" in page  # recorded from the start to the end of the shift: 2 hours
+    assert client.post(f"/manage/shifts/{shift.id}/confirm").status_code == 303
+
+    page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
+    assert 'id="confirm-hours"' not in page and 'id="all-confirmed"' in page
+    earned = [
+        points.earned_for(RefType.attendance, [attendance_id])[attendance_id]
+        for attendance_id in rows
+    ]
+    assert earned[0] > 0
+    for amount in earned:
+        assert re.search(rf'class="ok given">\s*已发放{amount}积分 ✔', page)
 
 
 def test_changed_hours_or_a_no_show_without_a_reason_is_refused_beside_the_note(app, client, auth):

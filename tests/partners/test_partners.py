@@ -201,7 +201,10 @@ def test_home_page_counts_applications_waiting_in_the_admins_area(app, client, a
     make_partner(tree, community="community_b", name="Not mine")
     auth.login(make_admin(tree, scope="community_a").phone)
     page = text_of(client.get("/"))
-    assert '<span class="badge">2</span>' in page
+    waiting = (
+        '<span class="waiting-label">共建单位申请</span> <strong class="waiting-count">2份</strong>'
+    )
+    assert waiting in page
 
 
 def test_a_decision_records_the_moment_the_caller_passes(app):

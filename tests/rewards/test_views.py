@@ -346,6 +346,40 @@ def test_voucher_page_shows_the_code_and_a_qr_that_opens_the_voucher(app, world)
     assert 'id="confirm-voucher"' in text_of(counter)
 
 
+def test_the_full_screen_view_shows_only_the_qr_and_the_code_in_large(app, world):
+    voucher = issue(world.holder, world.reward)
+    client = login(app, world.holder)
+    page = text_of(client.get(f"/my/vouchers/{voucher.id}"))
+    # Tapping the QR code opens the full-screen view.
+    full_link = rf'<a class="voucher-qr" href="/my/vouchers/{voucher.id}/full"[^>]*>'
+    assert re.search(full_link + r'\s*<img id="voucher-qr"', page)
+
+    response = client.get(f"/my/vouchers/{voucher.id}/full")
+    assert response.status_code == 200
+    full = text_of(response)
+    assert f'src="/my/vouchers/{voucher.id}/qr.png"' in full
+    assert re.search(rf'id="full-code">\s*{voucher.display_code}\s*<', full)
+    assert "调高屏幕亮度" in full  # the brightness hint
+    assert 'class="site-header"' not in full  # nothing else on the screen
+    assert "取消" not in full  # no cancelling from there
+
+    # Nobody else sees it; once used it is the voucher page again.
+    assert login(app, world.other).get(f"/my/vouchers/{voucher.id}/full").status_code == 403
+    login(app, world.owner).post(f"/v/{voucher_token(voucher.id)}/fulfil")
+    used = client.get(f"/my/vouchers/{voucher.id}/full")
+    assert used.status_code == 302
+    assert used.headers["Location"].endswith(f"/my/vouchers/{voucher.id}")
+
+
+def test_cancelling_a_voucher_sits_behind_a_second_tap_below_the_code(app, world):
+    voucher = issue(world.holder, world.reward)
+    page = text_of(login(app, world.holder).get(f"/my/vouchers/{voucher.id}"))
+    cancel = page.index('<details class="voucher-cancel')
+    assert page.index('id="short-code"') < page.index('id="voucher-price"') < cancel
+    assert page.index(f'action="/my/vouchers/{voucher.id}/cancel"') > cancel
+    assert "confirm(" not in page
+
+
 def test_vouchers_list_links_every_voucher(app, world):
     first = issue(world.holder, world.reward)
     second = issue(world.holder, world.reward)
@@ -549,13 +583,20 @@ def test_the_open_voucher_page_turns_to_used_when_the_staff_confirm(app, world):
     voucher = issue(world.holder, world.reward)
     holder = login(app, world.holder)
     poll = {"HX-Request": "true"}
-    fragment = text_of(holder.get(f"/my/vouchers/{voucher.id}", headers=poll))
-    assert fragment.lstrip().startswith('<section id="voucher-status"')
-    assert "<html" not in fragment and 'data-hx-trigger="every 5s"' in fragment
+    page = text_of(holder.get(f"/my/vouchers/{voucher.id}"))
+    assert 'data-hx-trigger="every 5s"' in page
+    # Until something happens the page's question gets an empty answer: nothing moves.
+    unchanged = holder.get(f"/my/vouchers/{voucher.id}", headers=poll)
+    assert unchanged.status_code == 204 and unchanged.data == b""
+    assert "HX-Request" in unchanged.headers.get("Vary", "")
     assert login(app, world.owner).post(f"/v/{voucher_token(voucher.id)}/fulfil").status_code == 200
     fragment = text_of(holder.get(f"/my/vouchers/{voucher.id}", headers=poll))
+    assert fragment.lstrip().startswith('<section id="voucher-status"')
+    assert "<html" not in fragment
     assert "voucher-fulfilled" in fragment and 'id="used-at"' in fragment
+    assert re.search(r'id="voucher-state">\s*已使用 \d\d:\d\d\s*<', fragment)
     assert "hx-trigger" not in fragment and 'id="voucher-qr"' not in fragment
+    assert 'id="voucher-cancel"' not in fragment
     assert holder.get(f"/my/vouchers/{voucher.id}/qr.png").status_code == 404
 
 
@@ -733,8 +774,8 @@ def test_a_new_price_leaves_issued_vouchers_as_they_were(app, world):
 
     holder = login(app, world.holder)
     page = text_of(holder.get(f"/my/vouchers/{voucher.id}"))
-    assert re.search(r"<dd>\s*100\s*</dd>", page)
-    assert not re.search(r"<dd>\s*150\s*</dd>", page)
+    assert re.search(r'id="voucher-price">\s*100\s*</dd>', page)
+    assert not re.search(r"<dd[^>]*>\s*150\s*</dd>", page)
     assert reload(Redemption, voucher.id).price == 100
     # Cancelling refunds what was paid, not the new price.
     holder.post(f"/my/vouchers/{voucher.id}/cancel")

@@ -1,0 +1,159 @@
+"""The navigation of every page, built in one place for templates/base.html.
+
+Logged-in users get five tabs (首页 · 需求 · 任务 · 积分 · 我的): a bar fixed to the
+bottom of a phone's screen, the same items in the top bar on a wide screen. The tab of
+the page being shown is marked; a page below a tab (a need's page under 需求, the points
+supermarket under 积分) marks that tab, decided by ``SECTIONS`` from the endpoint.
+
+Role tools (Manage needs, a shop, the points economy...) are not in the navigation: they
+are reached from the workbenches (工作台). ``workbenches(user)`` says which ones a user
+has, from ``govhub.permissions`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, request
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from govhub import permissions
+from govhub.accounts.models import Role, User
+from govhub.permissions import Action
+
+HOME, NEEDS, TASKS, POINTS, ME = "home", "needs", "tasks", "points", "me"
+
+
+@dataclass(frozen=True)
+class Tab:
+    name: str  # also the name of its icon in templates/_nav_icon.html
+    endpoint: str
+    label: LazyString
+
+
+TABS: tuple[Tab, ...] = (
+    Tab(HOME, "main.home", _l("Home")),
+    Tab(NEEDS, "needs.board", _l("Needs")),
+    Tab(TASKS, "needs.my_tasks", _l("Tasks")),
+    Tab(POINTS, "points.my_points", _l("Points")),
+    Tab(ME, "accounts.profile", _l("Me")),
+)
+
+# The tab each page sits under: an endpoint, else its blueprint. Pages in neither are
+# under no tab (none is marked). Role tools sit under 首页, where the workbenches start.
+SECTIONS: dict[str, str] = {
+    # 首页: the home page, the workbenches and the role tools they lead to.
+    "main.home": HOME,
+    "workbench": HOME,
+    "manage": HOME,
+    "shop": HOME,
+    "orgs": HOME,
+    "audit": HOME,
+    "partners": HOME,
+    "checkin": HOME,  # the check-in screen, attendance (a volunteer's own pages below)
+    "accounts.users": HOME,
+    "accounts.skills": HOME,
+    "requests.review": HOME,
+    "rewards.economy": HOME,
+    "points.find_volunteer": HOME,
+    "points.volunteer": HOME,
+    "points.adjust": HOME,
+    "points.issue_record": HOME,
+    "points.ledger_audit": HOME,
+    "scan": HOME,
+    # 需求: the board, a need, claiming, asking for help.
+    "needs": NEEDS,
+    "requests": NEEDS,
+    # 任务: what I signed up for, and how I check in.
+    "needs.my_tasks": TASKS,
+    "checkin.my_card": TASKS,
+    "checkin.led_shifts": TASKS,
+    "checkin.scan": TASKS,
+    "checkin.confirm_scan": TASKS,
+    # 积分: points, records, leaderboards, the supermarket and vouchers.
+    "points": POINTS,
+    "rewards": POINTS,
+    # 我的: the person, their settings and messages.
+    "accounts": ME,
+    "notifications": ME,
+    "help": ME,  # the user guide
+}
+
+
+def section(endpoint: str | None) -> str | None:
+    """The name of the tab that ``endpoint`` sits under, or None."""
+    if not endpoint:
+        return None
+    if endpoint in SECTIONS:
+        return SECTIONS[endpoint]
+    return SECTIONS.get(endpoint.partition(".")[0])
+
+
+@dataclass(frozen=True)
+class NavItem:
+    tab: Tab
+    current: str | None  # aria-current: "page" on the tab's own page, "true" below it
+
+
+def tabs(endpoint: str | None) -> list[NavItem]:
+    """The five tabs, the one ``endpoint`` sits under marked current."""
+    mark = section(endpoint)
+    return [
+        NavItem(tab, ("page" if tab.endpoint == endpoint else "true") if tab.name == mark else None)
+        for tab in TABS
+    ]
+
+
+# --- Workbenches ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Workbench:
+    name: str  # community / shop / oversight / system
+    endpoint: str
+    label: str
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+def workbenches(user: User) -> list[Workbench]:
+    """The workbenches ``user`` has, in the order they are offered: one per community
+    they administer, one per partner they staff, oversight of their subtrees, system."""
+    found: list[Workbench] = []
+    if permissions.can(user, Action.MANAGE_NEEDS):
+        for unit in permissions.scope_units(user, Role.community_admin):
+            found.append(
+                Workbench(
+                    "community",
+                    "workbench.community",
+                    str(_l("Community workbench · %(name)s", name=unit.name)),
+                    {"unit_id": unit.id},
+                )
+            )
+    for partner in permissions.staffed_partners(user):
+        if permissions.can(user, Action.RUN_SHOP, partner):
+            found.append(
+                Workbench(
+                    "shop",
+                    "workbench.shop",
+                    str(_l("Shop workbench · %(name)s", name=partner.name)),
+                    {"partner_id": partner.id},
+                )
+            )
+    if permissions.scope_units(user, Role.oversight_admin) and permissions.can(
+        user, Action.REVIEW_PARTNERS
+    ):
+        found.append(Workbench("oversight", "workbench.oversight", str(_l("Oversight workbench"))))
+    if permissions.can(user, Action.MANAGE_ORGS):
+        found.append(Workbench("system", "workbench.system", str(_l("System workbench"))))
+    return found
+
+
+def init_app(app: Flask) -> None:
+    @app.context_processor
+    def _navigation() -> dict[str, Any]:
+        return {
+            "nav_tabs": tabs(request.endpoint) if current_user.is_authenticated else [],
+        }

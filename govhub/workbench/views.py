@@ -1,0 +1,345 @@
+"""The workbenches (工作台): each leads with what is waiting, then links to its tools.
+
+Every page here shows the switcher, so a person with several roles moves between their
+workbenches without logging out. A workbench the user does not have is a 403.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from govhub import permissions
+from govhub.accounts.models import User
+from govhub.database import utcnow
+from govhub.permissions import Action
+from govhub.points import services as points
+from govhub.workbench import services
+from govhub.workbench.services import Kind, Workbench
+
+bp = Blueprint("workbench", __name__, url_prefix="/workbench")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing waiting, with its count, linked to the page where it is done."""
+
+    key: str  # the element id on the page: "waiting-to-confirm", ...
+    label: str
+    count: int
+    amount: str  # the count with its unit: "3条"
+    url: str
+    none: str  # what a zero says
+    waiting: bool = True  # counts as work waiting (today's verified vouchers do not)
+
+
+@dataclass(frozen=True)
+class Tool:
+    label: str
+    url: str
+    primary: bool = False
+
+
+@dataclass
+class Card:
+    """A workbench as 首页, 我的 and the switcher show it."""
+
+    bench: Workbench
+    title: str
+    short: str  # the switcher's label
+    url: str
+    items: list[Item] = field(default_factory=list)
+    action: Tool | None = None  # the workbench's main action, on its card too
+
+
+def bench_url(bench: Workbench) -> str:
+    if bench.kind is Kind.community:
+        assert bench.community is not None
+        return url_for("workbench.community", community_id=bench.community.id)
+    if bench.kind is Kind.shop:
+        assert bench.partner is not None
+        return url_for("workbench.shop", partner_id=bench.partner.id)
+    return url_for(f"workbench.{bench.kind}")
+
+
+def _titles(bench: Workbench) -> tuple[str, str]:
+    if bench.kind is Kind.community:
+        assert bench.community is not None
+        name = bench.community.name
+        return _("Community workbench · %(name)s", name=name), name
+    if bench.kind is Kind.shop:
+        assert bench.partner is not None
+        name = bench.partner.name
+        return _("Shop workbench · %(name)s", name=name), name
+    if bench.kind is Kind.oversight:
+        names = "、".join(unit.name for unit in bench.units)
+        return _("Oversight workbench · %(name)s", name=names), _("Oversight")
+    return _("System workbench"), _("System")
+
+
+def _item(key: str, label: str, count: int, amount: str, url: str, *, none=None, waiting=True):
+    return Item(key, label, count, amount, url, none or _("Nothing waiting"), waiting)
+
+
+def _applications(count: int) -> Item:
+    return _item(
+        "waiting-applications",
+        _("Partner applications"),
+        count,
+        ngettext("%(num)d application", "%(num)d applications", count),
+        url_for("partners.review"),
+    )
+
+
+def _requests(count: int) -> Item:
+    return _item(
+        "waiting-requests",
+        _("Resident requests to review"),
+        count,
+        ngettext("%(num)d request", "%(num)d requests", count),
+        url_for("requests.review"),
+    )
+
+
+def _items(bench: Workbench, *, now: datetime) -> list[Item]:
+    counts = services.waiting(bench, now=now)
+    if isinstance(counts, services.CommunityWaiting):
+        assert bench.community is not None
+        community_id = bench.community.id
+        return [
+            _item(
+                "waiting-to-confirm",
+                _("Hours to confirm"),
+                counts.to_confirm,
+                ngettext("%(num)d attendance", "%(num)d attendances", counts.to_confirm),
+                url_for("workbench.to_confirm", community_id=community_id),
+            ),
+            _requests(counts.requests),
+            _applications(counts.applications),
+            _item(
+                "waiting-short",
+                ngettext(
+                    "Shifts within %(num)d day short of volunteers",
+                    "Shifts within %(num)d days short of volunteers",
+                    services.SOON.days,
+                ),
+                counts.short_shifts,
+                ngettext("%(num)d shift", "%(num)d shifts", counts.short_shifts),
+                url_for("workbench.short_shifts", community_id=community_id),
+            ),
+        ]
+    if isinstance(counts, services.ShopWaiting):
+        assert bench.partner is not None
+        partner_id = bench.partner.id
+        return [
+            _item(
+                "waiting-unused",
+                _("Vouchers not yet used"),
+                counts.unused,
+                ngettext("%(num)d voucher", "%(num)d vouchers", counts.unused),
+                url_for("shop.verify", partner_id=partner_id),
+            ),
+            _item(
+                "waiting-verified-today",
+                _("Vouchers used today"),
+                counts.verified_today,
+                ngettext("%(num)d voucher", "%(num)d vouchers", counts.verified_today),
+                url_for("shop.home", partner_id=partner_id, _anchor="recent"),
+                none=_("None yet today"),
+                waiting=False,
+            ),
+        ]
+    items = [_applications(counts.applications)]
+    if bench.kind is Kind.system:
+        items.append(_requests(counts.requests))
+    return items
+
+
+def card(bench: Workbench, *, now: datetime | None = None, counts: bool = True) -> Card:
+    title, short = _titles(bench)
+    result = Card(bench, title, short, bench_url(bench))
+    if bench.kind is Kind.shop:
+        assert bench.partner is not None
+        verify = url_for("shop.verify", partner_id=bench.partner.id)
+        result.action = Tool(_("Verify a voucher"), verify, primary=True)
+    if counts:
+        result.items = _items(bench, now=now or utcnow())
+    return result
+
+
+def cards(user: User, *, now: datetime | None = None) -> list[Card]:
+    """Every workbench of ``user`` with what waits on it: for 首页 and 我的."""
+    now = now or utcnow()
+    return [card(bench, now=now) for bench in services.available(user)]
+
+
+@bp.app_context_processor
+def _helpers():
+    """For 我的 (accounts/profile.html): the workbench cards and the points balance."""
+    signed_in = current_user.is_authenticated
+    return {
+        "workbench_cards": lambda: cards(current_user) if signed_in else [],
+        "my_balance": lambda: points.account(current_user.id).balance if signed_in else 0,
+    }
+
+
+# --- The tools of each workbench -----------------------------------------------------
+
+
+def _can(action: Action, obj=None) -> bool:
+    return permissions.can(current_user, action, obj)
+
+
+def _community_tools(bench: Workbench) -> list[Tool]:
+    assert bench.community is not None
+    community_id = bench.community.id
+    for_resident: dict[str, Any] = {"for": "resident"}  # "for" is a Python keyword
+    tools = [
+        Tool(_("Post a need"), url_for("manage.new_need"), primary=True),
+        Tool(_("Manage needs"), url_for("manage.needs")),
+        Tool(_("Record a request for a resident"), url_for("requests.new", **for_resident)),
+        Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
+        Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
+        Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
+    ]
+    if _can(Action.VIEW_LEDGER_AUDIT):
+        tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
+    return tools
+
+
+def _shop_tools(bench: Workbench) -> list[Tool]:
+    assert bench.partner is not None
+    partner = bench.partner
+    tools = [
+        Tool(_("Our rewards"), url_for("shop.home", partner_id=partner.id, _anchor="rewards")),
+        Tool(_("List a reward"), url_for("shop.new_reward", partner_id=partner.id)),
+        Tool(_("Figures"), url_for("shop.home", partner_id=partner.id, _anchor="stats")),
+    ]
+    if _can(Action.MANAGE_STAFF, partner):
+        tools.append(Tool(_("Staff"), url_for("partners.staff", partner_id=partner.id)))
+    tools.append(
+        Tool(_("Settlement export"), url_for("shop.home", partner_id=partner.id, _anchor="export"))
+    )
+    return tools
+
+
+def _oversight_tools() -> list[Tool]:
+    tools = [
+        Tool(_("Needs board"), url_for("needs.board")),
+        Tool(_("Leaderboard"), url_for("points.leaderboard")),
+    ]
+    if _can(Action.VIEW_ECONOMIES):
+        tools.append(Tool(_("Points economy"), url_for("rewards.economy")))
+    if _can(Action.VIEW_LEDGER_AUDIT):
+        tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
+    return tools
+
+
+def _system_tools() -> list[Tool]:
+    return [
+        Tool(_("Org tree"), url_for("orgs.tree")),
+        Tool(_("Import an org tree from CSV"), url_for("orgs.import_tree")),
+        Tool(_("Users and roles"), url_for("accounts.users")),
+        Tool(_("Skills list"), url_for("accounts.skills")),
+        Tool(_("Audit trail"), url_for("audit.trail")),
+        Tool(_("Manage needs"), url_for("manage.needs")),
+        Tool(_("Community settings"), url_for("manage.settings")),
+        Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
+        Tool(_("Points economy"), url_for("rewards.economy")),
+        Tool(_("Ledger audit"), url_for("points.ledger_audit")),
+    ]
+
+
+# --- Pages ---------------------------------------------------------------------------
+
+
+def _page(bench: Workbench, template: str, **context):
+    benches = services.available(current_user)
+    return render_template(
+        template,
+        current=card(bench),
+        switcher=[card(b, counts=False) for b in benches],
+        **context,
+    )
+
+
+def _bench_or_403(key: str) -> Workbench:
+    bench = services.find(current_user, key)
+    if bench is None:
+        abort(403)
+    return bench
+
+
+@bp.get("/")
+@login_required
+def index():
+    benches = services.available(current_user)
+    if len(benches) == 1:
+        return redirect(bench_url(benches[0]), 303)
+    return render_template("workbench/index.html", cards=cards(current_user))
+
+
+@bp.get("/community", defaults={"community_id": None})
+@bp.get("/community/<int:community_id>")
+@login_required
+def community(community_id: int | None):
+    if community_id is None:
+        first = next(
+            (b for b in services.available(current_user) if b.kind is Kind.community), None
+        )
+        if first is None:
+            abort(403)
+        return redirect(bench_url(first), 303)
+    bench = _bench_or_403(f"{Kind.community}-{community_id}")
+    return _page(bench, "workbench/community.html", tools=_community_tools(bench))
+
+
+@bp.get("/community/<int:community_id>/to-confirm")
+@login_required
+def to_confirm(community_id: int):
+    bench = _bench_or_403(f"{Kind.community}-{community_id}")
+    assert bench.community is not None
+    rows = services.shifts_to_confirm(bench.community, now=utcnow())
+    return _page(bench, "workbench/to_confirm.html", rows=rows, limit=services.LIST_LIMIT)
+
+
+@bp.get("/community/<int:community_id>/short")
+@login_required
+def short_shifts(community_id: int):
+    bench = _bench_or_403(f"{Kind.community}-{community_id}")
+    assert bench.community is not None
+    shifts = services.short_shifts(bench.community, now=utcnow())
+    return _page(
+        bench,
+        "workbench/short_shifts.html",
+        shifts=shifts,
+        days=services.SOON.days,
+        limit=services.LIST_LIMIT,
+    )
+
+
+@bp.get("/shop/<int:partner_id>")
+@login_required
+def shop(partner_id: int):
+    bench = _bench_or_403(f"{Kind.shop}-{partner_id}")
+    return _page(bench, "workbench/shop.html", tools=_shop_tools(bench))
+
+
+@bp.get("/oversight")
+@login_required
+def oversight():
+    bench = _bench_or_403(str(Kind.oversight))
+    return _page(bench, "workbench/oversight.html", tools=_oversight_tools())
+
+
+@bp.get("/system")
+@login_required
+def system():
+    bench = _bench_or_403(str(Kind.system))
+    return _page(bench, "workbench/system.html", tools=_system_tools())
