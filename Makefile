@@ -9,7 +9,7 @@ TRANSLATIONS := govhub/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run demo-activity test lint format bench migrate translations extract-messages update-messages install clean
+.PHONY: run demo-activity test lint format bench migrate translations extract-messages update-messages install clean vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,8 +43,23 @@ run: install translations
 demo-activity: install
 	$(FLASK) demo-activity --host $(HOST) --port $(PORT)
 
-test: install translations
+test: install translations vnu
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The Nu HTML Checker for tests/test_markup.py: the vnu-jar npm package (the jar only; its
+# install script, which would download a Java, is not run), installed once into .cache/vnu,
+# not kept in git. It needs Java (Debian: default-jre-headless). Without npm the markup
+# test skips (and fails in CI).
+VNU_VERSION := 26.9.27
+VNU_JAR := .cache/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+
+$(VNU_JAR):
+	@if command -v npm >/dev/null; then \
+	  npm install --prefix .cache/vnu --no-save --no-audit --no-fund --ignore-scripts \
+	    --loglevel=error vnu-jar@$(VNU_VERSION); \
+	else echo "npm not found: the Nu HTML Checker test will be skipped"; fi
+
+vnu: $(VNU_JAR)
 
 # Lint: ruff (rules and formatting) and mypy (types of govhub/, set up in pyproject.toml).
 lint: install

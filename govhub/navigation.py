@@ -6,23 +6,19 @@ the page being shown is marked; a page below a tab (a need's page under 需求, 
 supermarket under 积分) marks that tab, decided by ``SECTIONS`` from the endpoint.
 
 Role tools (Manage needs, a shop, the points economy...) are not in the navigation: they
-are reached from the workbenches (工作台). ``workbenches(user)`` says which ones a user
-has, from ``govhub.permissions`` only.
+are reached from the workbenches (工作台); which ones a user has is
+``govhub.workbench.services.available``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, request
 from flask_babel import LazyString
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-
-from govhub import permissions
-from govhub.accounts.models import Role, User
-from govhub.permissions import Action
 
 HOME, NEEDS, TASKS, POINTS, ME = "home", "needs", "tasks", "points", "me"
 
@@ -105,50 +101,6 @@ def tabs(endpoint: str | None) -> list[NavItem]:
         NavItem(tab, ("page" if tab.endpoint == endpoint else "true") if tab.name == mark else None)
         for tab in TABS
     ]
-
-
-# --- Workbenches ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Workbench:
-    name: str  # community / shop / oversight / system
-    endpoint: str
-    label: str
-    args: dict[str, Any] = field(default_factory=dict)
-
-
-def workbenches(user: User) -> list[Workbench]:
-    """The workbenches ``user`` has, in the order they are offered: one per community
-    they administer, one per partner they staff, oversight of their subtrees, system."""
-    found: list[Workbench] = []
-    if permissions.can(user, Action.MANAGE_NEEDS):
-        for unit in permissions.scope_units(user, Role.community_admin):
-            found.append(
-                Workbench(
-                    "community",
-                    "workbench.community",
-                    str(_l("Community workbench · %(name)s", name=unit.name)),
-                    {"unit_id": unit.id},
-                )
-            )
-    for partner in permissions.staffed_partners(user):
-        if permissions.can(user, Action.RUN_SHOP, partner):
-            found.append(
-                Workbench(
-                    "shop",
-                    "workbench.shop",
-                    str(_l("Shop workbench · %(name)s", name=partner.name)),
-                    {"partner_id": partner.id},
-                )
-            )
-    if permissions.scope_units(user, Role.oversight_admin) and permissions.can(
-        user, Action.REVIEW_PARTNERS
-    ):
-        found.append(Workbench("oversight", "workbench.oversight", str(_l("Oversight workbench"))))
-    if permissions.can(user, Action.MANAGE_ORGS):
-        found.append(Workbench("system", "workbench.system", str(_l("System workbench"))))
-    return found
 
 
 def init_app(app: Flask) -> None:

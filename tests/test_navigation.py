@@ -1,5 +1,5 @@
 """The navigation (govhub/navigation.py): which tab each page sits under, the tab bar each
-page shows, and which workbenches a user has."""
+page shows (the workbenches are tested in test_workbench.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,7 @@ import re
 import pytest
 
 from govhub import navigation
-from govhub.accounts.models import Role
-from tests.factories import make_admin, make_system_admin, make_tree, make_user
-from tests.rewards.helpers import make_shop
+from tests.factories import make_tree, make_user
 
 
 @pytest.mark.parametrize(
@@ -103,34 +101,3 @@ def test_the_shell_describes_the_site_and_scales_in_elder_mode(app, client):
     html = client.get("/").get_data(as_text=True)
     assert '<html lang="zh-CN" class="elder">' in html and '<body class="elder"' in html
     assert 'aria-label="标准字号"' in html
-
-
-def _names(user) -> list[tuple[str, str, dict]]:
-    return [(w.name, w.endpoint, w.args) for w in navigation.workbenches(user)]
-
-
-def test_a_volunteer_has_no_workbench(app):
-    assert navigation.workbenches(make_user(make_tree())) == []
-
-
-def test_workbenches_follow_the_roles(app):
-    tree = make_tree()
-    community_admin = make_admin(tree, scope="community_a")
-    assert _names(community_admin) == [
-        ("community", "workbench.community", {"unit_id": tree.community_a})
-    ]
-    street = make_admin(tree, role=Role.oversight_admin, scope="street")
-    assert _names(street) == [("oversight", "workbench.oversight", {})]
-    assert _names(make_system_admin(tree)) == [("system", "workbench.system", {})]
-
-
-def test_a_community_admin_who_staffs_a_shop_has_both_workbenches(app):
-    tree = make_tree()
-    admin = make_admin(tree, scope="community_a")
-    partner, _owner = make_shop(tree, owner=admin)
-    benches = navigation.workbenches(admin)
-    assert [(w.name, w.args) for w in benches] == [
-        ("community", {"unit_id": tree.community_a}),
-        ("shop", {"partner_id": partner.id}),
-    ]
-    assert benches[1].label == f"商家工作台 · {partner.name}"

@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from govhub import permissions
 from govhub.checkin import services as checkin
 from govhub.database import utcnow
 from govhub.needs import board
-from govhub.permissions import Action
 from govhub.workbench import views as workbench_views
 
 bp = Blueprint("main", __name__)

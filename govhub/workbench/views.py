@@ -115,7 +115,7 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
         return [
             _item(
                 "waiting-to-confirm",
-                _("Hours to confirm"),
+                _("Service hours to confirm"),
                 counts.to_confirm,
                 ngettext("%(num)d attendance", "%(num)d attendances", counts.to_confirm),
                 url_for("workbench.to_confirm", community_id=community_id),
