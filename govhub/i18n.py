@@ -41,4 +41,7 @@ def init_app(app: Flask) -> None:
             "elder_mode": elder_mode(),
             # Where the language and elder-mode switches return to.
             "current_path": request.full_path.rstrip("?"),
+            # Between a sentence and what follows it on the line: a space in English,
+            # none in Chinese (no space after 。).
+            "sentence_gap": "" if get_locale().language == "zh" else " ",
         }

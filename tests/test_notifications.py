@@ -50,7 +50,7 @@ def test_reminders_read_as_sentences_in_the_notification_list(app, client, auth)
     auth.login(w.volunteers[0].phone)
     page = client.get("/notifications/").get_data(as_text=True)
     assert "reminder_24h" not in page and "reminder_2h" not in page
-    assert page.count("提醒：陪伴老人") == 2
+    assert page.count("提醒：「陪伴老人") == 2
 
 
 def test_a_plain_get_of_the_bell_shows_the_unread_notifications(app, client, auth):

@@ -18,7 +18,7 @@ from govhub.checkin.models import (
     VoidReason,
     VolunteerCard,
 )
-from govhub.clock import local_date, local_text, to_utc
+from govhub.clock import local_date, local_text, show_day, to_utc
 from govhub.database import (
     NotFound,
     ServiceError,
@@ -105,7 +105,7 @@ def _entered_time(
         at = to_utc(datetime.combine(day, clock))
     if not day <= local_date(at) <= local_date(shift.ends_at):
         raise ServiceError(
-            _("The time must be on the day of the shift, %(day)s.", day=day.isoformat()),
+            _("The time must be on the day of the shift, %(day)s.", day=show_day(day)),
             field="at",
         )
     if at > now:

@@ -299,19 +299,19 @@ def _seed_needs(data: dict, by_name: dict[str, OrgUnit], added: Counter) -> None
 # Who claims the first shift of which demo need (the environment shift has 3 places:
 # the fourth claimant waits on the list).
 DEMO_CLAIMS = {
-    "九点伴课堂:晚间作业辅导": ["13800000010"],
-    "五彩夕阳:独居老人上门探访": ["13800000011"],
+    "九点伴课堂：晚间作业辅导": ["13800000010"],
+    "五彩夕阳：独居老人上门探访": ["13800000011"],
     "红袖标治安巡防": ["13800000012"],
-    "楼栋益管家:垃圾分类引导": ["13800000031", "13800000032", "13800000033", "13800000034"],
+    "楼栋益管家：垃圾分类引导": ["13800000031", "13800000032", "13800000033", "13800000034"],
 }
 DEMO_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
     (
         "13800000011",
         "帮忙把一袋米扛上五楼",
         {
-            "details": "腿脚不便,超市送到楼下,需要有人帮忙搬上楼。",
+            "details": "腿脚不便，超市送到楼下，需要有人帮忙搬上楼。",
             "when_text": "本周六上午",
-            "place": "金叶小区 5 栋",
+            "place": "金叶小区5栋",
             "urgency": Urgency.high,
         },
     ),
@@ -319,13 +319,13 @@ DEMO_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
         "13800000002",
         "独居老人需要陪同去社区医院复诊",
         {
-            "details": "老人不会用智能手机,需要陪同挂号取药。",
+            "details": "老人不会用智能手机，需要陪同挂号取药。",
             "when_text": "下周二上午",
             "place": "金叶社区卫生服务站",
             "urgency": Urgency.normal,
             "community": "金叶社区",
             "resident_name": "李奶奶",
-            "resident_building": "3 栋 2 单元 101",
+            "resident_building": "3栋2单元101室",
         },
     ),
 ]
@@ -363,11 +363,12 @@ def start_activity(*, now: datetime) -> tuple[Need, int]:
     admin = db.session.scalars(select(User).where(User.phone == "13800000002")).one()
     earlier = now - timedelta(hours=1)
     start = now - timedelta(minutes=5)
+    local = to_local(now)
     need = posting.save_need(
         admin.id,
         community.id,
         posting.NeedInput(
-            title=f"演示活动 {to_local(now):%m-%d %H:%M}",
+            title=f"演示活动（{local.month}月{local.day}日 {local:%H:%M}）",
             description="用来现场体验扫码签到。",
             category_id=db.session.scalar(select(Category.id).where(Category.code == "other")),
             place="金叶社区党群服务中心",

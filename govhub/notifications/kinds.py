@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from govhub.clock import local_text
+from govhub.clock import local_text, show_day
 from govhub.enums import LabelledEnum
 
 if TYPE_CHECKING:
@@ -94,6 +94,8 @@ def message(notification: Notification) -> str:
     params = {**_BLANKS, **notification.params}
     if params.get("starts_at"):
         params["when"] = local_text(datetime.fromisoformat(params["starts_at"]))
+    if params.get("date"):  # a calendar day kept as an ISO date, e.g. when points expire
+        params["date"] = show_day(params["date"])
     try:
         kind = NotificationKind(notification.kind)
     except ValueError:  # a kind retired since the row was written: never show its raw name

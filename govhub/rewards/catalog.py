@@ -12,7 +12,6 @@ from datetime import date, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app
-from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select, update
@@ -22,7 +21,7 @@ from sqlalchemy.orm import joinedload
 from govhub.accounts.models import HomeMove, VolunteerProfile
 from govhub.audit import services as audit
 from govhub.checkin.models import Attendance
-from govhub.clock import local_date, local_month
+from govhub.clock import local_date, local_month, show_day
 from govhub.database import NotFound, ServiceError, get_or_raise, transactional
 from govhub.extensions import db
 from govhub.needs.models import Need, Shift
@@ -329,9 +328,7 @@ def not_on_offer(reward: Reward, *, now: datetime) -> str | None:
     if reward.status is not RewardStatus.active:
         return _("The business has paused this reward for now.")
     if reward.available_from and today < reward.available_from:
-        return _(
-            "This reward can be redeemed from %(date)s.", date=format_date(reward.available_from)
-        )
+        return _("This reward can be redeemed from %(date)s.", date=show_day(reward.available_from))
     if reward.available_until and today > reward.available_until:
         return _("This reward is no longer offered.")
     return None
@@ -405,6 +402,6 @@ def newcomer_refusal(volunteer_id: int, reward: Reward, *, now: datetime) -> str
         "you can redeem them from %(date)s, or as soon as you have earned points serving "
         "there.",
         area=area.name,
-        moved=format_date(local_date(since)),
-        date=format_date(local_date(since + timedelta(days=days))),
+        moved=show_day(local_date(since)),
+        date=show_day(local_date(since + timedelta(days=days))),
     )

@@ -126,7 +126,7 @@ def test_admin_screen_qr_checks_in_a_volunteer_and_points_follow(
     open_screen(admin, shift_id)
     expect(admin.locator("h1")).to_have_text(demo_shift.title)
     counter = admin.locator("#counter")
-    expect(counter).to_have_text("已签到：0 / 2")
+    expect(counter).to_have_text("已签到0/2人")
     code = read_code(admin)
     assert scan_url.match(code) and f"/s/{shift_id}/in/" in code, code
 
@@ -148,13 +148,13 @@ def test_admin_screen_qr_checks_in_a_volunteer_and_points_follow(
     expect(scan(volunteer, again)).to_have_text(f"您已在{time_in}签到")
 
     # The organizer's counter catches up by itself.
-    expect(counter).to_have_text("已签到：1 / 2", timeout=COUNTER_WAIT_MS)
+    expect(counter).to_have_text("已签到1/2人", timeout=COUNTER_WAIT_MS)
 
     # Leaving: the organizer switches to the check-out code.
     admin.get_by_role("link", name="签退码").click()
     expect(admin).to_have_url(re.compile(rf"/manage/shifts/{shift_id}/checkin\?mode=out$"))
     expect(admin.locator(".mode-switch a[aria-current=page]")).to_have_text("签退码")
-    expect(counter).to_have_text("已签退：0 / 1")
+    expect(counter).to_have_text("已签退0/1人")
     out_code = read_code(admin)
     assert scan_url.match(out_code) and f"/s/{shift_id}/out/" in out_code, out_code
     checked_out = scan(volunteer, out_code)
@@ -162,7 +162,7 @@ def test_admin_screen_qr_checks_in_a_volunteer_and_points_follow(
     time_out = CHECKED_OUT.match(checked_out.inner_text()).group(1)
     assert time_out in local_minutes_now()
     expect(scan(volunteer, read_code(admin))).to_have_text(f"您已在{time_out}签退")
-    expect(counter).to_have_text("已签退：1 / 1", timeout=COUNTER_WAIT_MS)
+    expect(counter).to_have_text("已签退1/1人", timeout=COUNTER_WAIT_MS)
 
     # The shift is over (moved into the past here: it ran two hours, ended a minute ago).
     from govhub.database import utcnow
@@ -256,7 +256,7 @@ def test_anonymous_scan_logs_in_and_lands_back_on_the_check_in(
     assert CHECKED_IN.match(result.inner_text()).group(1) in local_minutes_now()
     expect(volunteer.locator("#result")).to_contain_text(demo_shift.title)
 
-    expect(admin.locator("#counter")).to_have_text("已签到：1 / 2", timeout=COUNTER_WAIT_MS)
+    expect(admin.locator("#counter")).to_have_text("已签到1/2人", timeout=COUNTER_WAIT_MS)
     browser_log.assert_clean()
     volunteer_log.assert_clean()
 

@@ -45,7 +45,7 @@ ENDED_TITLE = "重阳敬老：陪老人包饺子"
 APPLICANT = "金叶便民药房"
 SHOP = "香城惠民超市"
 REWARD = "洗衣液一瓶"
-VISITED_NEED = "五彩夕阳:独居老人上门探访"
+VISITED_NEED = "五彩夕阳：独居老人上门探访"
 
 
 @dataclass

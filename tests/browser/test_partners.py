@@ -30,7 +30,9 @@ def test_community_admin_approves_a_business_application(page, browser_log, new_
     page.get_by_role("button", name="提交申请").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("申请已提交")
-    expect(page.locator("main")).to_contain_text(f"金叶社区将审核“{name}”的申请，并与孙老板联系。")
+    expect(page.locator("main")).to_contain_text(
+        f"金叶社区将审核「{name}」的申请，并与孙老板联系。"
+    )
     browser_log.assert_clean()
 
     # The community admin of 金叶社区 reviews it, on another device.
@@ -51,7 +53,7 @@ def test_community_admin_approves_a_business_application(page, browser_log, new_
     expect(facts).to_contain_text("孙老板 13912345678")
     admin.get_by_role("button", name="通过").click()
 
-    expect(admin.get_by_role("status")).to_have_text(f"已通过“{name}”的申请。")
+    expect(admin.get_by_role("status")).to_have_text(f"已通过「{name}」的申请。")
     expect(admin).to_have_url(re.compile(r"/partners/review$"))
     expect(admin.locator("nav.tabs [aria-current=page]")).to_have_text("待审核")
     expect(admin.locator("main ul.rows").get_by_role("link", name=name)).to_have_count(0)

@@ -299,7 +299,7 @@ def test_a_reward_is_refused_before_its_first_local_day(tree):
     before = snapshot(w)
 
     error = refused(lambda: redeem(w.volunteer, w.reward, now=NOW))
-    assert "Dec 2, 2026" in error.message
+    assert "2 Dec" in error.message  # the one day format of govhub/clock.py
     # 23:59:59 on 1 December in Shanghai: still too early.
     refused(lambda: redeem(w.volunteer, w.reward, now=DEC_START + timedelta(days=1) - SECOND))
     assert snapshot(w) == before
@@ -1529,7 +1529,7 @@ def test_moving_home_to_redeem_another_areas_reward_and_back_is_refused(app):
     with pytest.raises(ServiceError) as refused, force_locale("en"):
         redeem(volunteer, reward, now=NOW + timedelta(hours=1))
     message = refused.value.message
-    assert "Alpha Community" in message and "Dec 31, 2026" in message  # 30 days on
+    assert "Alpha Community" in message and "31 Dec" in message  # 30 days on
     move_home(volunteer, tree, "community_b", now=NOW + timedelta(hours=2))
     with pytest.raises(ServiceError):
         redeem(volunteer, reward, now=NOW + timedelta(hours=3))
