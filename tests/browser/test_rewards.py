@@ -19,6 +19,7 @@ from tests.browser.conftest import VOLUNTEER_PASSWORD, log_in
 pytestmark = pytest.mark.browser
 
 SHOP_STAFF = ("13800000020", "demo-business-2026")  # 周老板, owner of 香城惠民超市
+OUR_REWARDS = "本店奖品"  # the tool on the shop workbench
 CHEN = ("13800000011", VOLUNTEER_PASSWORD)  # 陈丽华, 金叶社区: 25 demo points or more
 VOUCHER_POLL_WAIT_MS = 8_000  # the voucher page asks every 5 s
 
@@ -45,7 +46,8 @@ def test_staff_list_a_reward_a_volunteer_redeems_it_and_staff_verify_the_qr(new_
     # The business owner lists a reward with a photo.
     staff, staff_log = new_page()
     log_in(staff, *SHOP_STAFF)
-    staff.get_by_role("link", name="本店：奖品与数据").click()  # on 首页, not in the header
+    staff.goto("/workbench")  # the shop's tools are on its workbench (工作台)
+    staff.get_by_role("link", name=OUR_REWARDS, exact=True).click()
     staff.get_by_role("link", name="上架奖品", exact=True).click()
     staff.get_by_label("奖品").fill(title)
     staff.get_by_label("照片（可选）").set_input_files(
@@ -96,8 +98,8 @@ def test_staff_list_a_reward_a_volunteer_redeems_it_and_staff_verify_the_qr(new_
     expect(volunteer.locator("#balance")).to_have_text(str(balance_before - 10))
 
     # The shop counts it.
-    staff.goto("/")  # role tools left the header: the shop is reached from 首页
-    staff.get_by_role("link", name="本店：奖品与数据").click()
+    staff.goto("/workbench")
+    staff.get_by_role("link", name=OUR_REWARDS, exact=True).click()
     expect(staff.locator("#rewards li", has_text=title)).to_contain_text("剩余4份")
     expect(staff.locator("#recent")).to_contain_text(code)
 
