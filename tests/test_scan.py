@@ -76,7 +76,7 @@ def test_a_volunteer_gets_the_camera_page_with_its_fallback_and_the_paste_form(c
     assert "<video" in page and 'data-follow-url="/scan/follow"' in page
     # Without JavaScript the start button stays hidden, the fallback shows.
     assert 'class="button primary scanner-start" hidden' in page
-    assert "手机自带的相机或微信“扫一扫”扫码" in page
+    assert "手机自带的相机或微信「扫一扫」扫码" in page
     assert '<form method="get" action="/scan/follow"' in page and 'name="u"' in page
     assert "vendor/jsQR-1.4.0.js" in page and "js/scan.js" in page
 

@@ -220,7 +220,7 @@ def test_without_a_camera_the_page_says_to_use_the_phones_camera(page, browser_l
     expect(page.locator("#scanner-status")).to_have_text(DENIED_OR_NO_CAMERA)
     fallback = page.locator("#scanner-fallback")
     expect(fallback.get_by_role("heading", name=FALLBACK)).to_be_visible()
-    expect(fallback).to_contain_text("微信“扫一扫”")
+    expect(fallback).to_contain_text("微信「扫一扫」")
     expect(page.locator("video.scanner-video")).to_be_hidden()
     expect(page.get_by_role("button", name=START)).to_be_visible()  # to try again
     browser_log.assert_clean()
