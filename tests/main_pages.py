@@ -19,7 +19,7 @@ PASSWORD = "demo-volunteer-2026"
 JINYE = "金叶社区"
 SHOP = "香城惠民超市"
 SHOP_OWNER_PHONE = "13800000020"
-BREAKFAST = "爱心早餐券:包子加豆浆"
+BREAKFAST = "爱心早餐券：包子加豆浆"
 TITLE = "无障碍检查活动"
 
 

@@ -31,8 +31,8 @@ MODES = ["normal", "elder"]
 SHOP_STAFF = ("13800000020", "demo-business-2026")  # 周老板, 香城惠民超市
 ZHANG = ("13800000010", VOLUNTEER_PASSWORD)  # 张晓明, 金叶社区
 CHEN = ("13800000011", VOLUNTEER_PASSWORD)  # 陈丽华, 金叶社区
-REWARD = "5 公斤大米"  # 300 points, 1 per person a month: no other test redeems it
-NEED = "九点伴课堂:晚间作业辅导"  # 金叶社区, 8 shifts
+REWARD = "5公斤大米"  # 300 points, 1 per person a month: no other test redeems it
+NEED = "九点伴课堂：晚间作业辅导"  # 金叶社区, 8 shifts
 
 FIRST_SCREEN = """() => {
   window.scrollTo(0, 0);

@@ -202,7 +202,7 @@ def test_home_page_counts_applications_waiting_in_the_admins_area(app, client, a
     auth.login(make_admin(tree, scope="community_a").phone)
     page = text_of(client.get("/"))
     waiting = (
-        '<span class="waiting-label">共建单位申请</span> <strong class="waiting-count">2份</strong>'
+        '<span class="waiting-label">共建单位申请</span><strong class="waiting-count">2份</strong>'
     )
     assert waiting in page
 
