@@ -54,6 +54,9 @@ SECTIONS: dict[str, str] = {
     "accounts.skills": HOME,
     "requests.review": HOME,
     "rewards.economy": HOME,
+    "rewards.open_voucher": HOME,  # staff at the counter: the shop's work, not their points
+    "rewards.fulfil": HOME,
+    "rewards.reject": HOME,
     "points.find_volunteer": HOME,
     "points.volunteer": HOME,
     "points.adjust": HOME,

@@ -31,6 +31,7 @@ from tests.factories import make_tree, make_user
         ("checkin.screen", "home"),
         ("points.ledger_audit", "home"),
         ("rewards.economy", "home"),
+        ("rewards.open_voucher", "home"),  # the counter page staff open from a QR
         ("workbench.index", "home"),
     ],
 )
