@@ -239,6 +239,22 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+def watched_page(context) -> tuple:
+    """A new page of ``context`` with the tests' timeouts, whose console messages, page
+    errors and CSP violations are recorded: ``(page, log)``."""
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(2 * TIMEOUT_MS)
+    log = BrowserLog()
+    context.expose_binding(
+        "__govhubCspViolation", lambda _source, text: log.csp_violations.append(text)
+    )
+    context.add_init_script(CSP_LISTENER)
+    page = context.new_page()
+    page.on("console", lambda m: log.console.append((m.type, m.text, m.location.get("url", ""))))
+    page.on("pageerror", lambda error: log.page_errors.append(str(error)))
+    return page, log
+
+
 @pytest.fixture
 def new_page(browser, live_server):
     """Open a page in a new browser context (its own cookies): ``page, log = new_page()``."""
@@ -247,20 +263,8 @@ def new_page(browser, live_server):
     def open_page(**options):
         settings = {"viewport": PHONE, "locale": "zh-CN", "base_url": live_server, **options}
         context = browser.new_context(**settings)
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(2 * TIMEOUT_MS)
         contexts.append(context)
-        log = BrowserLog()
-        context.expose_binding(
-            "__govhubCspViolation", lambda _source, text: log.csp_violations.append(text)
-        )
-        context.add_init_script(CSP_LISTENER)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: log.console.append((m.type, m.text, m.location.get("url", "")))
-        )
-        page.on("pageerror", lambda error: log.page_errors.append(str(error)))
-        return page, log
+        return watched_page(context)
 
     yield open_page
     for context in contexts:

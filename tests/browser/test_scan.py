@@ -17,12 +17,11 @@ from playwright.sync_api import expect
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
-    CSP_LISTENER,
     PHONE,
-    TIMEOUT_MS,
     VOLUNTEER_PASSWORD,
     BrowserLog,
     log_in,
+    watched_page,
 )
 
 pytestmark = pytest.mark.browser
@@ -100,19 +99,7 @@ def camera_browser(playwright_instance, live_server, tmp_path):
         browsers.append(browser)
         settings = {"viewport": PHONE, "locale": "zh-CN", "base_url": live_server}
         context = browser.new_context(**{**settings, **context_options})
-        context.set_default_timeout(TIMEOUT_MS)
-        context.set_default_navigation_timeout(2 * TIMEOUT_MS)
-        log = BrowserLog()
-        context.expose_binding(
-            "__govhubCspViolation", lambda _source, text: log.csp_violations.append(text)
-        )
-        context.add_init_script(CSP_LISTENER)
-        page = context.new_page()
-        page.on(
-            "console", lambda m: log.console.append((m.type, m.text, m.location.get("url", "")))
-        )
-        page.on("pageerror", lambda error: log.page_errors.append(str(error)))
-        return Opened(page, log)
+        return Opened(*watched_page(context))
 
     yield open_page
     for browser in browsers:
