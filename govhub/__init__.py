@@ -42,11 +42,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.main.views import bp as main_bp
     from govhub.needs.manage_views import bp as manage_bp
     from govhub.needs.request_views import bp as requests_bp
+    from govhub.needs.unit_hold_views import bp as unit_holds_bp
     from govhub.needs.views import bp as needs_bp
     from govhub.notifications import views as notifications
     from govhub.orgs.views import bp as orgs_bp
     from govhub.partners.views import bp as partners_bp
     from govhub.points.views import bp as points_bp
+    from govhub.reporting.liaison_views import bp as liaison_bp
+    from govhub.reporting.member_views import bp as member_reports_bp
+    from govhub.reporting.unit_views import bp as unit_reports_bp
+    from govhub.resources.views import bp as resources_bp
     from govhub.rewards.shop_views import bp as shop_bp
     from govhub.rewards.views import bp as rewards_bp
     from govhub.rewards.vouchers import connect_signals as connect_reward_signals
@@ -92,6 +97,11 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         workbench_bp,
         scan_bp,
         help_bp,
+        resources_bp,
+        unit_reports_bp,
+        member_reports_bp,
+        liaison_bp,
+        unit_holds_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

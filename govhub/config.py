@@ -83,3 +83,13 @@ REWARD_PHOTO_MAX_BYTES = 3 * 1024 * 1024
 # credit N months after it was credited, after a notice this many days before.
 POINTS_EXPIRY_MONTHS = 0
 POINTS_EXPIRY_NOTICE_DAYS = 30
+
+# 双报到. A confirmed unit or member report counts for this many months, then lapses
+# unless renewed; the unit's liaison (or the member) is reminded this many days before.
+REPORT_TERM_MONTHS = 12
+REPORT_RENEWAL_NOTICE_DAYS = 30
+# Hours a reported in-service party member is expected to serve in a calendar year, and
+# the share (percent) of a unit's declared party members who must have reported for the
+# unit to meet the reporting-completion line some districts use for unit appraisal.
+MEMBER_YEARLY_TARGET_HOURS = 50
+REPORTING_COMPLETION_LINE = 95

@@ -3,15 +3,33 @@
 from govhub.accounts.models import RoleAssignment, Skill, User, VolunteerProfile
 from govhub.audit.models import AuditEvent
 from govhub.checkin.models import Attendance, ShiftLeader, VolunteerCard
-from govhub.needs.models import Category, CategoryRate, Claim, Need, Rating, ResidentRequest, Shift
+from govhub.needs.models import (
+    Category,
+    CategoryRate,
+    Claim,
+    Need,
+    Rating,
+    ResidentRequest,
+    Shift,
+    UnitHold,
+)
 from govhub.notifications.models import Notification
 from govhub.orgs.models import CommunitySettings, OrgUnit
 from govhub.partners.models import Partner
 from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
+from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
+from govhub.resources.models import Resource, ResourceCommitment, ResourceWindow
 from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
+    "UnitReport",
+    "UnitHold",
+    "ServiceCard",
+    "ResourceWindow",
+    "ResourceCommitment",
+    "Resource",
+    "MemberReport",
     "Attendance",
     "AuditEvent",
     "Category",

@@ -212,9 +212,44 @@ class Claim(Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     reason: Mapped[str | None] = mapped_column(String(500))
     removed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    # Set when the place is one a unit holds for its members (一键认领).
+    unit_hold_id: Mapped[int | None] = mapped_column(ForeignKey("unit_hold.id"), index=True)
 
     shift: Mapped[Shift] = relationship(back_populates="claims")
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
+
+
+class UnitHold(Model):
+    """Places of a shift that a stationed unit claims as a unit (一键认领) for its members.
+
+    ``places`` count in ``Shift.claimed`` from the moment the unit holds them, so nobody
+    else can take them; each member who claims one raises ``used`` (their claim carries
+    ``unit_hold_id`` and does not touch ``Shift.claimed`` again). Cancelling such a claim
+    gives the place back to the unit; releasing the hold gives the unused places back to
+    the shift. Every place is still claimed by a person: a unit invites, never assigns.
+    """
+
+    __tablename__ = "unit_hold"
+    __table_args__ = (
+        UniqueConstraint("shift_id", "partner_id"),
+        CheckConstraint("used >= 0 AND used <= places", name="used_within_places"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shift.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partner.id"), index=True)
+    places: Mapped[int]
+    used: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    shift: Mapped[Shift] = relationship()
+    partner = relationship("Partner", lazy="joined")
+
+    @property
+    def places_left(self) -> int:
+        return self.places - self.used
 
 
 class Urgency(LabelledEnum):
