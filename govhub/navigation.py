@@ -63,9 +63,15 @@ SECTIONS: dict[str, str] = {
     "points.issue_record": HOME,
     "points.ledger_audit": HOME,
     "scan": HOME,
+    # 双报到 and the resources list: the work of units, liaisons and community staff.
+    "resources": HOME,
+    "unit_reports": HOME,
+    "liaison": HOME,
+    "member_reports.review": HOME,  # the community's queue of members' reports
     # 需求: the board, a need, claiming, asking for help.
     "needs": NEEDS,
     "requests": NEEDS,
+    "unit_holds": NEEDS,  # places a unit holds on a need, and its members claiming them
     # 任务: what I signed up for, and how I check in.
     "needs.my_tasks": TASKS,
     "checkin.my_card": TASKS,
@@ -78,6 +84,7 @@ SECTIONS: dict[str, str] = {
     # 我的: the person, their settings and messages.
     "accounts": ME,
     "notifications": ME,
+    "member_reports": ME,  # a party member reporting to their home community
     "help": ME,  # the user guide
 }
 
