@@ -55,6 +55,7 @@ class RatingLine:
 class MemberLine:
     user_id: int
     name: str
+    community_id: int
     community: str
     grid: str
     quarter_minutes: int
@@ -133,6 +134,7 @@ def members(partner_id: int, *, today: date) -> list[MemberLine]:
         select(
             User.id,
             User.name,
+            community.id,
             community.name,
             grid.name,
             func.coalesce(quarter_minutes.c.minutes, 0),
@@ -150,8 +152,8 @@ def members(partner_id: int, *, today: date) -> list[MemberLine]:
         .order_by(User.name, User.id, community.path)
     )
     lines = [
-        MemberLine(uid, name, c_name, g_name or "", int(q), int(y), int(n))
-        for uid, name, c_name, g_name, q, y, n in db.session.execute(query)
+        MemberLine(uid, name, c_id, c_name, g_name or "", int(q), int(y), int(n))
+        for uid, name, c_id, c_name, g_name, q, y, n in db.session.execute(query)
     ]
     if not lines:
         return lines
