@@ -11,7 +11,12 @@ from wtforms.validators import InputRequired
 from govhub.forms import BaseForm, int_in
 from govhub.reporting import figures
 
-QUARTERS = [(1, _l("Q1 (Jan–Mar)")), (2, _l("Q2 (Apr–Jun)")), (3, _l("Q3 (Jul–Sep)")), (4, _l("Q4 (Oct–Dec)"))]
+QUARTERS = [
+    (1, _l("Q1 (Jan–Mar)")),
+    (2, _l("Q2 (Apr–Jun)")),
+    (3, _l("Q3 (Jul–Sep)")),
+    (4, _l("Q4 (Oct–Dec)")),
+]
 
 
 def _year_choices(today: date) -> list[tuple[int, str]]:

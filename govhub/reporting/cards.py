@@ -71,7 +71,11 @@ def _check_quarter(year: int, quarter: int, today: date) -> None:
         raise ServiceError(_("Choose a quarter from 1 to 4."), field="quarter")
     if not figures.FIRST_YEAR <= year <= today.year:
         raise ServiceError(
-            _("Choose a year from %(first)d to %(last)d.", first=figures.FIRST_YEAR, last=today.year),
+            _(
+                "Choose a year from %(first)d to %(last)d.",
+                first=figures.FIRST_YEAR,
+                last=today.year,
+            ),
             field="year",
         )
     if not quarter_ended(year, quarter, today):
@@ -82,7 +86,9 @@ def _check_quarter(year: int, quarter: int, today: date) -> None:
 
 
 @transactional
-def issue_quarter(actor_id: int, community_id: int, year: int, quarter: int, *, now: datetime) -> Issued:
+def issue_quarter(
+    actor_id: int, community_id: int, year: int, quarter: int, *, now: datetime
+) -> Issued:
     """Issue the quarter's service cards of ``community_id``. The caller checks the actor
     administers the community."""
     today = local_date(now)
@@ -107,9 +113,7 @@ def issue_quarter(actor_id: int, community_id: int, year: int, quarter: int, *, 
         .subquery()
     )
     reports = _counted_in_quarter(community_id, first, last)
-    members = int(
-        db.session.scalar(select(func.count()).select_from(reports.subquery())) or 0
-    )
+    members = int(db.session.scalar(select(func.count()).select_from(reports.subquery())) or 0)
     own_left = bool(
         db.session.scalar(
             select(func.count()).where(
@@ -171,7 +175,9 @@ def receive(actor_id: int, card_id: int, *, now: datetime) -> bool:
     if card is None:
         raise NotFound(_("No such service card."))
     if card.user_id == actor_id:
-        raise ServiceError(_("You cannot receive your own service card: another liaison does that."))
+        raise ServiceError(
+            _("You cannot receive your own service card: another liaison does that.")
+        )
     changed = db.session.execute(
         update(ServiceCard)
         .where(ServiceCard.id == card_id, ServiceCard.received_at.is_(None))

@@ -299,7 +299,9 @@ def unit_lines(community_ids: list[int], day: date) -> list[UnitLine]:
             MemberReport.partner_id.label("partner_id"),
             func.count(distinct(MemberReport.user_id)).label("reported"),
         )
-        .where(MemberReport.id.in_(latest_member_reports(day, MemberReport.partner_id.is_not(None))))
+        .where(
+            MemberReport.id.in_(latest_member_reports(day, MemberReport.partner_id.is_not(None)))
+        )
         .group_by(MemberReport.partner_id)
         .subquery()
     )
@@ -330,4 +332,3 @@ def parse_year(value: int | None, today: date) -> int:
     if value is None or not FIRST_YEAR <= value <= today.year:
         return today.year
     return value
-

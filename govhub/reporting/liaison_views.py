@@ -170,9 +170,7 @@ def community_cards(community_id: int):
             show_service_error(form, error)
         else:
             flash(
-                ngettext(
-                    "%(num)d card issued.", "%(num)d cards issued.", issued.issued
-                )
+                ngettext("%(num)d card issued.", "%(num)d cards issued.", issued.issued)
                 if issued.issued
                 else _("Every card of this quarter had been issued already."),
                 "success",
@@ -225,4 +223,3 @@ def figures_page(unit_id: int):
         form=form,
         can_issue=permissions.can(current_user, Action.ISSUE_SERVICE_CARDS, unit),
     )
-

@@ -126,9 +126,7 @@ def served(
 ) -> Attendance:
     """``user`` claimed ``shift`` and served ``minutes`` (confirmed unless ``status``)."""
     if claim:
-        db.session.add(
-            Claim(shift_id=shift.id, volunteer_id=user.id, status=ClaimStatus.confirmed)
-        )
+        db.session.add(Claim(shift_id=shift.id, volunteer_id=user.id, status=ClaimStatus.confirmed))
     attendance = Attendance(
         shift_id=shift.id,
         volunteer_id=user.id,

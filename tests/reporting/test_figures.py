@@ -209,7 +209,7 @@ def test_the_figures_page_shows_the_units_below_the_line_and_the_members_below_t
     tree, _people, _units = world
     auth.login(make_admin(tree, role=Role.oversight_admin, scope="street").phone)
     page = client.get(f"/liaison/figures/{tree.street}?year=2026").text
-    assert 'id="figure-reported">7<' in page
+    assert 'id="figure-reported">7人<' in page
     assert "Tax Bureau" in page and "below-line" in page
     assert "m2" in page and "m6" in page
 

@@ -53,17 +53,24 @@ def world(app):
     rate(river.need_id, wang, 1, "my own rating")  # their own rating is not "of their service"
     served(li, shift_on(tree.community_b, today, title="Beta library"), 60)
     served(sun, shift_on(tree.community_a, today, title="School secret work"), 600)
-    return tree, {"zhao": zhao, "school_liaison": school_liaison}, {"tax": tax, "school": school}, {
-        "wang": wang,
-        "li": li,
-        "sun": sun,
-    }
+    return (
+        tree,
+        {"zhao": zhao, "school_liaison": school_liaison},
+        {"tax": tax, "school": school},
+        {
+            "wang": wang,
+            "li": li,
+            "sun": sun,
+        },
+    )
 
 
 def test_the_liaison_sees_the_units_members_in_every_community(world):
     _tree, _liaisons, units, _members = world
     lines = liaison.members(units["tax"].id, today=_today())
-    got = [(m.name, m.community, m.grid, m.quarter_minutes, m.year_minutes, m.claims) for m in lines]
+    got = [
+        (m.name, m.community, m.grid, m.quarter_minutes, m.year_minutes, m.claims) for m in lines
+    ]
     assert got == [
         ("Li Member", "Beta Community", "Beta Grid 1", 60, 60, 1),
         ("Wang Member", "Alpha Community", "Alpha Grid 1", 90, 90, 1),
@@ -117,7 +124,10 @@ def test_a_liaison_whose_unit_report_lapsed_is_no_longer_its_liaison(app):
     tax = make_unit(tree)
     today = _today()
     unit_report(
-        tax, tree.community_a, zhao, confirmed_on=today - timedelta(days=400),
+        tax,
+        tree.community_a,
+        zhao,
+        confirmed_on=today - timedelta(days=400),
         valid_until=today - timedelta(days=1),
     )
     assert not can(zhao, Action.VIEW_UNIT_SERVICE, db.session.get(Partner, tax.id))
@@ -136,16 +146,22 @@ def test_the_index_tells_someone_who_is_no_liaison(world, client, auth):
     auth.login(members["wang"].phone)
     response = client.get("/liaison/")
     assert response.status_code == 200
-    assert "not the liaison" in response.text
+    assert "您目前不是" in response.text
 
 
 def test_the_units_commitments_and_held_places_show_what_they_became(world, client, auth):
     tree, liaisons, units, _members = world
-    shift = shift_on(tree.community_a, _today() + timedelta(days=3), title="Autumn fair",
-                     status=NeedStatus.open)
+    shift = shift_on(
+        tree.community_a, _today() + timedelta(days=3), title="Autumn fair", status=NeedStatus.open
+    )
     resource = Resource(
-        kind=ResourceKind.venue, title="Meeting room", quantity=10, remaining=8,
-        unit_label="hours", area_id=tree.community_a, partner_id=units["tax"].id,
+        kind=ResourceKind.venue,
+        title="Meeting room",
+        quantity=10,
+        remaining=8,
+        unit_label="hours",
+        area_id=tree.community_a,
+        partner_id=units["tax"].id,
     )
     db.session.add(resource)
     db.session.flush()
@@ -154,7 +170,9 @@ def test_the_units_commitments_and_held_places_show_what_they_became(world, clie
     db.session.commit()
     [commitment] = liaison.commitments(units["tax"].id)
     assert (commitment.resource_title, commitment.quantity, commitment.need_title) == (
-        "Meeting room", 2, "Autumn fair",
+        "Meeting room",
+        2,
+        "Autumn fair",
     )
     assert commitment.need_status is NeedStatus.open
     [hold] = liaison.holds(units["tax"].id)
