@@ -244,9 +244,8 @@ def test_the_liaison_lists_and_receives_the_cards_and_prints_one(world, client, 
         "Tax Bureau",
         "Alpha Community",
         "Alpha Grid 1",
-        "2 h",
-        "12 h",
-        "50 h",
+        "2小时",
+        "12小时 / 50小时",
         "Admin A2",
     ]:
         assert text in shown, text
