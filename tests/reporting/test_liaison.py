@@ -214,3 +214,39 @@ def test_an_oversight_admin_is_not_a_liaison(world, client, auth):
     tree, _liaisons, units, _members = world
     auth.login(make_admin(tree, role=Role.oversight_admin, scope="street").phone)
     assert client.get(f"/liaison/units/{units['tax'].id}").status_code == 403
+
+
+# --- Workbenches ---------------------------------------------------------------------
+
+
+def test_the_liaison_has_a_workbench_with_the_cards_to_receive(world, client, auth):
+    tree, liaisons, units, _members = world
+    from govhub.reporting import cards
+
+    today = _today()
+    zhou = make_user(tree, name="Zhou Member")
+    member_report(zhou, tree.community_a, units["tax"], confirmed_on=today - timedelta(days=200))
+    admin = make_admin(tree, name="Card Admin")
+    year, quarter = cards.last_ended_quarter(today)
+    assert cards.issue_quarter(admin.id, tree.community_a, year, quarter, now=utcnow()).issued
+    auth.login(liaisons["zhao"].phone)
+    for url in ("/", "/account/profile"):
+        page = client.get(url).text
+        assert "联络员 · Tax Bureau" in page, url
+        assert "待签收的服务登记卡" in page, url
+        assert f"/liaison/units/{units['tax'].id}/cards" in page, url
+
+
+def test_the_community_workbench_links_to_the_cards_and_the_figures(world, client, auth):
+    tree, _liaisons, _units, _members = world
+    auth.login(make_admin(tree).phone)
+    page = client.get(f"/workbench/community/{tree.community_a}").text
+    assert f"/liaison/communities/{tree.community_a}/cards" in page
+    assert f"/liaison/figures/{tree.community_a}" in page
+
+
+def test_the_oversight_workbench_links_to_the_figures(world, client, auth):
+    tree, _liaisons, _units, _members = world
+    auth.login(make_admin(tree, role=Role.oversight_admin, scope="street").phone)
+    page = client.get("/workbench/oversight").text
+    assert f"/liaison/figures/{tree.street}" in page
