@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any, cast
 
 from flask_babel import gettext as _
 from sqlalchemy import func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import joinedload
 
 from govhub.audit import services as audit
@@ -121,10 +123,20 @@ def issue_quarter(
             )
         )
     )
-    columns = (
-        "member_report_id user_id partner_id community_id year quarter quarter_minutes "
-        "year_minutes target_minutes claims issued_by_id issued_at"
-    ).split()
+    columns = [
+        "member_report_id",
+        "user_id",
+        "partner_id",
+        "community_id",
+        "year",
+        "quarter",
+        "quarter_minutes",
+        "year_minutes",
+        "target_minutes",
+        "claims",
+        "issued_by_id",
+        "issued_at",
+    ]
     source = (
         select(
             MemberReport.id,
@@ -178,11 +190,14 @@ def receive(actor_id: int, card_id: int, *, now: datetime) -> bool:
         raise ServiceError(
             _("You cannot receive your own service card: another liaison does that.")
         )
-    changed = db.session.execute(
-        update(ServiceCard)
-        .where(ServiceCard.id == card_id, ServiceCard.received_at.is_(None))
-        .values(received_at=now, received_by_id=actor_id)
-        .execution_options(synchronize_session=False)
+    changed = cast(
+        CursorResult[Any],
+        db.session.execute(
+            update(ServiceCard)
+            .where(ServiceCard.id == card_id, ServiceCard.received_at.is_(None))
+            .values(received_at=now, received_by_id=actor_id)
+            .execution_options(synchronize_session=False)
+        ),
     ).rowcount
     if changed:
         audit.record(actor_id, "service_card.received", RefType.service_card, card_id)

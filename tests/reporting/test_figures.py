@@ -38,7 +38,7 @@ def world(app):
     unit_report(zero, tree.community_b, liaison, party_members=0, confirmed_on=SPRING)
 
     people = {}
-    for name in "m1 m2 m3 m4 m5 m6 m7 m8 m9".split():
+    for name in ["m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8", "m9"]:
         people[name] = make_user(tree, name=name)
     a, b = tree.community_a, tree.community_b
     member_report(people["m1"], a, tax, confirmed_on=SPRING)
