@@ -357,3 +357,34 @@ def test_admins_issuing_at_once_create_each_card_once(world, app):
         select(ServiceCard.user_id, func.count()).group_by(ServiceCard.user_id)
     ).all()
     assert per_member and all(n == 1 for _user, n in per_member)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("get", "/liaison/cards/2147483647"),
+        ("get", "/liaison/cards/99999999999999999999"),
+        ("get", "/liaison/cards/2147483647/qr.png"),
+        ("post", "/liaison/cards/2147483647/receive"),
+        ("get", "/liaison/communities/2147483647/cards"),
+        ("get", "/liaison/units/2147483647/cards"),
+    ],
+)
+def test_huge_ids_are_not_found(world, client, auth, method, url):
+    _tree, people, _tax, _members = world
+    auth.login(people["zhao"].phone)
+    assert getattr(client, method)(url).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{"year": "99999", "quarter": "5"}, {"year": "２０２６", "quarter": "1"}, {"quarter": "-1"}],
+)
+def test_a_hostile_quarter_in_the_list_shows_the_default_quarter(world, client, auth, query):
+    tree, people, tax, _members = world
+    auth.login(people["zhao"].phone)
+    assert client.get(f"/liaison/units/{tax.id}/cards", query_string=query).status_code == 200
+    auth.logout()
+    auth.login(people["other_admin"].phone)
+    url = f"/liaison/communities/{tree.community_a}/cards"
+    assert client.get(url, query_string=query).status_code == 200
