@@ -205,7 +205,13 @@ class Figures:
 
     @property
     def units_below_line(self) -> list[UnitLine]:
-        return [unit for c in self.communities for unit in c.units_below_line]
+        """Each unit below the line once (a unit reported to two communities is listed
+        under both)."""
+        seen: dict[int, UnitLine] = {}
+        for c in self.communities:
+            for unit in c.units_below_line:
+                seen.setdefault(unit.partner_id, unit)
+        return list(seen.values())
 
 
 def years(today: date) -> list[int]:

@@ -134,6 +134,8 @@ def test_a_street_is_broken_down_by_community_and_counts_each_person_once(world)
     # m3 is reported to both communities: once in the street's total.
     assert (result.reported, result.on_target, result.below_target) == (7, 4, 3)
     assert sorted(m.name for m in result.below) == ["m2", "m4", "m6"]
+    # The Tax Bureau reported to both communities: below the line once.
+    assert [u.name for u in result.units_below_line] == ["Tax Bureau"]
 
 
 def test_a_past_year_is_taken_on_its_last_day(world):
