@@ -250,3 +250,44 @@ def test_the_oversight_workbench_links_to_the_figures(world, client, auth):
     auth.login(make_admin(tree, role=Role.oversight_admin, scope="street").phone)
     page = client.get("/workbench/oversight").text
     assert f"/liaison/figures/{tree.street}" in page
+
+
+@pytest.mark.parametrize(
+    ("who", "action", "target", "allowed"),
+    [
+        ("zhao", Action.VIEW_UNIT_SERVICE, "tax", True),
+        ("zhao", Action.VIEW_UNIT_SERVICE, "school", False),
+        ("school_liaison", Action.VIEW_UNIT_SERVICE, "tax", False),
+        ("wang", Action.VIEW_UNIT_SERVICE, "tax", False),
+        ("admin_a", Action.VIEW_UNIT_SERVICE, "tax", False),
+        ("sysadmin", Action.VIEW_UNIT_SERVICE, "tax", False),  # only the unit's liaison
+        ("admin_a", Action.ISSUE_SERVICE_CARDS, "community_a", True),
+        ("admin_a", Action.ISSUE_SERVICE_CARDS, "community_b", False),
+        ("street", Action.ISSUE_SERVICE_CARDS, "community_a", False),
+        ("admin_a", Action.VIEW_REPORTING_FIGURES, "community_a", True),
+        ("street", Action.VIEW_REPORTING_FIGURES, "community_a", True),
+        ("street", Action.VIEW_REPORTING_FIGURES, "street", True),
+        ("zhao", Action.VIEW_REPORTING_FIGURES, "community_a", False),
+        ("wang", Action.VIEW_REPORTING_FIGURES, "community_a", False),
+    ],
+)
+def test_who_may_do_what_in_the_liaisons_area(world, who, action, target, allowed):
+    from govhub.orgs.models import OrgUnit
+
+    tree, liaisons, units, members = world
+    people = {
+        **liaisons,
+        **members,
+        "admin_a": make_admin(tree),
+        "street": make_admin(tree, role=Role.oversight_admin, scope="street"),
+        "sysadmin": make_user(tree, roles=[(Role.system_admin, "city")], name="Sysadmin"),
+    }
+    objects = {
+        "tax": units["tax"],
+        "school": units["school"],
+        **{
+            name: db.session.get(OrgUnit, getattr(tree, name))
+            for name in ("community_a", "community_b", "street")
+        },
+    }
+    assert can(people[who], action, objects[target]) is allowed
