@@ -78,6 +78,12 @@ class Action(StrEnum):
     # A community (``OrgUnit``).
     SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
     VIEW_ECONOMY = "community.economy"  # the points economy report of a community
+    # liaison: the liaison's page, the quarterly service cards, the reporting figures.
+    VIEW_UNIT_SERVICE = "partner.unit_service"  # a unit's members' service: its liaison only
+    ISSUE_SERVICE_CARDS = "community.service_cards"  # a community's admins
+    VIEW_REPORTING_FIGURES = "community.reporting_figures"  # admins of the unit's subtree
+    VIEW_SERVICE_CARD = "service_card.view"  # the unit's liaison, the issuing community, the member
+    RECEIVE_SERVICE_CARD = "service_card.receive"  # the unit's liaison, never their own card
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -204,6 +210,8 @@ def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
             return partner.owner_id == user.id and is_partner_staff(user, partner.id)
         case Action.VIEW_PARTNER | Action.DECIDE_PARTNER | Action.SUSPEND_PARTNER:
             return _within(user, partner.community, *ADMIN_ROLES)
+        case Action.VIEW_UNIT_SERVICE:
+            return _is_liaison(user, partner.id)
     return _refuse(action, partner)
 
 
@@ -305,7 +313,40 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return _within(user, community, Role.community_admin)
         case Action.VIEW_ECONOMY:
             return _within(user, community, *ADMIN_ROLES)
+        case Action.ISSUE_SERVICE_CARDS:
+            return community.level.value == "community" and _within(
+                user, community, Role.community_admin
+            )
+        case Action.VIEW_REPORTING_FIGURES:
+            return _within(user, community, *ADMIN_ROLES)
     return _refuse(action, community)
+
+
+# --- liaison: a unit's liaison and its service cards -----------------------------------
+
+
+def _is_liaison(user: User, partner_id: int | None) -> bool:
+    """Named on one of the unit's reports that counts today (``reporting.terms``)."""
+    if partner_id is None:
+        return False
+    from govhub.clock import local_date
+    from govhub.database import utcnow
+    from govhub.reporting.terms import is_liaison
+
+    return is_liaison(user, partner_id, local_date(utcnow()))
+
+
+def _service_card_rule(user: User, action: Action, card) -> bool:
+    match action:
+        case Action.VIEW_SERVICE_CARD:
+            return (
+                card.user_id == user.id
+                or _within(user, card.community, Role.community_admin)
+                or _is_liaison(user, card.partner_id)
+            )
+        case Action.RECEIVE_SERVICE_CARD:
+            return _not_self(user, card.user_id) and _is_liaison(user, card.partner_id)
+    return _refuse(action, card)
 
 
 @cache
@@ -313,6 +354,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
     from govhub.points.models import ServiceRecord
+    from govhub.reporting.models import ServiceCard
     from govhub.rewards.models import Redemption
 
     return {
@@ -326,6 +368,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ServiceRecord: _record_rule,
         ResidentRequest: _request_rule,
         OrgUnit: _community_rule,
+        ServiceCard: _service_card_rule,  # liaison
     }
 
 

@@ -23,6 +23,7 @@ class RefType(StrEnum):
     resident_request = "resident_request"
     reward = "reward"
     service_record = "service_record"
+    service_card = "service_card"  # liaison: a quarterly service card
     shift = "shift"
     skill = "skill"
     user = "user"

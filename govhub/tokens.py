@@ -113,3 +113,17 @@ def read_voucher_token(token: str) -> int:
         return int(_serializer("voucher").loads(token))
     except (BadSignature, ValueError, TypeError):
         raise TokenRefused(Problem.forged) from None
+
+
+# -- liaison: the quarterly service cards (服务登记卡) --
+
+
+def service_card_token(card_id: int) -> str:
+    return _serializer("service_card").dumps(card_id)
+
+
+def read_service_card_token(token: str) -> int:
+    try:
+        return int(_serializer("service_card").loads(token))
+    except (BadSignature, ValueError, TypeError):
+        raise TokenRefused(Problem.forged) from None

@@ -19,10 +19,13 @@ from govhub import permissions
 from govhub.accounts.models import Role, User
 from govhub.checkin.models import Attendance, AttendanceStatus
 from govhub.clock import local_date, local_days
+from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
+from govhub.reporting.models import MemberReport, ServiceCard
+from govhub.reporting.terms import counts_clause, liaison_units
 from govhub.rewards.models import Redemption, VoucherStatus
 
 # A shift starting within this time that still has places is "short of volunteers".
@@ -36,13 +39,14 @@ class Kind(StrEnum):
     shop = "shop"
     oversight = "oversight"
     system = "system"
+    liaison = "liaison"  # a unit's liaison (联络员): its members' service, its cards
 
 
 @dataclass(frozen=True)
 class Workbench:
     kind: Kind
     community: OrgUnit | None = None  # Kind.community
-    partner: Partner | None = None  # Kind.shop
+    partner: Partner | None = None  # Kind.shop, Kind.liaison
     units: tuple[OrgUnit, ...] = ()  # Kind.oversight: the streets, districts, cities
 
     @property
@@ -65,6 +69,11 @@ def available(user: User) -> list[Workbench]:
     ]
     benches += [
         Workbench(Kind.shop, partner=partner) for partner in permissions.staffed_partners(user)
+    ]
+    # liaison: each unit whose counting report names the user as its liaison.
+    benches += [
+        Workbench(Kind.liaison, partner=partner)
+        for partner in liaison_units(user, local_date(utcnow()))
     ]
     oversight = permissions.scope_units(user, Role.oversight_admin)
     if oversight:
@@ -209,8 +218,33 @@ def system_waiting() -> ReviewWaiting:
     return ReviewWaiting(int(row[0] or 0), int(row[1] or 0))
 
 
+@dataclass(frozen=True)
+class LiaisonWaiting:
+    cards: int  # service cards issued to the unit, not received yet
+    members: int  # the unit's reported members (not work: shown as a figure)
+
+
+def liaison_waiting(partner_id: int, *, now: datetime) -> LiaisonWaiting:
+    """The unit's cards to receive and its reported members, in one statement."""
+    today = local_date(now)
+    cards = _count(
+        ServiceCard, ServiceCard.partner_id == partner_id, ServiceCard.received_at.is_(None)
+    )
+    members = (
+        select(func.count(func.distinct(MemberReport.user_id)))
+        .where(MemberReport.partner_id == partner_id, counts_clause(MemberReport, today))
+        .scalar_subquery()
+    )
+    row = db.session.execute(select(cards, members)).one()
+    return LiaisonWaiting(int(row[0] or 0), int(row[1] or 0))
+
+
 def waiting(bench: Workbench, *, now: datetime):
-    """What waits on ``bench``: a ``CommunityWaiting``, ``ShopWaiting`` or ``ReviewWaiting``."""
+    """What waits on ``bench``: a ``CommunityWaiting``, ``ShopWaiting``, ``LiaisonWaiting``
+    or ``ReviewWaiting``."""
+    if bench.kind is Kind.liaison:
+        assert bench.partner is not None
+        return liaison_waiting(bench.partner.id, now=now)
     if bench.kind is Kind.community:
         assert bench.community is not None
         return community_waiting(bench.community, now=now)

@@ -65,6 +65,9 @@ def bench_url(bench: Workbench) -> str:
     if bench.kind is Kind.shop:
         assert bench.partner is not None
         return url_for("workbench.shop", partner_id=bench.partner.id)
+    if bench.kind is Kind.liaison:  # the liaison's page is its workbench
+        assert bench.partner is not None
+        return url_for("liaison.unit", partner_id=bench.partner.id)
     return url_for(f"workbench.{bench.kind}")
 
 
@@ -77,6 +80,10 @@ def _titles(bench: Workbench) -> tuple[str, str]:
         assert bench.partner is not None
         name = bench.partner.name
         return _("Shop workbench · %(name)s", name=name), name
+    if bench.kind is Kind.liaison:
+        assert bench.partner is not None
+        name = bench.partner.name
+        return _("Liaison · %(name)s", name=name), name
     if bench.kind is Kind.oversight:
         names = "、".join(unit.name for unit in bench.units)
         return _("Oversight workbench · %(name)s", name=names), _("Oversight")
@@ -155,6 +162,27 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
                 waiting=False,
             ),
         ]
+    if isinstance(counts, services.LiaisonWaiting):
+        assert bench.partner is not None
+        partner_id = bench.partner.id
+        return [
+            _item(
+                "waiting-cards",
+                _("Service cards to receive"),
+                counts.cards,
+                ngettext("%(num)d card", "%(num)d cards", counts.cards),
+                url_for("liaison.unit_cards", partner_id=partner_id),
+            ),
+            _item(
+                "waiting-members",
+                _("Reported members"),
+                counts.members,
+                ngettext("%(num)d person", "%(num)d people", counts.members),
+                url_for("liaison.unit", partner_id=partner_id, _anchor="members"),
+                none=_("None yet"),
+                waiting=False,
+            ),
+        ]
     items = [_applications(counts.applications)]
     if bench.kind is Kind.system:
         items.append(_requests(counts.requests))
@@ -208,6 +236,11 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
         Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
     ]
+    # liaison: the quarterly service cards and the reporting figures.
+    tools += [
+        Tool(_("Service cards"), url_for("liaison.community_cards", community_id=community_id)),
+        Tool(_("Reporting figures"), url_for("liaison.figures_page", unit_id=community_id)),
+    ]
     if _can(Action.VIEW_LEDGER_AUDIT):
         tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
     return tools
@@ -229,10 +262,18 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
     return tools
 
 
-def _oversight_tools() -> list[Tool]:
+def _oversight_tools(bench: Workbench) -> list[Tool]:
     tools = [
         Tool(_("Needs board"), url_for("needs.board")),
         Tool(_("Leaderboard"), url_for("points.leaderboard")),
+    ]
+    # liaison: the reporting figures of each unit overseen.
+    tools += [
+        Tool(
+            _("Reporting figures · %(name)s", name=unit.name),
+            url_for("liaison.figures_page", unit_id=unit.id),
+        )
+        for unit in bench.units
     ]
     if _can(Action.VIEW_ECONOMIES):
         tools.append(Tool(_("Points economy"), url_for("rewards.economy")))
@@ -335,7 +376,7 @@ def shop(partner_id: int):
 @login_required
 def oversight():
     bench = _bench_or_403(str(Kind.oversight))
-    return _page(bench, "workbench/oversight.html", tools=_oversight_tools())
+    return _page(bench, "workbench/oversight.html", tools=_oversight_tools(bench))
 
 
 @bp.get("/system")
