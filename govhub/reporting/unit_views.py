@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from govhub import permissions
-from govhub.clock import local_date
+from govhub.clock import local_date, show_day
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.forms import form_status, refreshing_places, show_service_error
 from govhub.htmx import render
@@ -252,7 +252,7 @@ def confirm(report_id: int):
         _(
             "Confirmed the report of %(unit)s; it counts until %(date)s.",
             unit=confirmed.partner.name,
-            date=confirmed.valid_until.isoformat() if confirmed.valid_until else "",
+            date=show_day(confirmed.valid_until) if confirmed.valid_until else "",
         ),
         "success",
     )
