@@ -73,6 +73,14 @@ def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
     # The liaison is the person filling it in: their number is there, their name masked.
     expect(page.get_by_label("联络员手机号")).to_have_value(phone)
     expect(page.locator("#liaison-found")).to_contain_text("联络员：吴*东")
+    # Typing another number looks it up as it is typed (htmx), showing only a masked name.
+    liaison = page.get_by_label("联络员手机号")
+    with page.expect_response(lambda r: "/liaison?" in r.url):
+        liaison.fill("13800000011")
+    expect(page.locator("#liaison-found")).to_have_text("✓ 联络员：陈*华（138****0011）")
+    with page.expect_response(lambda r: "/liaison?" in r.url):
+        liaison.fill(phone)
+    expect(page.locator("#liaison-found")).to_contain_text("联络员：吴*东")
     page.get_by_label("在职党员人数").fill("8")
     page.get_by_label(re.compile(resource)).check()
     page.get_by_label("助老服务").check()
