@@ -462,13 +462,14 @@ def resubmit(actor_id: int, report_id: int, data: ReportInput, *, now: datetime)
     report.submitted_at = now
     report.decided_by_id = None
     report.decided_at = None
+    returned_for, report.reason = report.reason, None  # the audit trail keeps it
     audit.record(
         actor_id,
         "unit_report.resubmitted",
         RefType.unit_report,
         report.id,
         community_id=checked.community.id,
-        returned_for=report.reason,
+        returned_for=returned_for,
     )
     return report
 

@@ -554,3 +554,21 @@ def test_a_resource_of_another_unit_cannot_be_named(w, client, auth):
 def test_ids_that_do_not_exist_are_404(w, client, auth, path):
     auth.login(w.owner.phone)
     assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        # NUL anywhere in a request is turned away by the app as a bad request.
+        ("/reporting/units/places?district_id=%00&street_id=abc&community_id=99999999999", 400),
+        ("/reporting/units/places?district_id=abc&street_id=-1&community_id=99999999999", 200),
+        ("/reporting/units/places?district_id=%EF%BC%91", 200),
+        ("/reporting/units/partner/{unit}/liaison?liaison_phone=%00", 400),
+        ("/reporting/units/partner/{unit}/liaison?liaison_phone=" + "9" * 5000, 200),
+        ("/reporting/units/review?before=abc&after=-1", 200),
+    ],
+)
+def test_hostile_queries_of_the_helpers_and_lists_are_answered(w, client, auth, query, status):
+    assign_role(None, w.owner.id, Role.community_admin, org_unit_id=w.tree.community_a)
+    auth.login(w.owner.phone)
+    assert client.get(query.format(unit=w.unit.id)).status_code == status
