@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import JINYE_ADMIN, PHONE, choose_place, log_in, unique_phone
+from tests.browser.test_sizes import assert_sizes
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +54,10 @@ def arrange_unit_staff(live_app) -> tuple[str, str]:
 
 
 def fits_the_phone(page) -> None:
+    """No sideways scrolling; text, lines and tap targets at the sizes every page keeps."""
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
+    assert_sizes(page, elder=False)
 
 
 def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
@@ -67,6 +70,7 @@ def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
     page.goto("/workbench/")
     page.get_by_role("link", name="到社区报到", exact=True).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"「{UNIT}」的报到")
+    fits_the_phone(page)
     page.locator("#new-unit-report").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("到社区报到")
     choose_place(page, "咸安区", "永安街道", "金叶社区")
@@ -100,9 +104,11 @@ def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
     admin.goto("/workbench/")
     admin.locator("#waiting-unit-reports").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("待确认的单位报到")
+    fits_the_phone(admin)
     admin.locator("ul.unit-review").get_by_role("link", name=UNIT).last.click()
     expect(admin.locator(".report-resources")).to_contain_text(f"{resource}（1间）")
     expect(admin.locator(".report-liaison")).to_have_text("吴晓东")
+    fits_the_phone(admin)
     admin.get_by_role("button", name="确认报到").click()
     expect(admin.get_by_role("status")).to_contain_text(f"已确认「{UNIT}」的报到，有效期至")
     admin_log.assert_clean()
@@ -141,6 +147,7 @@ def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
     expect(visitor.get_by_role("heading", level=1)).to_contain_text("该报到今日有效")
     expect(visitor.locator("main")).to_contain_text(UNIT)
     expect(visitor.locator("main")).not_to_contain_text("吴晓东")
+    fits_the_phone(visitor)
     visitor.goto(verify_url[:-3] + "xyz")
     expect(visitor.get_by_role("heading", level=1)).to_have_text("无法核验此报到回执")
     visitor_log.assert_clean(allow_statuses=(404,))
