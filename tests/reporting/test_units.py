@@ -294,6 +294,37 @@ def test_returning_needs_a_reason_and_the_unit_corrects_and_sends_it_again(w, cl
     assert actions(report.id)[-2:] == ["unit_report.returned", "unit_report.resubmitted"]
 
 
+def test_two_admins_deciding_at_once_leave_one_decision(app, w):
+    report = submit(w)
+    clients = []
+    for admin in (w.admin_a, w.admin_a2):
+        c = app.test_client()
+        assert (
+            c.post("/login", data={"phone": admin.phone, "password": PASSWORD}).status_code == 303
+        )
+        clients.append(c)
+    confirm_url = f"/reporting/units/{report.id}/confirm"
+    return_url = f"/reporting/units/{report.id}/return"
+    run_at_once(
+        [
+            lambda: clients[0].post(confirm_url).status_code,
+            lambda: clients[1].post(return_url, data={"reason": "材料不全"}).status_code,
+        ]
+    )
+    [report] = reports()
+    decided = [a for a in actions(report.id) if a != "unit_report.submitted"]
+    assert len(decided) == 1
+    assert (
+        report.status
+        is {
+            "unit_report.confirmed": ReportStatus.confirmed,
+            "unit_report.returned": ReportStatus.returned,
+        }[decided[0]]
+    )
+    kinds = db.session.scalars(select(Notification.kind).where(Notification.user_id == w.owner.id))
+    assert len([k for k in kinds if k.startswith("unit_report_")]) == 1
+
+
 def test_a_decided_report_cannot_be_decided_again(w):
     report = submit(w)
     units.confirm(w.admin_a.id, report.id, now=NOW)
