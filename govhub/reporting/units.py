@@ -236,15 +236,6 @@ def review_queue(
     return keyset_page(query, [UnitReport.id], cursor, descending=False, limit=limit)
 
 
-def pending_count(community: OrgUnit) -> int:
-    query = (
-        select(func.count())
-        .select_from(UnitReport)
-        .where(UnitReport.community_id == community.id, UnitReport.status == ReportStatus.pending)
-    )
-    return db.session.scalar(query) or 0
-
-
 def changed_rows(statement) -> int:
     """Run a conditional UPDATE and say how many rows it changed."""
     result = db.session.execute(statement.execution_options(synchronize_session=False))
