@@ -31,7 +31,7 @@ from typing import Any, cast
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CursorResult, func, or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import Role, RoleAssignment, User
