@@ -22,6 +22,7 @@ from govhub.notifications.services import notify_once
 from govhub.points import expiry
 from govhub.points import services as points
 from govhub.references import RefType
+from govhub.reporting import renewal as report_renewal
 from govhub.rewards import vouchers as reward_vouchers
 
 REMINDERS = (
@@ -84,6 +85,11 @@ def expire_points(*, now: datetime) -> int:
     return expiry.expire_points(now=now)
 
 
+def remind_report_renewals(*, now: datetime) -> int:
+    """双报到: remind units and members to renew a report before it lapses."""
+    return report_renewal.send_reminders(now=now)
+
+
 @dataclass(frozen=True)
 class Job:
     func: object
@@ -105,5 +111,9 @@ JOBS = {
     ),
     "expire_points": Job(
         expire_points, "cron", {"day": "last", "hour": 18, "minute": 30}, 5 * 24 * 60 * 60
+    ),
+    # 双报到 renewal reminders: daily, 09:30 in Shanghai.
+    "remind_report_renewals": Job(
+        remind_report_renewals, "cron", {"hour": 1, "minute": 30}, 12 * 60 * 60
     ),
 }

@@ -30,7 +30,7 @@ from govhub.accounts.models import Role, User
 from govhub.extensions import db, login_manager
 from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
 from govhub.orgs.models import OrgUnit
-from govhub.partners.models import Partner
+from govhub.partners.models import Partner, PartnerKind
 
 
 class Action(StrEnum):
@@ -84,6 +84,12 @@ class Action(StrEnum):
     VIEW_REPORTING_FIGURES = "community.reporting_figures"  # admins of the unit's subtree
     VIEW_SERVICE_CARD = "service_card.view"  # the unit's liaison, the issuing community, the member
     RECEIVE_SERVICE_CARD = "service_card.receive"  # the unit's liaison, never their own card
+    # 双报到 (units): a stationed unit reports to a community.
+    REVIEW_UNIT_REPORTS = "unit_reports.review"  # open the queue at all: community admins
+    REPORT_FOR_UNIT = "partner.unit_report"  # a unit (``Partner``): its staff file reports
+    VIEW_UNIT_REPORT = "unit_report.view"  # the unit's staff, its liaison, the community's admins
+    EDIT_UNIT_REPORT = "unit_report.edit"  # correct, renew, withdraw: the unit's staff
+    DECIDE_UNIT_REPORT = "unit_report.decide"  # the community's admins, not submitter or liaison
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -182,6 +188,8 @@ def _global_rule(user: User, action: Action) -> bool:
     match action:
         case Action.MANAGE_ORGS | Action.MANAGE_ROLES:
             return is_system_admin(user)
+        case Action.REVIEW_UNIT_REPORTS:
+            return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.REVIEW_PARTNERS | Action.VIEW_LEDGER_AUDIT | Action.VIEW_ECONOMIES:
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (
@@ -212,7 +220,30 @@ def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
             return _within(user, partner.community, *ADMIN_ROLES)
         case Action.VIEW_UNIT_SERVICE:
             return _is_liaison(user, partner.id)
+        case Action.REPORT_FOR_UNIT:
+            return partner.kind is PartnerKind.unit and is_partner_staff(user, partner.id)
     return _refuse(action, partner)
+
+
+def _unit_report_rule(user: User, action: Action, report) -> bool:
+    """双报到 (units). The community's admins decide a report, but never one they submitted
+    or are the liaison of (separation of duties)."""
+    match action:
+        case Action.VIEW_UNIT_REPORT:
+            return (
+                is_partner_staff(user, report.partner_id)
+                or report.liaison_id == user.id
+                or _within(user, report.community, *ADMIN_ROLES)
+            )
+        case Action.EDIT_UNIT_REPORT:
+            return is_partner_staff(user, report.partner_id)
+        case Action.DECIDE_UNIT_REPORT:
+            return (
+                _not_self(user, report.submitted_by_id)
+                and _not_self(user, report.liaison_id)
+                and _within(user, report.community, Role.community_admin)
+            )
+    return _refuse(action, report)
 
 
 def _voucher_rule(user: User, action: Action, voucher) -> bool:
@@ -354,7 +385,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
     from govhub.points.models import ServiceRecord
-    from govhub.reporting.models import ServiceCard
+    from govhub.reporting.models import ServiceCard, UnitReport
     from govhub.rewards.models import Redemption
 
     return {
@@ -369,6 +400,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ResidentRequest: _request_rule,
         OrgUnit: _community_rule,
         ServiceCard: _service_card_rule,  # liaison
+        UnitReport: _unit_report_rule,
     }
 
 

@@ -27,3 +27,6 @@ class RefType(StrEnum):
     shift = "shift"
     skill = "skill"
     user = "user"
+    # 双报到 (units): a unit report, and a member report (the renewal reminder names it).
+    unit_report = "unit_report"
+    member_report = "member_report"

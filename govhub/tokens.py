@@ -127,3 +127,19 @@ def read_service_card_token(token: str) -> int:
         return int(_serializer("service_card").loads(token))
     except (BadSignature, ValueError, TypeError):
         raise TokenRefused(Problem.forged) from None
+
+
+# -- units: a unit report's receipt (报到回执) ---------------------------------------------
+
+
+def unit_report_token(report_id: int) -> str:
+    """The reference in a unit report receipt's QR code. It names the report only; the
+    verification page reads whether it counts on the day it is opened."""
+    return _serializer("unit_report").dumps(report_id)
+
+
+def read_unit_report_token(token: str) -> int:
+    try:
+        return int(_serializer("unit_report").loads(token))
+    except (BadSignature, ValueError, TypeError):
+        raise TokenRefused(Problem.forged) from None

@@ -7,9 +7,10 @@ from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
 from govhub.extensions import db
 from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
-from govhub.partners.models import Partner
+from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
+from govhub.reporting.models import ServiceCard, UnitReport
 from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
@@ -144,7 +145,31 @@ RELATIONS = {
     ),
     "community_a": lambda w, me: w.community_a,
     "community_c": lambda w, me: w.community_c,
+    # 双报到 (units): staff_a's partner as a stationed unit, and its reports.
+    "unit_a": lambda w, me: Partner(id=w.partner_a.id, kind=PartnerKind.unit),
+    "unit_report_a": lambda w, me: _unit_report(w, "community_a", w.staff_a, w.volunteer),
+    "unit_report_c": lambda w, me: _unit_report(w, "community_c", w.volunteer_c, w.volunteer_c),
+    "own_unit_report_a": lambda w, me: _unit_report(w, "community_a", me, w.volunteer),
+    "liaison_unit_report_a": lambda w, me: _unit_report(w, "community_a", w.staff_a, me),
+    # 双报到 (liaison): a service card of the volunteer's, for unit_a. Nobody in this world
+    # is a unit's liaison (tests/reporting/test_liaison.py has the liaisons' own table).
+    "card_a": lambda w, me: ServiceCard(
+        user_id=w.volunteer.id, community=w.community_a, partner_id=w.partner_a.id
+    ),
 }
+
+
+def _unit_report(w, community, submitter, liaison):
+    unit = getattr(w, community)
+    partner = w.partner_a if community == "community_a" else w.partner_c
+    return UnitReport(
+        partner_id=partner.id,
+        community=unit,
+        community_id=unit.id,
+        submitted_by_id=submitter.id,
+        liaison_id=liaison.id,
+    )
+
 
 T, F = True, False
 ADMINS_ONLY = {"volunteer": F, "admin_a": T, "street": T, "street2": T, "staff_a": F, "sysadmin": T}
@@ -253,6 +278,38 @@ MATRIX = [
     (Action.SUBMIT_FOR_COMMUNITY, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
     (Action.VIEW_ECONOMY, "community_a", ADMINS_ONLY | {"street2": F}),
     (Action.VIEW_ECONOMY, "community_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    # 双报到 (units). The volunteer is the liaison of unit_report_a.
+    (Action.REVIEW_UNIT_REPORTS, "-", COMMUNITY_ADMINS),
+    (Action.REPORT_FOR_UNIT, "unit_a", {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F}),
+    (Action.REPORT_FOR_UNIT, "partner_a", {"staff_a": F}),  # a business does not report
+    (
+        Action.VIEW_UNIT_REPORT,
+        "unit_report_a",
+        {"volunteer": T, "admin_a": T, "street": T, "street2": F, "staff_a": T, "sysadmin": T},
+    ),
+    (Action.VIEW_UNIT_REPORT, "unit_report_c", {"volunteer": F, "admin_a": F, "street2": T}),
+    (Action.EDIT_UNIT_REPORT, "unit_report_a", {"volunteer": F, "admin_a": F, "staff_a": T}),
+    (
+        Action.DECIDE_UNIT_REPORT,
+        "unit_report_a",
+        {"volunteer": F, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.DECIDE_UNIT_REPORT, "unit_report_c", {"admin_a": F, "sysadmin": T}),
+    # Separation of duties: not the report one submitted, nor one naming oneself liaison.
+    (Action.DECIDE_UNIT_REPORT, "own_unit_report_a", {"admin_a": F, "sysadmin": F}),
+    (Action.DECIDE_UNIT_REPORT, "liaison_unit_report_a", {"admin_a": F, "sysadmin": F}),
+    # 双报到 (liaison): a unit's members' service is for its liaison only, not even a
+    # system admin; cards for the member, the issuing community and the liaison.
+    (Action.VIEW_UNIT_SERVICE, "unit_a", {**COMMUNITY_ADMINS, "admin_a": F, "sysadmin": F}),
+    (Action.ISSUE_SERVICE_CARDS, "community_a", COMMUNITY_ADMINS),
+    (Action.ISSUE_SERVICE_CARDS, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.VIEW_REPORTING_FIGURES, "community_a", ADMINS_ONLY | {"street2": F}),
+    (
+        Action.VIEW_SERVICE_CARD,
+        "card_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.RECEIVE_SERVICE_CARD, "card_a", {**COMMUNITY_ADMINS, "admin_a": F, "sysadmin": F}),
 ]
 
 

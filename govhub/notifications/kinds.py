@@ -75,6 +75,25 @@ class NotificationKind(LabelledEnum):
         "points_expiring",
         _l("%(points)s of your points expire from %(date)s. Use them before then."),
     )
+    # 双报到 (units): a unit's report decided, and renewal reminders before a report lapses.
+    unit_report_confirmed = (
+        "unit_report_confirmed",
+        _l("%(title)s confirmed the report of %(partner)s; it counts until %(date)s."),
+    )
+    unit_report_returned = (
+        "unit_report_returned",
+        _l("%(title)s returned the report of %(partner)s for correction. Reason: %(reason)s"),
+    )
+    unit_report_renewal_due = (
+        "unit_report_renewal_due",
+        _l(
+            "The report of %(partner)s to %(title)s ends on %(date)s. Renew it to keep it counting."
+        ),
+    )
+    member_report_renewal_due = (
+        "member_report_renewal_due",
+        _l("Your report to %(title)s ends on %(date)s. Renew it to keep it counting."),
+    )
 
 
 # Every placeholder a message may use, so a row missing one still reads.

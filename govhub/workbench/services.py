@@ -24,7 +24,7 @@ from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
-from govhub.reporting.models import MemberReport, ServiceCard
+from govhub.reporting.models import MemberReport, ReportStatus, ServiceCard, UnitReport
 from govhub.reporting.terms import counts_clause, liaison_units
 from govhub.rewards.models import Redemption, VoucherStatus
 
@@ -97,6 +97,7 @@ class CommunityWaiting:
     requests: int  # resident requests waiting for a decision
     applications: int  # partner applications waiting for a decision
     short_shifts: int  # shifts starting within SOON with places left
+    unit_reports: int = 0  # 双报到 (units): stationed units' reports waiting for confirmation
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,15 @@ def _requests(scope_clause):
     )
 
 
+def _unit_reports(scope_clause):
+    """双报到 (units): stationed units' reports waiting for the community's confirmation."""
+    return _count(
+        UnitReport,
+        UnitReport.status == ReportStatus.pending,
+        _in_subtree(UnitReport.community_id, scope_clause),
+    )
+
+
 def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
     """What waits on a community's workbench, in one statement."""
     inside = OrgUnit.subtree_clause(community.path)
@@ -178,7 +188,7 @@ def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
         .scalar_subquery()
     )
     row = db.session.execute(
-        select(to_confirm, _requests(inside), _applications(inside), short)
+        select(to_confirm, _requests(inside), _applications(inside), short, _unit_reports(inside))
     ).one()
     return CommunityWaiting(*(int(value or 0) for value in row))
 

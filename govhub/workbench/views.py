@@ -140,6 +140,14 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
                 ngettext("%(num)d shift", "%(num)d shifts", counts.short_shifts),
                 url_for("workbench.short_shifts", community_id=community_id),
             ),
+            # 双报到 (units)
+            _item(
+                "waiting-unit-reports",
+                _("Unit reports to confirm"),
+                counts.unit_reports,
+                ngettext("%(num)d report", "%(num)d reports", counts.unit_reports),
+                url_for("unit_reports.review"),
+            ),
         ]
     if isinstance(counts, services.ShopWaiting):
         assert bench.partner is not None
@@ -259,6 +267,16 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
     tools.append(
         Tool(_("Settlement export"), url_for("shop.home", partner_id=partner.id, _anchor="export"))
     )
+    # 双报到 (units): a stationed unit's staff report to communities from here.
+    if _can(Action.REPORT_FOR_UNIT, partner):
+        tools.insert(
+            0,
+            Tool(
+                _("Report to communities"),
+                url_for("unit_reports.unit", partner_id=partner.id),
+                primary=True,
+            ),
+        )
     return tools
 
 
