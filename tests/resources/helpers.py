@@ -80,6 +80,4 @@ def offer(actor, tree, *, partner=None, on_behalf=False, now=NOW, **overrides) -
 
 def commit(actor, resource, quantity, *, now=NOW, key=None, **kwargs):
     kwargs.setdefault("purpose", "Winter clothes drive")
-    return services.commit(
-        actor.id, resource.id, quantity, key=key or new_key(), now=now, **kwargs
-    )
+    return services.commit(actor.id, resource.id, quantity, key=key or new_key(), now=now, **kwargs)

@@ -55,7 +55,8 @@ def test_a_units_staff_offer_a_resource_with_a_weekly_window(tree, unit):
     assert [(w.weekday, w.starts, w.ends) for w in resource.windows] == [
         (2, time(14, 0), time(17, 0))
     ]
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "resource.offered")).one()
+    offered = select(AuditEvent).where(AuditEvent.action == "resource.offered")
+    event = db.session.scalars(offered).one()
     assert (event.actor_id, event.target_id) == (staff.id, resource.id)
 
 
@@ -117,9 +118,15 @@ def test_a_partner_offers_only_around_its_own_community(tree, unit):
         ({"quantity": -3}, "quantity"),
         ({"quantity": Resource.MAX_QUANTITY + 1}, "quantity"),
         ({"unit_label": ""}, "unit_label"),
-        ({"available_from": date(2027, 2, 1), "available_until": date(2027, 1, 1)}, "available_until"),
+        (
+            {"available_from": date(2027, 2, 1), "available_until": date(2027, 1, 1)},
+            "available_until",
+        ),
         ({"contact_phone": "12345"}, "contact_phone"),
-        ({"windows": [services.WindowInput(7, time(9), time(10), "windows-0")]}, "windows-0-weekday"),
+        (
+            {"windows": [services.WindowInput(7, time(9), time(10), "windows-0")]},
+            "windows-0-weekday",
+        ),
         ({"windows": [services.WindowInput(1, time(10), time(9), "windows-1")]}, "windows-1-ends"),
         ({"windows": [services.WindowInput(1, None, time(9), "windows-0")]}, "windows-0-starts"),
     ],
@@ -226,16 +233,18 @@ def test_releasing_gives_the_quantity_back_once(tree, unit):
     resource = db.session.get(Resource, resource.id)
     assert (resource.remaining, resource.status) == (5, ResourceStatus.offered)
     assert commitment.status is CommitmentStatus.released
-    assert "already" in refused(
-        lambda: services.release(staff.id, commitment.id, "again", now=NOW)
-    ).message
+    assert (
+        "already"
+        in refused(lambda: services.release(staff.id, commitment.id, "again", now=NOW)).message
+    )
     assert db.session.get(Resource, resource.id).remaining == 5
 
 
 def test_a_release_needs_a_reason(tree, unit):
     partner, staff = unit
     commitment = commit(staff, offer(staff, tree, partner=partner), 1)
-    assert refused(lambda: services.release(staff.id, commitment.id, " ", now=NOW)).field == "reason"
+    error = refused(lambda: services.release(staff.id, commitment.id, " ", now=NOW))
+    assert error.field == "reason"
 
 
 def test_a_withdrawn_resource_cannot_be_committed_and_its_commitments_stand(tree, unit):
