@@ -10,6 +10,7 @@ from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift,
 from govhub.partners.models import Partner
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
+from govhub.resources.models import Resource, ResourceCommitment
 from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
@@ -144,6 +145,17 @@ RELATIONS = {
     ),
     "community_a": lambda w, me: w.community_a,
     "community_c": lambda w, me: w.community_c,
+    # == resources ==
+    "resource_a": lambda w, me: Resource(partner_id=w.partner_a.id, area=w.community_a),
+    "resource_c": lambda w, me: Resource(partner_id=w.partner_c.id, area=w.community_c),
+    "behalf_resource_a": lambda w, me: Resource(area=w.community_a, provider_name="Clinic"),
+    "own_resource": lambda w, me: Resource(volunteer_id=me.id, area=w.community_a),
+    "commitment_a": lambda w, me: ResourceCommitment(
+        resource=Resource(partner_id=w.partner_a.id, area=w.community_a)
+    ),
+    "own_commitment_c": lambda w, me: ResourceCommitment(
+        resource=Resource(partner_id=w.partner_c.id, area=w.community_c), committed_by_id=me.id
+    ),
 }
 
 T, F = True, False
@@ -253,6 +265,42 @@ MATRIX = [
     (Action.SUBMIT_FOR_COMMUNITY, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
     (Action.VIEW_ECONOMY, "community_a", ADMINS_ONLY | {"street2": F}),
     (Action.VIEW_ECONOMY, "community_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    # == resources: the provider side acts; the area's admins see the contact ==
+    (Action.RECORD_RESOURCE_ON_BEHALF, "-", COMMUNITY_ADMINS),
+    (Action.VIEW_AREA_RESOURCES, "-", ADMINS_ONLY),
+    (
+        Action.OFFER_RESOURCE,
+        "partner_a",
+        {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.OFFER_RESOURCE, "partner_c", {"staff_a": F}),
+    (Action.VIEW_RESOURCE, "resource_c", {"volunteer": T, "admin_a": T, "staff_a": T, "street": T}),
+    (
+        Action.EDIT_RESOURCE,
+        "resource_a",
+        {"volunteer": F, "admin_a": F, "street": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.EDIT_RESOURCE, "behalf_resource_a", COMMUNITY_ADMINS),
+    (Action.EDIT_RESOURCE, "own_resource", {"volunteer": T, "staff_a": T, "admin_a": T}),
+    (
+        Action.COMMIT_RESOURCE,
+        "resource_a",
+        {"volunteer": F, "admin_a": F, "street": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.COMMIT_RESOURCE, "resource_c", {"staff_a": F}),
+    (Action.COMMIT_RESOURCE, "behalf_resource_a", COMMUNITY_ADMINS),
+    (
+        Action.SEE_RESOURCE_CONTACT,
+        "resource_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": T, "sysadmin": T},
+    ),
+    (Action.SEE_RESOURCE_CONTACT, "resource_c", {"admin_a": F, "street2": T, "staff_a": F}),
+    (
+        Action.RELEASE_COMMITMENT,
+        "commitment_a",
+        {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.RELEASE_COMMITMENT, "own_commitment_c", {"volunteer": T, "staff_a": T}),
 ]
 
 
