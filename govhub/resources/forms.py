@@ -64,7 +64,9 @@ class ResourceForm(BaseForm):
         description=_l("For example: meeting room, 20 boxes of rice, legal advice."),
     )
     description = TextAreaField(
-        _l("Description"), validators=[Optional(), Length(max=services.MAX_DESCRIPTION)]
+        _l("About the resource"),
+        validators=[Optional(), Length(max=services.MAX_DESCRIPTION)],
+        description=_l("What it is, and how to ask for it."),
     )
     quantity = IntegerField(
         _l("Quantity or capacity"),
