@@ -556,10 +556,6 @@ def release(actor_id: int, commitment_id: int, reason: str, *, now: datetime) ->
 # --- Reading ---------------------------------------------------------------------------
 
 
-def get(resource_id: int) -> Resource | None:
-    return db.session.get(Resource, resource_id)
-
-
 def _listing(query, kind: ResourceKind | None):
     if kind is not None:
         query = query.where(Resource.kind == kind)
@@ -640,7 +636,7 @@ def committed_to_need(need_id: int) -> list[ResourceCommitment]:
     )
 
 
-def needs_to_commit(resource: Resource, *, now: datetime) -> list[Need]:
+def needs_to_commit(resource: Resource) -> list[Need]:
     """The open needs of the communities ``resource`` serves, soonest first."""
     area = resource.area
     community = aliased(OrgUnit)
@@ -669,17 +665,3 @@ def committed_total(resource_id: int) -> int:
         )
         or 0
     )
-
-
-def pending_scope_count(scope_clause) -> int:
-    """Resources inside ``scope_clause`` still on offer (a workbench figure)."""
-    query = (
-        select(func.count())
-        .select_from(Resource)
-        .join(Resource.area)
-        .where(
-            scope_clause,
-            Resource.status.in_([ResourceStatus.offered, ResourceStatus.committed]),
-        )
-    )
-    return db.session.scalar(query) or 0

@@ -250,7 +250,7 @@ def commit(resource_id: int):
     resource = permissions.get_or_403(Resource, resource_id, Action.COMMIT_RESOURCE)
     now = utcnow()
     form = CommitForm()
-    form.set_needs(services.needs_to_commit(resource, now=now))
+    form.set_needs(services.needs_to_commit(resource))
     if request.method == "GET":
         form.need_id.data = arg_int("need")
     if form.validate_on_submit():
