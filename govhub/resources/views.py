@@ -38,10 +38,7 @@ def _signed_in() -> None:
 @bp.app_context_processor
 def _need_resources():
     """For the need page (needs/detail.html): the resources committed to a need."""
-    return {
-        "resources_committed_to": services.committed_to_need,
-        "resource_weekdays": [str(choice.label) for choice in WEEKDAYS],
-    }
+    return {"resources_committed_to": services.committed_to_need}
 
 
 def _kind_arg() -> ResourceKind | None:
@@ -213,6 +210,7 @@ def _detail_page(resource: Resource, status: int = 200, *, withdraw_form=None, s
         can_commit=can(current_user, Action.COMMIT_RESOURCE, resource),
         can_see_contact=can(current_user, Action.SEE_RESOURCE_CONTACT, resource),
         release_forms=release_forms,
+        weekdays=[str(choice.label) for choice in WEEKDAYS],
         withdraw_form=withdraw_form or WithdrawForm(formdata=None, prefix="withdraw"),
     ), status
 
