@@ -90,6 +90,15 @@ class Action(StrEnum):
     VIEW_UNIT_REPORT = "unit_report.view"  # the unit's staff, its liaison, the community's admins
     EDIT_UNIT_REPORT = "unit_report.edit"  # correct, renew, withdraw: the unit's staff
     DECIDE_UNIT_REPORT = "unit_report.decide"  # the community's admins, not submitter or liaison
+    # The resources list (资源清单).
+    RECORD_RESOURCE_ON_BEHALF = "resources.on_behalf"  # community admins, for unlisted units
+    VIEW_AREA_RESOURCES = "resources.area"  # the resources of an admin's subtree
+    OFFER_RESOURCE = "partner.offer_resource"  # a partner's staff, for the partner
+    VIEW_RESOURCE = "resource.view"  # any signed-in person
+    EDIT_RESOURCE = "resource.edit"  # edit, withdraw: the provider side
+    COMMIT_RESOURCE = "resource.commit"  # the provider side (with the unit's liaison)
+    SEE_RESOURCE_CONTACT = "resource.contact"  # the provider side and the area's admins
+    RELEASE_COMMITMENT = "commitment.release"  # the resource's provider side, or who committed
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -190,13 +199,19 @@ def _global_rule(user: User, action: Action) -> bool:
             return is_system_admin(user)
         case Action.REVIEW_UNIT_REPORTS:
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
-        case Action.REVIEW_PARTNERS | Action.VIEW_LEDGER_AUDIT | Action.VIEW_ECONOMIES:
+        case (
+            Action.REVIEW_PARTNERS
+            | Action.VIEW_LEDGER_AUDIT
+            | Action.VIEW_ECONOMIES
+            | Action.VIEW_AREA_RESOURCES
+        ):
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (
             Action.MANAGE_NEEDS
             | Action.REVIEW_REQUESTS
             | Action.SUBMIT_ON_BEHALF
             | Action.FIND_VOLUNTEERS
+            | Action.RECORD_RESOURCE_ON_BEHALF
         ):
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.SCAN_CARDS:
@@ -212,7 +227,7 @@ def _global_rule(user: User, action: Action) -> bool:
 
 def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
     match action:
-        case Action.RUN_SHOP:
+        case Action.RUN_SHOP | Action.OFFER_RESOURCE:
             return is_partner_staff(user, partner.id)
         case Action.MANAGE_STAFF:
             return partner.owner_id == user.id and is_partner_staff(user, partner.id)
@@ -380,12 +395,61 @@ def _service_card_rule(user: User, action: Action, card) -> bool:
     return _refuse(action, card)
 
 
+# --- The resources list ------------------------------------------------------------
+
+
+def _area_admin(user: User, area: OrgUnit, *roles: Role) -> bool:
+    """An admin of ``area``: their scope holds it, or (a street or district) it holds
+    their scope."""
+    return _within(user, area, *roles) or any(
+        area.contains(scope) for scope in scope_units(user, *roles)
+    )
+
+
+def _resource_provider_side(user: User, resource) -> bool:
+    """Who speaks for a resource's provider: the partner's staff and (a unit) its liaison,
+    the volunteer, or, for one recorded on behalf of a unit without an account, the
+    community admins of its area."""
+    if resource.partner_id is not None:
+        return is_partner_staff(user, resource.partner_id) or _is_liaison(user, resource.partner_id)
+    if resource.volunteer_id is not None:
+        return resource.volunteer_id == user.id
+    return _area_admin(user, resource.area, Role.community_admin)
+
+
+def _resource_rule(user: User, action: Action, resource) -> bool:
+    match action:
+        case Action.VIEW_RESOURCE:
+            return True
+        case Action.EDIT_RESOURCE:
+            if resource.partner_id is not None:
+                return is_partner_staff(user, resource.partner_id)
+            return _resource_provider_side(user, resource)
+        case Action.COMMIT_RESOURCE:
+            return _resource_provider_side(user, resource)
+        case Action.SEE_RESOURCE_CONTACT:
+            return _resource_provider_side(user, resource) or _area_admin(
+                user, resource.area, *ADMIN_ROLES
+            )
+    return _refuse(action, resource)
+
+
+def _commitment_rule(user: User, action: Action, commitment) -> bool:
+    match action:
+        case Action.RELEASE_COMMITMENT:
+            return commitment.committed_by_id == user.id or _resource_provider_side(
+                user, commitment.resource
+            )
+    return _refuse(action, commitment)
+
+
 @cache
 def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
     from govhub.points.models import ServiceRecord
     from govhub.reporting.models import ServiceCard, UnitReport
+    from govhub.resources.models import Resource, ResourceCommitment
     from govhub.rewards.models import Redemption
 
     return {
@@ -401,6 +465,8 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         OrgUnit: _community_rule,
         ServiceCard: _service_card_rule,  # liaison
         UnitReport: _unit_report_rule,
+        Resource: _resource_rule,
+        ResourceCommitment: _commitment_rule,
     }
 
 
@@ -435,6 +501,12 @@ def _subtree_scope(user: User, *roles: Role):
 def partner_scope(user: User):
     """SQL condition on a query joined to the partner's community (``OrgUnit``): the
     partners ``user`` may review."""
+    return _subtree_scope(user, *ADMIN_ROLES)
+
+
+def resource_scope(user: User):
+    """SQL condition on a query joined to a resource's area (``OrgUnit``): the resources of
+    the subtree ``user`` runs or oversees."""
     return _subtree_scope(user, *ADMIN_ROLES)
 
 

@@ -21,6 +21,7 @@ class RefType(StrEnum):
     points = "points"  # a volunteer's points (the id is the volunteer's)
     redemption = "redemption"  # a voucher
     resident_request = "resident_request"
+    resource = "resource"
     reward = "reward"
     service_record = "service_record"
     service_card = "service_card"  # liaison: a quarterly service card

@@ -136,6 +136,11 @@ def arrange(app) -> list[Person]:
             "volunteer": volunteer.id,
             "shop": shop.id,
         }
+        # == resources: the demo's resources list ==
+        from govhub.resources.models import Resource
+
+        for key, title in (("grain", "爱心粮油"), ("room", "物业二楼会议室")):
+            ids[key] = db.session.scalars(select(Resource.id).where(Resource.title == title)).one()
         people = (volunteer.phone, admin.phone, staff.phone, volunteer.phone[-4:])
         voucher_token = tokens.voucher_token(voucher.id)
         db.session.remove()
@@ -170,6 +175,10 @@ def arrange(app) -> list[Person]:
                 "profile": "/account/profile",
                 "ask for help": "/requests/new",
                 "partner apply": "/partners/apply",
+                "resources list": "/resources/",
+                "my resources": "/resources/mine",
+                "a resource": f"/resources/{ids['grain']}",
+                "offer a resource": "/resources/new",
             },
         ),
         Person(
@@ -186,6 +195,9 @@ def arrange(app) -> list[Person]:
                 "volunteers' points": f"/manage/volunteers?phone={volunteer_phone}",
                 "a volunteer's points": f"/manage/volunteers/{ids['volunteer']}",
                 "points economy": "/manage/economy",
+                "resources of the area": "/resources/area",
+                "record a resource for a unit": "/resources/new?behalf=1",
+                "a resource (admin)": f"/resources/{ids['room']}",
             },
         ),
         Person(
@@ -196,6 +208,8 @@ def arrange(app) -> list[Person]:
                 "shop home": f"/shop/{ids['shop']}/",
                 "verify page": f"/shop/{ids['shop']}/verify",
                 "a voucher at the counter": f"/v/{voucher_token}",
+                "offer a resource for the shop": f"/resources/new?partner={ids['shop']}",
+                "commit a resource": f"/resources/{ids['grain']}/commit",
             },
         ),
     ]

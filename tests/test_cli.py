@@ -19,16 +19,20 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert "13800000002" in result.output and "demo-jinye-2026" in result.output
     first = snapshot()
     assert len(first["org_unit"]) == 13
-    assert len(first["user_account"]) == 12  # 8 from city.json, 4 extra residents
+    # 8 from city.json, 4 extra residents, 2 units' liaisons and 1 party member (双报到)
+    assert len(first["user_account"]) == 15
     assert len(first["partner"]) == 4
     # A living board: open needs with claims, a full shift with a waiting list, and
     # resident requests waiting for review.
-    assert len(first["need"]) == 6  # 5 open, 1 completed two weeks ago
+    # 5 open, 1 completed two weeks ago, 1 completed last week (the party members' hours)
+    assert len(first["need"]) == 7
     statuses = [row[3] for row in first["claim"]]
-    assert statuses.count("confirmed") == 8 and statuses.count("waitlisted") == 1
+    # 8 on the board and the finished activity, 9 of the party members' service, and the
+    # place a member took of those a unit holds.
+    assert statuses.count("confirmed") == 18 and statuses.count("waitlisted") == 1
     assert len(first["resident_request"]) == 2
     # The finished activity left confirmed hours and points behind.
-    assert len(first["ledger_entry"]) == 2 and len(first["attendance"]) == 2
+    assert len(first["ledger_entry"]) == 11 and len(first["attendance"]) == 11
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

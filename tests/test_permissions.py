@@ -11,6 +11,7 @@ from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
 from govhub.reporting.models import ServiceCard, UnitReport
+from govhub.resources.models import Resource, ResourceCommitment
 from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
@@ -155,6 +156,17 @@ RELATIONS = {
     # is a unit's liaison (tests/reporting/test_liaison.py has the liaisons' own table).
     "card_a": lambda w, me: ServiceCard(
         user_id=w.volunteer.id, community=w.community_a, partner_id=w.partner_a.id
+    ),
+    # == resources ==
+    "resource_a": lambda w, me: Resource(partner_id=w.partner_a.id, area=w.community_a),
+    "resource_c": lambda w, me: Resource(partner_id=w.partner_c.id, area=w.community_c),
+    "behalf_resource_a": lambda w, me: Resource(area=w.community_a, provider_name="Clinic"),
+    "own_resource": lambda w, me: Resource(volunteer_id=me.id, area=w.community_a),
+    "commitment_a": lambda w, me: ResourceCommitment(
+        resource=Resource(partner_id=w.partner_a.id, area=w.community_a)
+    ),
+    "own_commitment_c": lambda w, me: ResourceCommitment(
+        resource=Resource(partner_id=w.partner_c.id, area=w.community_c), committed_by_id=me.id
     ),
 }
 
@@ -310,6 +322,42 @@ MATRIX = [
         {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
     ),
     (Action.RECEIVE_SERVICE_CARD, "card_a", {**COMMUNITY_ADMINS, "admin_a": F, "sysadmin": F}),
+    # == resources: the provider side acts; the area's admins see the contact ==
+    (Action.RECORD_RESOURCE_ON_BEHALF, "-", COMMUNITY_ADMINS),
+    (Action.VIEW_AREA_RESOURCES, "-", ADMINS_ONLY),
+    (
+        Action.OFFER_RESOURCE,
+        "partner_a",
+        {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.OFFER_RESOURCE, "partner_c", {"staff_a": F}),
+    (Action.VIEW_RESOURCE, "resource_c", {"volunteer": T, "admin_a": T, "staff_a": T, "street": T}),
+    (
+        Action.EDIT_RESOURCE,
+        "resource_a",
+        {"volunteer": F, "admin_a": F, "street": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.EDIT_RESOURCE, "behalf_resource_a", COMMUNITY_ADMINS),
+    (Action.EDIT_RESOURCE, "own_resource", {"volunteer": T, "staff_a": T, "admin_a": T}),
+    (
+        Action.COMMIT_RESOURCE,
+        "resource_a",
+        {"volunteer": F, "admin_a": F, "street": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.COMMIT_RESOURCE, "resource_c", {"staff_a": F}),
+    (Action.COMMIT_RESOURCE, "behalf_resource_a", COMMUNITY_ADMINS),
+    (
+        Action.SEE_RESOURCE_CONTACT,
+        "resource_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": T, "sysadmin": T},
+    ),
+    (Action.SEE_RESOURCE_CONTACT, "resource_c", {"admin_a": F, "street2": T, "staff_a": F}),
+    (
+        Action.RELEASE_COMMITMENT,
+        "commitment_a",
+        {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.RELEASE_COMMITMENT, "own_commitment_c", {"volunteer": T, "staff_a": T}),
 ]
 
 

@@ -123,6 +123,9 @@ def seed() -> Counter:
     _seed_rewards(data, partners, added)
     _seed_needs(data, by_name, added)
     _seed_history(by_name, added)
+    from govhub.demo.reporting import seed_reporting  # it imports the reporting domain
+
+    seed_reporting(by_name, partners, added)
     return added
 
 
@@ -339,6 +342,9 @@ def logins_table() -> str:
             ", ".join(f"{role} @ {scope}" for role, scope in item.get("roles", [])) or "volunteer"
         )
         lines.append(f"  {item['phone']}  {item['password']:<22} {item['name']} - {roles}")
+    from govhub.demo.reporting import logins_lines
+
+    lines += logins_lines()
     return "\n".join(lines)
 
 

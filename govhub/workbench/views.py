@@ -243,6 +243,9 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
         Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
         Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
+        # == resources ==
+        Tool(_("Resources of our area"), url_for("resources.area")),
+        Tool(_("Record a resource for a unit"), url_for("resources.new", behalf=1)),
     ]
     # liaison: the quarterly service cards and the reporting figures.
     tools += [
@@ -261,6 +264,9 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Our rewards"), url_for("shop.home", partner_id=partner.id, _anchor="rewards")),
         Tool(_("List a reward"), url_for("shop.new_reward", partner_id=partner.id)),
         Tool(_("Figures"), url_for("shop.home", partner_id=partner.id, _anchor="stats")),
+        # == resources ==
+        Tool(_("Our resources"), url_for("resources.mine")),
+        Tool(_("Offer a resource"), url_for("resources.new", partner=partner.id)),
     ]
     if _can(Action.MANAGE_STAFF, partner):
         tools.append(Tool(_("Staff"), url_for("partners.staff", partner_id=partner.id)))
@@ -284,6 +290,7 @@ def _oversight_tools(bench: Workbench) -> list[Tool]:
     tools = [
         Tool(_("Needs board"), url_for("needs.board")),
         Tool(_("Leaderboard"), url_for("points.leaderboard")),
+        Tool(_("Resources of our area"), url_for("resources.area")),  # == resources ==
     ]
     # liaison: the reporting figures of each unit overseen.
     tools += [
