@@ -28,9 +28,17 @@ from sqlalchemy import and_, false, or_, true
 
 from govhub.accounts.models import Role, User
 from govhub.extensions import db, login_manager
-from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
+from govhub.needs.models import (
+    Claim,
+    Need,
+    NeedStatus,
+    ResidentRequest,
+    Shift,
+    UnitHold,
+    Visibility,
+)
 from govhub.orgs.models import OrgUnit
-from govhub.partners.models import Partner
+from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 
 
 class Action(StrEnum):
@@ -78,6 +86,10 @@ class Action(StrEnum):
     # A community (``OrgUnit``).
     SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
     VIEW_ECONOMY = "community.economy"  # the points economy report of a community
+    # 一键认领 (needs/unit_holds.py): places a unit holds for its members.
+    HOLD_FOR_UNIT = "partner.hold"  # hold and release places, see its holds: staff or liaison
+    RELEASE_HOLD = "unit_hold.release"  # a ``UnitHold``: who may hold for its unit
+    CLAIM_HELD_PLACE = "unit_hold.claim"  # a ``UnitHold``: the unit's reported members
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -204,7 +216,43 @@ def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
             return partner.owner_id == user.id and is_partner_staff(user, partner.id)
         case Action.VIEW_PARTNER | Action.DECIDE_PARTNER | Action.SUSPEND_PARTNER:
             return _within(user, partner.community, *ADMIN_ROLES)
+        case Action.HOLD_FOR_UNIT:
+            return _acts_for_unit(user, partner)
     return _refuse(action, partner)
+
+
+# --- 一键认领: a unit's held places ----------------------------------------------------
+
+
+def _today():
+    from govhub.clock import local_date
+    from govhub.database import utcnow
+
+    return local_date(utcnow())
+
+
+def _acts_for_unit(user: User, partner: Partner) -> bool:
+    """Staff of an approved stationed unit, or the liaison named on one of its reports
+    that counts, act for it (which communities it may hold places in is the service's
+    rule: ``needs/unit_holds.py``)."""
+    from govhub.reporting.terms import is_liaison
+
+    if partner.kind is not PartnerKind.unit or partner.status is not PartnerStatus.approved:
+        return False
+    return is_partner_staff(user, partner.id) or is_liaison(user, partner.id, _today())
+
+
+def _unit_hold_rule(user: User, action: Action, hold: UnitHold) -> bool:
+    match action:
+        case Action.RELEASE_HOLD:
+            return _acts_for_unit(user, hold.partner)
+        case Action.CLAIM_HELD_PLACE:
+            from govhub.needs.unit_holds import is_member
+
+            return is_member(user.id, hold.partner_id, _today()) and _shift_rule(
+                user, Action.VIEW_NEED, hold.shift
+            )
+    return _refuse(action, hold)
 
 
 def _voucher_rule(user: User, action: Action, voucher) -> bool:
@@ -326,6 +374,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ServiceRecord: _record_rule,
         ResidentRequest: _request_rule,
         OrgUnit: _community_rule,
+        UnitHold: _unit_hold_rule,
     }
 
 

@@ -25,4 +25,5 @@ class RefType(StrEnum):
     service_record = "service_record"
     shift = "shift"
     skill = "skill"
+    unit_hold = "unit_hold"  # places a unit holds in a shift (一键认领)
     user = "user"

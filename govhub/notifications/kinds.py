@@ -75,6 +75,11 @@ class NotificationKind(LabelledEnum):
         "points_expiring",
         _l("%(points)s of your points expire from %(date)s. Use them before then."),
     )
+    # 一键认领 (needs/unit_holds.py): a unit holds places for its members.
+    unit_hold_offered = (
+        "unit_hold_offered",
+        _l("%(partner)s holds places for its members: %(title)s, %(when)s. Claim one if you can."),
+    )
 
 
 # Every placeholder a message may use, so a row missing one still reads.
