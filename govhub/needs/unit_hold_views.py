@@ -51,6 +51,8 @@ def hold(shift_id: int):
                 current_user.id, shift.id, partner.id, form.places.data, now=now
             )
         except ServiceError as error:
+            if error.field and error.field in form:  # the form's fields carry its prefix
+                error.field = form[error.field].name
             show_service_error(form, error)
         else:
             if not wants_fragment():

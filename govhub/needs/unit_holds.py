@@ -83,8 +83,7 @@ def hold_refusal(partner: Partner, need: Need, today: date) -> str | None:
     kinds = {category.id for category in report.categories}
     if kinds and need.category_id not in kinds:
         return _(
-            "%(unit)s's report to this community does not take on needs of the kind "
-            "「%(kind)s」.",
+            'The report of %(unit)s to this community does not take on needs of the kind "%(kind)s".',
             unit=partner.name,
             kind=need.category.name,
         )
@@ -162,7 +161,7 @@ def _locked_hold(shift_id: int, partner_id: int) -> UnitHold | None:
     query = (
         select(UnitHold)
         .where(UnitHold.shift_id == shift_id, UnitHold.partner_id == partner_id)
-        .with_for_update()
+        .with_for_update(of=UnitHold)  # not the joined partner (an outer join)
         .execution_options(populate_existing=True)
     )
     return db.session.scalar(query)

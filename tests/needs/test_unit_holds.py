@@ -401,3 +401,158 @@ def test_a_shift_with_held_places_cannot_be_dropped_from_the_need(w):
             need_id=two.id,
         )
     assert len(db.session.get(type(two), two.id).shifts) == 2
+
+
+# --- The pages -------------------------------------------------------------------------
+
+
+def page_of(client, url) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def hold_data(w, places="2", partner_id=None) -> dict:
+    prefix = f"hold-{w.shift.id}"
+    return {f"{prefix}-partner_id": str(partner_id or w.unit.id), f"{prefix}-places": places}
+
+
+def test_the_public_sees_held_places_as_taken_and_no_unit_buttons(w, client, auth):
+    hold(w, 2)
+    auth.login(make_user(w.tree, name="Neighbour").phone)
+    page = page_of(client, f"/needs/{w.need.id}")
+    assert "单位认领2个" in page
+    assert "以单位名义认领" not in page and "为你保留的名额" not in page
+    assert "认领名额" in page  # the public place, as before
+
+
+def test_the_liaison_holds_places_from_the_need_page(w, client, auth):
+    auth.login(w.liaison.phone)
+    page = page_of(client, f"/needs/{w.need.id}")
+    assert "以单位名义认领" in page and f"/unit-holds/shifts/{w.shift.id}/hold" in page
+    assert "认领单位：Tax Office" in page
+    response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=hold_data(w, "2"))
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/needs/{w.need.id}#shift-{w.shift.id}")
+    page = page_of(client, f"/needs/{w.need.id}")
+    assert "Tax Office认领2个名额，成员已认领0个。" in page and "释放2个未使用的名额" in page
+    shift, stored = shift_and_hold(w.shift.id, w.unit.id)
+    assert (shift.claimed, stored.places) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"places": ""},
+        {"places": "１２"},
+        {"places": "-1"},
+        {"places": "0"},
+        {"places": "501"},
+        {"places": "99999999999999"},
+        {"places": "2\x00"},
+        {"places": "2e1"},
+        {"partner_id": "99999999999"},
+        {"partner_id": "abc"},
+    ],
+)
+def test_hostile_hold_input_is_refused_beside_the_shift_and_holds_nothing(w, client, auth, data):
+    auth.login(w.liaison.phone)
+    fields = hold_data(w, data.get("places", "2"), data.get("partner_id"))
+    response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=fields)
+    assert response.status_code == 422
+    assert f'id="shift-{w.shift.id}"' in response.get_data(as_text=True)
+    assert shift_and_hold(w.shift.id, w.unit.id) == (db.session.get(Shift, w.shift.id), None)
+
+
+def test_more_places_than_are_left_is_refused_at_the_field(w, client, auth):
+    auth.login(w.liaison.phone)
+    response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=hold_data(w, "5"))
+    assert response.status_code == 303
+    response = client.post(
+        f"/unit-holds/shifts/{w.shift.id}/hold",
+        data=hold_data(w, "6"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    text = response.get_data(as_text=True)
+    assert text.lstrip().startswith("<li") and 'aria-invalid="true"' in text
+    assert "请填写1到5之间的名额数。" in text.split(f'id="hold-{w.shift.id}-places-field"')[1].split("</div>")[0]
+
+
+def test_a_unit_not_reported_there_sees_no_form_and_is_told_why(w, client, auth):
+    elsewhere, staff = make_unit(w.tree, name="Water Bureau")
+    report_unit(elsewhere, w.tree.community_b, staff)
+    auth.login(staff.phone)
+    assert "以单位名义认领" not in page_of(client, f"/needs/{w.need.id}")
+    data = hold_data(w, "1", partner_id=elsewhere.id)
+    response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=data)
+    assert response.status_code == 422
+    assert "Water Bureau没有向Alpha Community报到" in response.get_data(as_text=True)
+    assert shift_and_hold(w.shift.id, elsewhere.id)[1] is None
+
+
+def test_someone_who_acts_for_no_unit_may_not_post_a_hold(w, client, auth):
+    auth.login(w.members[0].phone)
+    response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=hold_data(w, "1"))
+    assert response.status_code == 403
+
+
+def test_a_member_takes_a_held_place_with_one_tap(w, client, auth):
+    held = hold(w, 2)
+    member = w.members[0]
+    auth.login(member.phone)
+    page = page_of(client, f"/needs/{w.need.id}")
+    assert "Tax Office为你保留的名额：2" in page and f"/unit-holds/{held.id}/claim" in page
+    response = client.post(f"/unit-holds/{held.id}/claim")
+    assert response.status_code == 303
+    page = page_of(client, f"/needs/{w.need.id}")
+    assert "单位保留名额" in page and "为你保留的名额" not in page
+    assert shift_and_hold(w.shift.id, w.unit.id)[1].used == 1
+    # A second tap is refused beside the shift, not written twice.
+    response = client.post(f"/unit-holds/{held.id}/claim", headers={"HX-Request": "true"})
+    assert response.status_code == 422
+    assert shift_and_hold(w.shift.id, w.unit.id)[1].used == 1
+
+
+def test_a_non_member_may_not_post_to_take_a_held_place(w, client, auth):
+    held = hold(w, 2)
+    auth.login(make_user(w.tree, name="Neighbour").phone)
+    assert client.post(f"/unit-holds/{held.id}/claim").status_code == 403
+    assert client.post("/unit-holds/99999999999/claim").status_code == 404
+    assert client.post("/unit-holds/2147483647/claim").status_code == 404
+    assert shift_and_hold(w.shift.id, w.unit.id)[1].used == 0
+
+
+def test_the_units_page_lists_its_holds_with_members_names_only(w, client, auth):
+    held = hold(w, 2)
+    take(w, w.members[0], held.id)
+    auth.login(w.liaison.phone)
+    page = page_of(client, f"/unit-holds/units/{w.unit.id}")
+    assert w.need.title in page and "认领2个名额，已用1个" in page
+    assert "Member 1" in page and w.members[0].phone not in page
+    response = client.post(f"/unit-holds/{held.id}/release", data={"from": "unit"})
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/unit-holds/units/{w.unit.id}")
+    assert shift_and_hold(w.shift.id, w.unit.id)[1].places == 1
+
+
+def test_only_who_acts_for_the_unit_opens_its_page_or_releases(w, client, auth):
+    held = hold(w, 2)
+    auth.login(w.members[0].phone)
+    assert client.get(f"/unit-holds/units/{w.unit.id}").status_code == 403
+    assert client.post(f"/unit-holds/{held.id}/release").status_code == 404
+    assert shift_and_hold(w.shift.id, w.unit.id)[1].places == 2
+
+
+def test_the_needs_manage_page_shows_each_shifts_holds(w, client, auth):
+    held = hold(w, 2)
+    take(w, w.members[0], held.id)
+    auth.login(w.admin.phone)
+    page = page_of(client, f"/manage/needs/{w.need.id}")
+    assert "Tax Office认领2个名额，成员已认领1个。" in page and "单位名额" in page
+
+
+def test_the_units_workbench_links_the_places_it_holds(w, client, auth):
+    auth.login(w.staff.phone)
+    page = page_of(client, f"/workbench/shop/{w.unit.id}")
+    assert f"/unit-holds/units/{w.unit.id}" in page and "单位认领的名额" in page

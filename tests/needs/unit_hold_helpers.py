@@ -146,3 +146,13 @@ def assert_counters_agree(shift_id: int) -> None:
     assert shift.claimed <= shift.capacity
     for hold in holds:
         assert hold.used == held_confirmed(hold.id) <= hold.places
+
+
+def logged_in(app, user):
+    """A test client logged in as ``user`` (log in before the barrier: logins are slow)."""
+    from tests.factories import PASSWORD
+
+    client = app.test_client()
+    response = client.post("/login", data={"phone": user.phone, "password": PASSWORD})
+    assert response.status_code == 303
+    return client
