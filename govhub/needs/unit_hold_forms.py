@@ -25,9 +25,7 @@ class HoldForm(BaseForm):
     )
 
 
-def hold_form(
-    shift: Shift, units: list[Partner], holds: list[UnitHold], formdata=None
-) -> HoldForm:
+def hold_form(shift: Shift, units: list[Partner], holds: list[UnitHold], formdata=None) -> HoldForm:
     """The hold form of ``shift`` for the ``units`` the viewer holds for. Unsubmitted, it
     offers the unit's current total plus one, within the places left."""
     form = HoldForm(formdata=formdata, prefix=f"hold-{shift.id}")

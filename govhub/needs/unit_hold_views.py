@@ -47,9 +47,7 @@ def hold(shift_id: int):
     if form.validate():
         partner = permissions.get_or_403(Partner, form.partner_id.data, Action.HOLD_FOR_UNIT)
         try:
-            unit_holds.hold_places(
-                current_user.id, shift.id, partner.id, form.places.data, now=now
-            )
+            unit_holds.hold_places(current_user.id, shift.id, partner.id, form.places.data, now=now)
         except ServiceError as error:
             if error.field and error.field in form:  # the form's fields carry its prefix
                 error.field = form[error.field].name

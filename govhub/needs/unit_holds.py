@@ -83,7 +83,8 @@ def hold_refusal(partner: Partner, need: Need, today: date) -> str | None:
     kinds = {category.id for category in report.categories}
     if kinds and need.category_id not in kinds:
         return _(
-            'The report of %(unit)s to this community does not take on needs of the kind "%(kind)s".',
+            "The report of %(unit)s to this community does not take on needs of the kind "
+            '"%(kind)s".',
             unit=partner.name,
             kind=need.category.name,
         )
@@ -120,7 +121,8 @@ def _member_clause(user_id, partner_id, today: date):
 
 def is_member(user_id: int, partner_id: int, today: date) -> bool:
     """Whether the user is a member of the unit: a counting report names it as employer."""
-    return bool(db.session.scalar(select(exists().where(_member_clause(user_id, partner_id, today)))))
+    member = exists().where(_member_clause(user_id, partner_id, today))
+    return bool(db.session.scalar(select(member)))
 
 
 def member_units(user_id: int, today: date) -> set[int]:
@@ -456,5 +458,6 @@ def unit_holds(partner_id: int) -> list[HoldRow]:
             .order_by(Claim.unit_hold_id, Claim.queued_at, Claim.id)
         )
         for hold_id, name in rows:
-            names[hold_id].append(name)
+            if hold_id is not None:  # always: the query selects these holds' claims
+                names[hold_id].append(name)
     return [HoldRow(hold, names[hold.id]) for hold in holds]

@@ -23,7 +23,6 @@ from tests.needs.unit_hold_helpers import (
     assert_counters_agree,
     logged_in,
     make_unit,
-    report_member,
     report_unit,
     shift_and_hold,
     unit_world,
@@ -113,17 +112,13 @@ def test_the_same_hold_sent_five_times_at_once_holds_once(app):
     w = unit_world(make_tree(), members=1)
     clients = [logged_in(app, w.liaison) for _ in range(5)]
 
-    statuses = no_errors(
-        run_at_once([hold_post(c, w.shift.id, w.unit.id, 3) for c in clients])
-    )
+    statuses = no_errors(run_at_once([hold_post(c, w.shift.id, w.unit.id, 3) for c in clients]))
 
     assert statuses == [303] * 5
     db.session.rollback()
     shift, stored = shift_and_hold(w.shift.id, w.unit.id)
     assert (shift.claimed, stored.places) == (3, 3)
-    events = db.session.scalar(
-        select(func.count()).where(AuditEvent.action == "unit_hold.placed")
-    )
+    events = db.session.scalar(select(func.count()).where(AuditEvent.action == "unit_hold.placed"))
     assert events == 1
     assert_counters_agree(w.shift.id)
 
@@ -135,13 +130,14 @@ def test_cancels_and_claims_racing_keep_the_counters_in_step(app):
     leaving = w.members[:4]
     taken = [unit_holds.claim_held_place(m.id, held.id, now=w.now) for m in leaving]
     public_leaving = [make_user(w.tree, name=f"Public {n}") for n in range(3)]
-    public_claims = [
-        needs_claims.claim_shift(p.id, w.shift.id, now=w.now) for p in public_leaving
+    public_claims = [needs_claims.claim_shift(p.id, w.shift.id, now=w.now) for p in public_leaving]
+    jobs = [
+        post(logged_in(app, m), f"/claims/{c.id}/cancel")
+        for m, c in zip(leaving, taken, strict=True)
     ]
-    jobs = [post(logged_in(app, m), f"/claims/{c.id}/cancel") for m, c in zip(leaving, taken)]
     jobs += [
         post(logged_in(app, p), f"/claims/{c.id}/cancel")
-        for p, c in zip(public_leaving, public_claims)
+        for p, c in zip(public_leaving, public_claims, strict=True)
     ]
     jobs += [post(logged_in(app, m), f"/unit-holds/{held.id}/claim") for m in w.members[4:]]
     jobs += [

@@ -355,9 +355,10 @@ def test_a_cancelled_held_claim_gives_the_place_back_to_the_unit_not_the_public(
     shift, stored = shift_and_hold(w.shift.id, w.unit.id)
     assert (shift.claimed, stored.places, stored.used) == (3, 2, 0)
     assert db.session.get(Claim, claim.id).unit_hold_id is None
-    assert db.session.scalar(
-        select(Claim.status).where(Claim.volunteer_id == waiting.id)
-    ) is ClaimStatus.waitlisted
+    assert (
+        db.session.scalar(select(Claim.status).where(Claim.volunteer_id == waiting.id))
+        is ClaimStatus.waitlisted
+    )
     assert_counters_agree(w.shift.id)
     # The place is the unit's again: the member (or another) takes it.
     take(w, w.members[1], held.id)
@@ -476,7 +477,10 @@ def test_more_places_than_are_left_is_refused_at_the_field(w, client, auth):
     assert response.status_code == 422
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith("<li") and 'aria-invalid="true"' in text
-    assert "请填写1到5之间的名额数。" in text.split(f'id="hold-{w.shift.id}-places-field"')[1].split("</div>")[0]
+    assert (
+        "请填写1到5之间的名额数。"
+        in text.split(f'id="hold-{w.shift.id}-places-field"')[1].split("</div>")[0]
+    )
 
 
 def test_a_unit_not_reported_there_sees_no_form_and_is_told_why(w, client, auth):

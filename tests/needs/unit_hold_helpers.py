@@ -22,10 +22,10 @@ from govhub.reporting.models import MemberReport, ReportStatus, UnitReport
 from tests.factories import make_admin, make_category, make_need, make_partner, make_user
 
 
-
 def a_year_on() -> date:
     """Reports count for a year from the real day: the pages run on the wall clock."""
     return local_date(utcnow()) + timedelta(days=364)
+
 
 GRIDS = {"community_a": "grid_a1", "community_b": "grid_b1", "community_c": None}
 
