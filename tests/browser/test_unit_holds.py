@@ -16,6 +16,7 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "unit-hold-2026"
 JINYE_CODE = "421202001001"  # 金叶社区 (govhub/demo/city.json)
+JINYE_GRID = "421202001001-01"  # 金叶一网格
 
 
 def arrange(live_app) -> dict:
@@ -41,11 +42,11 @@ def arrange(live_app) -> dict:
     with live_app.app_context():
         now = utcnow()
         until = local_date(now) + timedelta(days=300)
-        jinye = orgs.find_by_code(JINYE_CODE)
-        assert jinye is not None
+        jinye, grid = orgs.find_by_code(JINYE_CODE), orgs.find_by_code(JINYE_GRID)
+        assert jinye is not None and grid is not None
         admin = db.session.scalar(select(User).where(User.phone == JINYE_ADMIN[0]))
-        liaison = accounts.register(unique_phone(), f"联络员{tag}", PASSWORD, jinye.id, None)
-        member = accounts.register(unique_phone(), f"党员{tag}", PASSWORD, jinye.id, None)
+        liaison = accounts.register(unique_phone(), f"联络员{tag}", PASSWORD, jinye.id, grid.id)
+        member = accounts.register(unique_phone(), f"党员{tag}", PASSWORD, jinye.id, grid.id)
         unit = partners.apply(
             kind=PartnerKind.unit,
             name=f"区税务局{tag}",

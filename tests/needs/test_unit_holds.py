@@ -431,7 +431,7 @@ def test_the_liaison_holds_places_from_the_need_page(w, client, auth):
     auth.login(w.liaison.phone)
     page = page_of(client, f"/needs/{w.need.id}")
     assert "以单位名义认领" in page and f"/unit-holds/shifts/{w.shift.id}/hold" in page
-    assert "认领单位：Tax Office" in page
+    assert "认领单位：Tax Office" in page and f"/unit-holds/units/{w.unit.id}" in page
     response = client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=hold_data(w, "2"))
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/needs/{w.need.id}#shift-{w.shift.id}")
