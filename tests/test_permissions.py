@@ -6,7 +6,15 @@ from govhub import permissions
 from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
 from govhub.extensions import db
-from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
+from govhub.needs.models import (
+    Claim,
+    Need,
+    NeedStatus,
+    ResidentRequest,
+    Shift,
+    UnitHold,
+    Visibility,
+)
 from govhub.partners.models import Partner
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
@@ -144,6 +152,9 @@ RELATIONS = {
     ),
     "community_a": lambda w, me: w.community_a,
     "community_c": lambda w, me: w.community_c,
+    "hold_a": lambda w, me: UnitHold(
+        partner=w.partner_a, partner_id=w.partner_a.id, shift=_shift(w, "community_a")
+    ),
 }
 
 T, F = True, False
@@ -156,6 +167,7 @@ COMMUNITY_ADMINS = {
     "staff_a": F,
     "sysadmin": T,
 }
+NOBODY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysadmin": F}
 SYSADMIN_ONLY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysadmin": T}
 # (action, relation, {role: expected})
 MATRIX = [
@@ -253,6 +265,11 @@ MATRIX = [
     (Action.SUBMIT_FOR_COMMUNITY, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
     (Action.VIEW_ECONOMY, "community_a", ADMINS_ONLY | {"street2": F}),
     (Action.VIEW_ECONOMY, "community_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    # 一键认领: a business holds no places, not even for a system admin. Who acts for a unit
+    # and who is its member need reports: tests/needs/test_unit_holds.py has those rows.
+    (Action.HOLD_FOR_UNIT, "partner_a", NOBODY),
+    (Action.RELEASE_HOLD, "hold_a", NOBODY),
+    (Action.CLAIM_HELD_PLACE, "hold_a", NOBODY),
 ]
 
 

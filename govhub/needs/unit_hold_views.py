@@ -49,14 +49,16 @@ def hold(shift_id: int):
         try:
             unit_holds.hold_places(current_user.id, shift.id, partner.id, form.places.data, now=now)
         except ServiceError as error:
-            if error.field and error.field in form:  # the form's fields carry its prefix
-                error.field = form[error.field].name
+            # The number goes beside its field (whose name carries the form's prefix);
+            # a refusal of the unit beside the shift, where the unit may have no form.
+            error.field = form.places.name if error.field == "places" else None
             show_service_error(form, error)
         else:
             if not wants_fragment():
                 flash(_("Held. The unit's members have been told."), "success")
             return shift_response(_shift(shift_id))
-    message = " ".join(form.form_errors) or _("Check the places held for the unit.")
+    refusals = [*form.form_errors, *form.partner_id.errors]
+    message = " ".join(map(str, refusals)) or _("Check the places held for the unit.")
     return shift_response(_shift(shift_id), message, hold_form=_keep(form, shift_id))
 
 

@@ -276,6 +276,8 @@ def hold_places(
         places=places,
         before=before,
     )
+    if hold.places <= before:  # fewer places: nothing new to tell the members
+        return hold
     for member_id in _members_who_see(partner.id, need, today):
         notify_once(
             f"unit-hold-{hold.id}-{member_id}",
@@ -368,10 +370,7 @@ def claim_held_place(volunteer_id: int, hold_id: int, *, now: datetime) -> Claim
         .execution_options(synchronize_session=False)
     )
     if _rowcount(taken) != 1:
-        raise ClaimRefused(
-            _("The places %(unit)s holds are all taken.", unit=hold.partner.name),
-            can_waitlist=False,
-        )
+        raise ClaimRefused(_("The places %(unit)s holds are all taken.", unit=hold.partner.name))
     return claims.record_claim(
         claim, volunteer_id, shift, ClaimStatus.confirmed, now=now, unit_hold_id=hold.id
     )

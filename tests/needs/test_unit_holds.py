@@ -150,6 +150,37 @@ def test_places_outside_one_to_capacity_are_refused_at_the_field(w, places):
     assert refused.value.field == "places"
 
 
+def test_who_acts_for_the_unit_and_who_takes_its_places(w):
+    from govhub import permissions
+    from govhub.permissions import Action
+
+    held = hold(w, 2)
+    others_staff = make_unit(w.tree, name="Water Bureau")[1]
+    expected = {
+        "liaison": (True, True, False),
+        "staff": (True, True, False),
+        "member": (False, False, True),
+        "other unit's staff": (False, False, False),
+        "community admin": (False, False, False),
+    }
+    people = {
+        "liaison": w.liaison,
+        "staff": w.staff,
+        "member": w.members[0],
+        "other unit's staff": others_staff,
+        "community admin": w.admin,
+    }
+    decided = {
+        who: (
+            permissions.can(user, Action.HOLD_FOR_UNIT, w.unit),
+            permissions.can(user, Action.RELEASE_HOLD, held),
+            permissions.can(user, Action.CLAIM_HELD_PLACE, held),
+        )
+        for who, user in people.items()
+    }
+    assert decided == expected
+
+
 # --- Holding again, release ------------------------------------------------------------
 
 
