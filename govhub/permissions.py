@@ -242,6 +242,18 @@ def _acts_for_unit(user: User, partner: Partner) -> bool:
     return is_partner_staff(user, partner.id) or is_liaison(user, partner.id, _today())
 
 
+def _acts_for_unit_reported_to(user: User, community_id: int) -> bool:
+    """Whether ``user`` acts for a unit with a counting report to the community."""
+    from govhub.reporting.terms import liaison_units, unit_reported_to
+
+    today = _today()
+    units = {p.id: p for p in [*staffed_partners(user), *liaison_units(user, today)]}
+    return any(
+        _acts_for_unit(user, unit) and unit_reported_to(unit.id, community_id, today)
+        for unit in units.values()
+    )
+
+
 def _unit_hold_rule(user: User, action: Action, hold: UnitHold) -> bool:
     match action:
         case Action.RELEASE_HOLD:
@@ -276,8 +288,13 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
                 return True
             if need.status is NeedStatus.draft:
                 return False
-            # Oversight admins read their subtree's needs (the board shows them).
-            return can_see(user, need) or _within(user, need.community, Role.oversight_admin)
+            # Oversight admins read their subtree's needs (the board shows them); who acts
+            # for a unit reported to the community may claim its needs as a unit.
+            return (
+                can_see(user, need)
+                or _within(user, need.community, Role.oversight_admin)
+                or _acts_for_unit_reported_to(user, need.community_id)
+            )
     return _refuse(action, need)
 
 

@@ -115,6 +115,7 @@ def unit(partner_id: int):
         "needs/unit_hold_list.html",
         partner=partner,
         rows=unit_holds.unit_holds(partner.id),
+        needs=unit_holds.claimable_needs(partner, now=utcnow()),
         action_form=ActionForm(),
         now=utcnow(),
         limit=unit_holds.PAGE_LIMIT,

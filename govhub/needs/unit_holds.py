@@ -33,7 +33,7 @@ from typing import Any, cast
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import selectinload
 
@@ -53,7 +53,7 @@ from govhub.partners.models import Partner
 from govhub.permissions import Action
 from govhub.references import RefType
 from govhub.reporting import terms
-from govhub.reporting.models import MemberReport
+from govhub.reporting.models import MemberReport, UnitReport
 
 # How many of a unit's holds its page lists (newest shifts first).
 PAGE_LIMIT = 100
@@ -428,6 +428,37 @@ def need_holds(user: User, need: Need, *, now: datetime) -> NeedHolds:
         units=holding_units(user, need, today),
         members_of=member_units(user.id, today),
     )
+
+
+def claimable_needs(partner: Partner, *, now: datetime) -> list[Need]:
+    """Open needs the unit may hold places on: in the communities it has a counting report
+    to, of the kinds the report takes on (any, when it lists none), with a shift still
+    to start; soonest first (at most ``PAGE_LIMIT``)."""
+    today = local_date(now)
+    reports = db.session.scalars(
+        select(UnitReport).where(
+            UnitReport.partner_id == partner.id, terms.counts_clause(UnitReport, today)
+        )
+    ).all()
+    scopes = []
+    for report in reports:
+        kinds = [category.id for category in report.categories]
+        scope = Need.community_id == report.community_id
+        scopes.append(and_(scope, Need.category_id.in_(kinds)) if kinds else scope)
+    if not scopes:
+        return []
+    first_start = (
+        select(func.min(Shift.starts_at))
+        .where(Shift.need_id == Need.id, Shift.starts_at > now)
+        .scalar_subquery()
+    )
+    query = (
+        select(Need)
+        .where(Need.status == NeedStatus.open, or_(*scopes), first_start.is_not(None))
+        .order_by(first_start, Need.id)
+        .limit(PAGE_LIMIT)
+    )
+    return list(db.session.scalars(query))
 
 
 @dataclass(frozen=True)

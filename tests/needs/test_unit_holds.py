@@ -591,3 +591,21 @@ def test_the_units_workbench_links_the_places_it_holds(w, client, auth):
     auth.login(w.staff.phone)
     page = page_of(client, f"/workbench/shop/{w.unit.id}")
     assert f"/unit-holds/units/{w.unit.id}" in page and "单位认领的名额" in page
+
+
+def test_a_liaison_living_elsewhere_finds_and_holds_the_communitys_needs(app, client, auth):
+    tree = make_tree()
+    w = unit_world(tree)
+    far = make_user(tree, community="community_c", grid=None, name="Far liaison")
+    other, _staff = make_unit(tree, name="Water Bureau")
+    report_unit(other, tree.community_a, far)
+    elsewhere = make_need(tree, community="community_b", title="Beta need", now=w.now)
+    auth.login(far.phone)
+    page = page_of(client, f"/unit-holds/units/{other.id}")
+    claimable = page.split('id="claimable"')[1]
+    assert w.need.title in claimable and elsewhere.title not in claimable
+    assert "以单位名义认领" in page_of(client, f"/needs/{w.need.id}")
+    assert client.get(f"/needs/{elsewhere.id}").status_code == 403
+    data = {f"hold-{w.shift.id}-partner_id": str(other.id), f"hold-{w.shift.id}-places": "1"}
+    assert client.post(f"/unit-holds/shifts/{w.shift.id}/hold", data=data).status_code == 303
+    assert shift_and_hold(w.shift.id, other.id)[1].places == 1
