@@ -28,9 +28,17 @@ from sqlalchemy import and_, false, or_, true
 
 from govhub.accounts.models import Role, User
 from govhub.extensions import db, login_manager
-from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
+from govhub.needs.models import (
+    Claim,
+    Need,
+    NeedStatus,
+    ResidentRequest,
+    Shift,
+    UnitHold,
+    Visibility,
+)
 from govhub.orgs.models import OrgUnit
-from govhub.partners.models import Partner, PartnerKind
+from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 
 
 class Action(StrEnum):
@@ -99,6 +107,10 @@ class Action(StrEnum):
     COMMIT_RESOURCE = "resource.commit"  # the provider side (with the unit's liaison)
     SEE_RESOURCE_CONTACT = "resource.contact"  # the provider side and the area's admins
     RELEASE_COMMITMENT = "commitment.release"  # the resource's provider side, or who committed
+    # 一键认领 (needs/unit_holds.py): places a unit holds for its members.
+    HOLD_FOR_UNIT = "partner.hold"  # hold and release places, see its holds: staff or liaison
+    RELEASE_HOLD = "unit_hold.release"  # a ``UnitHold``: who may hold for its unit
+    CLAIM_HELD_PLACE = "unit_hold.claim"  # a ``UnitHold``: the unit's reported members
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -237,6 +249,8 @@ def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
             return _is_liaison(user, partner.id)
         case Action.REPORT_FOR_UNIT:
             return partner.kind is PartnerKind.unit and is_partner_staff(user, partner.id)
+        case Action.HOLD_FOR_UNIT:
+            return _acts_for_unit(user, partner)
     return _refuse(action, partner)
 
 
@@ -261,6 +275,50 @@ def _unit_report_rule(user: User, action: Action, report) -> bool:
     return _refuse(action, report)
 
 
+# --- 一键认领: a unit's held places ----------------------------------------------------
+
+
+def _today():
+    from govhub.clock import local_date
+    from govhub.database import utcnow
+
+    return local_date(utcnow())
+
+
+def _acts_for_unit(user: User, partner: Partner) -> bool:
+    """Staff of an approved stationed unit, or the liaison named on one of its reports
+    that counts, act for it (which communities it may hold places in is the service's
+    rule: ``needs/unit_holds.py``)."""
+    if partner.kind is not PartnerKind.unit or partner.status is not PartnerStatus.approved:
+        return False
+    return is_partner_staff(user, partner.id) or _is_liaison(user, partner.id)
+
+
+def _acts_for_unit_reported_to(user: User, community_id: int) -> bool:
+    """Whether ``user`` acts for a unit with a counting report to the community."""
+    from govhub.reporting.terms import liaison_units, unit_reported_to
+
+    today = _today()
+    units = {p.id: p for p in [*staffed_partners(user), *liaison_units(user, today)]}
+    return any(
+        _acts_for_unit(user, unit) and unit_reported_to(unit.id, community_id, today)
+        for unit in units.values()
+    )
+
+
+def _unit_hold_rule(user: User, action: Action, hold: UnitHold) -> bool:
+    match action:
+        case Action.RELEASE_HOLD:
+            return _acts_for_unit(user, hold.partner)
+        case Action.CLAIM_HELD_PLACE:
+            from govhub.needs.unit_holds import is_member
+
+            return is_member(user.id, hold.partner_id, _today()) and _shift_rule(
+                user, Action.VIEW_NEED, hold.shift
+            )
+    return _refuse(action, hold)
+
+
 def _voucher_rule(user: User, action: Action, voucher) -> bool:
     match action:
         case Action.VERIFY_VOUCHER:
@@ -282,8 +340,13 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
                 return True
             if need.status is NeedStatus.draft:
                 return False
-            # Oversight admins read their subtree's needs (the board shows them).
-            return can_see(user, need) or _within(user, need.community, Role.oversight_admin)
+            # Oversight admins read their subtree's needs (the board shows them); who acts
+            # for a unit reported to the community may claim its needs as a unit.
+            return (
+                can_see(user, need)
+                or _within(user, need.community, Role.oversight_admin)
+                or _acts_for_unit_reported_to(user, need.community_id)
+            )
     return _refuse(action, need)
 
 
@@ -375,11 +438,9 @@ def _is_liaison(user: User, partner_id: int | None) -> bool:
     """Named on one of the unit's reports that counts today (``reporting.terms``)."""
     if partner_id is None:
         return False
-    from govhub.clock import local_date
-    from govhub.database import utcnow
     from govhub.reporting.terms import is_liaison
 
-    return is_liaison(user, partner_id, local_date(utcnow()))
+    return is_liaison(user, partner_id, _today())
 
 
 def _service_card_rule(user: User, action: Action, card) -> bool:
@@ -467,6 +528,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         UnitReport: _unit_report_rule,
         Resource: _resource_rule,
         ResourceCommitment: _commitment_rule,
+        UnitHold: _unit_hold_rule,
     }
 
 

@@ -27,6 +27,7 @@ class RefType(StrEnum):
     service_card = "service_card"  # liaison: a quarterly service card
     shift = "shift"
     skill = "skill"
+    unit_hold = "unit_hold"  # places a unit holds in a shift (一键认领)
     user = "user"
     # 双报到 (units): a unit report, and a member report (the renewal reminder names it).
     unit_report = "unit_report"

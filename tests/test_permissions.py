@@ -6,7 +6,15 @@ from govhub import permissions
 from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
 from govhub.extensions import db
-from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift, Visibility
+from govhub.needs.models import (
+    Claim,
+    Need,
+    NeedStatus,
+    ResidentRequest,
+    Shift,
+    UnitHold,
+    Visibility,
+)
 from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
@@ -168,6 +176,9 @@ RELATIONS = {
     "own_commitment_c": lambda w, me: ResourceCommitment(
         resource=Resource(partner_id=w.partner_c.id, area=w.community_c), committed_by_id=me.id
     ),
+    "hold_a": lambda w, me: UnitHold(
+        partner=w.partner_a, partner_id=w.partner_a.id, shift=_shift(w, "community_a")
+    ),
 }
 
 
@@ -193,6 +204,7 @@ COMMUNITY_ADMINS = {
     "staff_a": F,
     "sysadmin": T,
 }
+NOBODY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysadmin": F}
 SYSADMIN_ONLY = {"volunteer": F, "admin_a": F, "street": F, "staff_a": F, "sysadmin": T}
 # (action, relation, {role: expected})
 MATRIX = [
@@ -358,6 +370,11 @@ MATRIX = [
         {"volunteer": F, "admin_a": F, "staff_a": T, "sysadmin": F},
     ),
     (Action.RELEASE_COMMITMENT, "own_commitment_c", {"volunteer": T, "staff_a": T}),
+    # 一键认领: a business holds no places, not even for a system admin. Who acts for a unit
+    # and who is its member need reports: tests/needs/test_unit_holds.py has those rows.
+    (Action.HOLD_FOR_UNIT, "partner_a", NOBODY),
+    (Action.RELEASE_HOLD, "hold_a", NOBODY),
+    (Action.CLAIM_HELD_PLACE, "hold_a", NOBODY),
 ]
 
 

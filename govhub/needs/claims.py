@@ -2,6 +2,10 @@
 waiting list. Capacity is a counter changed by conditional UPDATEs, never read and
 written back.
 
+A place a unit holds for its members (一键认领, ``needs/unit_holds.py``) is claimed under
+the same rules (:func:`check_claim`, :func:`record_claim`); when such a claim ends the
+place goes back to the unit, not to the public (:func:`_give_back`).
+
 Every function that changes something is one transaction (``@transactional``) and takes
 the clock as ``now`` (naive UTC) so tests and jobs control time.
 """
@@ -28,6 +32,7 @@ from govhub.needs.models import (
     ClaimStatus,
     NeedStatus,
     Shift,
+    UnitHold,
 )
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
@@ -73,6 +78,22 @@ def _take_place(shift_id: int) -> bool:
     return cast(CursorResult[Any], result).rowcount == 1
 
 
+def _give_back(claim: Claim) -> None:
+    """The confirmed ``claim`` ends: a public place goes back to the shift, a place a unit
+    holds (一键认领) back to the unit (``UnitHold.used`` lowered; ``Shift.claimed`` still
+    counts it among the unit's places)."""
+    if claim.unit_hold_id is None:
+        _free_place(claim.shift_id)
+        return
+    db.session.execute(
+        update(UnitHold)
+        .where(UnitHold.id == claim.unit_hold_id, UnitHold.used > 0)
+        .values(used=UnitHold.used - 1)
+        .execution_options(synchronize_session=False)
+    )
+    claim.unit_hold_id = None
+
+
 def _free_place(shift_id: int) -> None:
     db.session.execute(
         update(Shift)
@@ -96,25 +117,20 @@ def waitlist_position(claim: Claim) -> int:
     return (ahead or 0) + 1
 
 
-@transactional
-def claim_shift(
-    volunteer_id: int,
-    shift_id: int,
-    *,
-    now: datetime,
-    waitlist: bool = False,
-    walk_in: bool = False,
-) -> Claim:
-    """Claim a place in a shift, or (``waitlist=True``) join its waiting list when full.
-
-    ``walk_in``: claimed at the door while checking in, which shifts that welcome
-    walk-ins allow until they end."""
+def check_claim(
+    volunteer_id: int, shift: Shift, *, now: datetime, walk_in: bool = False
+) -> Claim | None:
+    """Every rule a claim on ``shift`` must pass, inside the caller's transaction: the
+    volunteer has a home, the need is open and theirs to see, the shift has not started
+    (ended, for a walk-in), they hold no place in it already, were not removed from it,
+    and hold no overlapping shift. Returns their row for this shift to reuse (cancelled
+    or waitlisted), or None. Claiming a public place and a place a unit holds
+    (``needs/unit_holds.py``) both pass here."""
     # Serialize this volunteer's claims (PostgreSQL), so two overlapping shifts claimed
     # at the same moment cannot both pass the overlap check. SQLite's BEGIN IMMEDIATE
     # already serializes writers.
     db.session.execute(select(User.id).where(User.id == volunteer_id).with_for_update())
     volunteer = db.session.get(User, volunteer_id)
-    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     need = shift.need
     if volunteer is None or volunteer.profile is None:
         raise ClaimRefused(_("Set your home community in your profile before claiming."))
@@ -146,6 +162,49 @@ def claim_shift(
                 when=local_text(other.shift.starts_at),
             )
         )
+    return claim
+
+
+def record_claim(
+    claim: Claim | None,
+    volunteer_id: int,
+    shift: Shift,
+    status: ClaimStatus,
+    *,
+    now: datetime,
+    unit_hold_id: int | None = None,
+) -> Claim:
+    """Write the claim whose place was just taken (or, ``waitlisted``, not), reusing the
+    volunteer's row for the shift; ``unit_hold_id``: the place is one a unit held."""
+    if claim is None:
+        claim = Claim(shift_id=shift.id, volunteer_id=volunteer_id)
+        db.session.add(claim)
+    claim.status, claim.queued_at, claim.reason, claim.removed_by_id = status, now, None, None
+    claim.unit_hold_id = unit_hold_id
+    try:
+        db.session.flush()
+    except IntegrityError as error:  # the same volunteer's double click, on PostgreSQL
+        raise ClaimRefused(_("You have already claimed this shift.")) from error
+    if status is ClaimStatus.confirmed:
+        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
+    return claim
+
+
+@transactional
+def claim_shift(
+    volunteer_id: int,
+    shift_id: int,
+    *,
+    now: datetime,
+    waitlist: bool = False,
+    walk_in: bool = False,
+) -> Claim:
+    """Claim a place in a shift, or (``waitlist=True``) join its waiting list when full.
+
+    ``walk_in``: claimed at the door while checking in, which shifts that welcome
+    walk-ins allow until they end."""
+    shift = get_or_raise(Shift, shift_id, _l("No such shift."))
+    claim = check_claim(volunteer_id, shift, now=now, walk_in=walk_in)
     if claim is not None and claim.status is ClaimStatus.waitlisted:
         # Someone passed over while another claim overlapped may take a free place now.
         if not _take_place(shift.id):
@@ -162,17 +221,7 @@ def claim_shift(
             _("This shift is full. You can join the waiting list."), can_waitlist=True
         )
     status = ClaimStatus.confirmed if taken else ClaimStatus.waitlisted
-    if claim is None:
-        claim = Claim(shift_id=shift.id, volunteer_id=volunteer_id)
-        db.session.add(claim)
-    claim.status, claim.queued_at, claim.reason, claim.removed_by_id = status, now, None, None
-    try:
-        db.session.flush()
-    except IntegrityError as error:  # the same volunteer's double click, on PostgreSQL
-        raise ClaimRefused(_("You have already claimed this shift.")) from error
-    if taken:
-        _tell(volunteer_id, NotificationKind.claim_confirmed, shift)
-    return claim
+    return record_claim(claim, volunteer_id, shift, status, now=now)
 
 
 def _tell(volunteer_id: int, kind: NotificationKind, shift: Shift) -> None:
@@ -216,7 +265,7 @@ def cancel_claim(volunteer_id: int, claim_id: int, *, now: datetime) -> Claim:
                     phone=shift.need.contact_phone,
                 )
             )
-        _free_place(shift.id)
+        _give_back(claim)
     claim.status = ClaimStatus.cancelled
     db.session.flush()
     promote_waitlist(shift, now)
@@ -241,7 +290,7 @@ def remove_claimant(actor_id: int, claim_id: int, reason: str, *, now: datetime)
         reason, "reason", MAX_REASON, _l("Give a reason; the volunteer will see it.")
     )
     if claim.status is ClaimStatus.confirmed:
-        _free_place(claim.shift_id)
+        _give_back(claim)
     claim.status, claim.reason, claim.removed_by_id = ClaimStatus.removed, reason, actor_id
     # A check-in before the removal earns nothing (checkin imports this module).
     from govhub.checkin import services as checkin

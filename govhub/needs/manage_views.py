@@ -17,7 +17,7 @@ from govhub.forms import arg_int, find_field, form_status, parse_int, show_servi
 from govhub.htmx import render
 from govhub.needs import board as needs_board
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting, resident_requests
+from govhub.needs import posting, resident_requests, unit_holds
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
 from govhub.orgs import settings as org_settings
@@ -332,6 +332,7 @@ def _need_page(
         "needs/manage_need.html",
         need=need,
         roster=needs_board.roster(need),
+        unit_holds=unit_holds.holds_by_shift(need),  # 一键认领: units' held places
         now=utcnow(),
         reason_form=reason_form or ReasonForm(),
         remove_errors=remove_errors or {},

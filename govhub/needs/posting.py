@@ -20,6 +20,7 @@ from govhub.audit import services as audit
 from govhub.clock import local_text, to_utc
 from govhub.database import ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
+from govhub.needs import unit_holds
 from govhub.needs.claims import MAX_REASON, promote_waitlist
 from govhub.needs.models import (
     ACTIVE_CLAIM,
@@ -266,6 +267,15 @@ def save_need(
             ),
             field="shifts",
         )
+    # 一键认领: a unit's held places are not the admin's to drop with a shift.
+    if unit_holds.held_places([s.id for s in removed]):
+        raise ServiceError(
+            _(
+                "A unit holds places in a shift you removed. It can release them, "
+                "or you can cancel the whole need."
+            ),
+            field="shifts",
+        )
     for shift in removed:
         need.shifts.remove(shift)
 
@@ -397,6 +407,8 @@ def cancel(actor_id: int, need_id: int, reason: str) -> Need:
         )
     for shift in need.shifts:
         shift.claimed = 0
+    # The units' held places (一键认领) end with the need.
+    unit_holds.end_with_need([s.id for s in need.shifts])
     # Whoever had checked in earns nothing: their attendance is settled now, not
     # auto-confirmed later. (checkin imports this module: import here.)
     from govhub.checkin import services as checkin

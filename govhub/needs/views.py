@@ -25,9 +25,10 @@ from govhub.htmx import render, wants_fragment
 from govhub.needs import board as needs_board
 from govhub.needs import calendar as needs_calendar
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting, resident_requests
+from govhub.needs import posting, resident_requests, unit_holds
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
+from govhub.needs.unit_hold_forms import hold_form
 from govhub.permissions import Action
 
 bp = Blueprint("needs", __name__)
@@ -84,6 +85,7 @@ def board():
 
 def _detail_context(need: Need) -> dict:
     now = utcnow()
+    holds = unit_holds.need_holds(current_user, need, now=now)
     return {
         "need": need,
         "now": now,
@@ -95,6 +97,9 @@ def _detail_context(need: Need) -> dict:
         "my_rating": resident_requests.existing_rating(current_user.id, need.id),
         "rating_form": RatingForm(),
         "errors": {},
+        # 一键认领: the units' held places per shift, and the hold form for who holds.
+        "holds": holds,
+        "hold_form": lambda shift: hold_form(shift, holds.units, holds.unit_holds(shift.id)),
     }
 
 
@@ -105,12 +110,14 @@ def detail(need_id: int):
     return render_template("needs/detail.html", **_detail_context(need))
 
 
-def _shift_response(shift: Shift, error: str | None = None):
+def shift_response(shift: Shift, error: str | None = None, **overrides):
     """After a claim action: the shift's row for htmx; the need page (422) with the
-    refusal beside the shift; or, after success, a redirect to the need page."""
+    refusal beside the shift; or, after success, a redirect to the need page.
+    ``overrides``: context to replace (the unit hold views pass their submitted form)."""
     if error or wants_fragment():
         context = _detail_context(shift.need)
         context["errors"] = {shift.id: error} if error else {}
+        context.update(overrides)
         status = 422 if error else 200
         return render("needs/detail.html", "needs/_shift.html", status, shift=shift, **context)
     return redirect(
@@ -127,10 +134,10 @@ def claim(shift_id: int):
             current_user.id, shift_id, now=utcnow(), waitlist=request.form.get("waitlist") == "1"
         )
     except needs_claims.ClaimRefused as refused:
-        return _shift_response(db.session.get_one(Shift, shift_id), refused.message)
+        return shift_response(db.session.get_one(Shift, shift_id), refused.message)
     if not wants_fragment():
         flash(_("Done. It is in My tasks."), "success")
-    return _shift_response(db.session.get_one(Shift, shift_id))
+    return shift_response(db.session.get_one(Shift, shift_id))
 
 
 @bp.post("/claims/<int:claim_id>/cancel")
@@ -145,13 +152,13 @@ def cancel_claim(claim_id: int):
         if request.form.get("from") == "tasks":
             flash(refused.message, "error")
             return redirect(url_for("needs.my_tasks"), 303)
-        return _shift_response(db.session.get_one(Shift, shift_id), refused.message)
+        return shift_response(db.session.get_one(Shift, shift_id), refused.message)
     if request.form.get("from") == "tasks":
         flash(_("Cancelled."), "success")
         return redirect(url_for("needs.my_tasks"), 303)
     if not wants_fragment():
         flash(_("Cancelled."), "success")
-    return _shift_response(db.session.get_one(Shift, shift_id))
+    return shift_response(db.session.get_one(Shift, shift_id))
 
 
 @bp.get("/my/tasks")

@@ -94,6 +94,11 @@ class NotificationKind(LabelledEnum):
         "member_report_renewal_due",
         _l("Your report to %(title)s ends on %(date)s. Renew it to keep it counting."),
     )
+    # 一键认领 (needs/unit_holds.py): a unit holds places for its members.
+    unit_hold_offered = (
+        "unit_hold_offered",
+        _l("%(partner)s holds places for its members: %(title)s, %(when)s. Claim one if you can."),
+    )
 
 
 # Every placeholder a message may use, so a row missing one still reads.

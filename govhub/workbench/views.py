@@ -283,6 +283,9 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
                 primary=True,
             ),
         )
+    # 一键认领: a stationed unit's held places for its members.
+    if _can(Action.HOLD_FOR_UNIT, partner):
+        tools.append(Tool(_("Places we hold"), url_for("unit_holds.unit", partner_id=partner.id)))
     return tools
 
 
