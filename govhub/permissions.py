@@ -78,6 +78,13 @@ class Action(StrEnum):
     # A community (``OrgUnit``).
     SUBMIT_FOR_COMMUNITY = "community.submit_on_behalf"
     VIEW_ECONOMY = "community.economy"  # the points economy report of a community
+    # 在职党员报到 (members' reports to their home community).
+    REVIEW_MEMBER_REPORTS = "member_reports.review"  # open the queue: community admins
+    DECIDE_MEMBER_REPORT = "member_report.decide"  # confirm or return; never one's own
+    OWN_MEMBER_REPORT = "member_report.own"  # withdraw, say no to a claim: the member
+    VIEW_MEMBER_REPORT = "member_report.view"  # the member, the community's admins
+    SHOW_REPORTING_QR = "community.reporting_qr"  # print the community's reporting QR
+    CLAIM_MEMBER_REPORTS = "partner.claim_members"  # the unit's liaison claims free-text reports
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -183,6 +190,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.REVIEW_REQUESTS
             | Action.SUBMIT_ON_BEHALF
             | Action.FIND_VOLUNTEERS
+            | Action.REVIEW_MEMBER_REPORTS
         ):
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.SCAN_CARDS:
@@ -198,6 +206,12 @@ def _global_rule(user: User, action: Action) -> bool:
 
 def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
     match action:
+        case Action.CLAIM_MEMBER_REPORTS:
+            from govhub.clock import local_date
+            from govhub.database import utcnow
+            from govhub.reporting.terms import is_liaison
+
+            return is_liaison(user, partner.id, local_date(utcnow()))
         case Action.RUN_SHOP:
             return is_partner_staff(user, partner.id)
         case Action.MANAGE_STAFF:
@@ -305,7 +319,28 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return _within(user, community, Role.community_admin)
         case Action.VIEW_ECONOMY:
             return _within(user, community, *ADMIN_ROLES)
+        case Action.SHOW_REPORTING_QR:
+            return _within(user, community, Role.community_admin)
     return _refuse(action, community)
+
+
+# --- 在职党员报到 ----------------------------------------------------------------------
+
+
+def _member_report_rule(user: User, action: Action, report) -> bool:
+    match action:
+        case Action.DECIDE_MEMBER_REPORT:
+            # The community's admins, but an admin never confirms their own report.
+            return _not_self(user, report.user_id) and _within(
+                user, report.community, Role.community_admin
+            )
+        case Action.OWN_MEMBER_REPORT:
+            return report.user_id == user.id
+        case Action.VIEW_MEMBER_REPORT:
+            return report.user_id == user.id or _within(
+                user, report.community, Role.community_admin
+            )
+    return _refuse(action, report)
 
 
 @cache
@@ -313,6 +348,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
     from govhub.points.models import ServiceRecord
+    from govhub.reporting.models import MemberReport
     from govhub.rewards.models import Redemption
 
     return {
@@ -326,6 +362,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ServiceRecord: _record_rule,
         ResidentRequest: _request_rule,
         OrgUnit: _community_rule,
+        MemberReport: _member_report_rule,
     }
 
 

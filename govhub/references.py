@@ -15,6 +15,7 @@ class RefType(StrEnum):
     attendance = "attendance"
     claim = "claim"
     ledger_entry = "ledger_entry"
+    member_report = "member_report"
     need = "need"
     org_unit = "org_unit"
     partner = "partner"

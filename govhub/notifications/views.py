@@ -26,6 +26,8 @@ def target_url(notification: Notification) -> str:
         return url_for("shop.home", partner_id=notification.target_id)
     if notification.target_type == RefType.points:
         return url_for("points.my_points")
+    if notification.target_type == RefType.member_report:
+        return url_for("member_reports.mine")
     return url_for("notifications.index")
 
 

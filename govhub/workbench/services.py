@@ -23,6 +23,7 @@ from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
+from govhub.reporting.members import waiting_count_clause
 from govhub.rewards.models import Redemption, VoucherStatus
 
 # A shift starting within this time that still has places is "short of volunteers".
@@ -88,6 +89,7 @@ class CommunityWaiting:
     requests: int  # resident requests waiting for a decision
     applications: int  # partner applications waiting for a decision
     short_shifts: int  # shifts starting within SOON with places left
+    member_reports: int = 0  # in-service party members' reports waiting (在职党员报到)
 
 
 @dataclass(frozen=True)
@@ -169,7 +171,13 @@ def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
         .scalar_subquery()
     )
     row = db.session.execute(
-        select(to_confirm, _requests(inside), _applications(inside), short)
+        select(
+            to_confirm,
+            _requests(inside),
+            _applications(inside),
+            short,
+            waiting_count_clause(community.path),
+        )
     ).one()
     return CommunityWaiting(*(int(value or 0) for value in row))
 

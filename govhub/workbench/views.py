@@ -133,6 +133,13 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
                 ngettext("%(num)d shift", "%(num)d shifts", counts.short_shifts),
                 url_for("workbench.short_shifts", community_id=community_id),
             ),
+            _item(
+                "waiting-member-reports",
+                _("Party members' reports to confirm"),
+                counts.member_reports,
+                ngettext("%(num)d report", "%(num)d reports", counts.member_reports),
+                url_for("member_reports.review"),
+            ),
         ]
     if isinstance(counts, services.ShopWaiting):
         assert bench.partner is not None
@@ -207,6 +214,10 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
         Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
         Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
+        Tool(
+            _("Party members' reporting QR"),
+            url_for("member_reports.reporting_qr", community_id=community_id),
+        ),
     ]
     if _can(Action.VIEW_LEDGER_AUDIT):
         tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
