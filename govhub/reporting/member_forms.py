@@ -51,7 +51,10 @@ class ConfirmForm(BaseForm):
 class ReturnForm(BaseForm):
     reason = TextAreaField(
         _l("Reason for returning it"),
-        validators=[DataRequired(_l("Give a reason; the member will see it.")), Length(max=MAX_REASON)],
+        validators=[
+            DataRequired(_l("Give a reason; the member will see it.")),
+            Length(max=MAX_REASON),
+        ],
     )
 
 

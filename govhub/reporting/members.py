@@ -32,11 +32,12 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import CursorResult, exists, func, or_, select, update
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import User
@@ -68,6 +69,12 @@ class AlreadyReported(ServiceError):
     def __init__(self, message: str, report: MemberReport) -> None:
         super().__init__(message, field="partner_id")
         self.report = report
+
+
+def _changed(statement) -> int:
+    """Run a conditional UPDATE; how many rows it changed (0: it lost a race)."""
+    result = db.session.execute(statement.execution_options(synchronize_session=False))
+    return cast(CursorResult[Any], result).rowcount
 
 
 # --- Reading -------------------------------------------------------------------------
@@ -166,9 +173,7 @@ def reported_unit(partner_id: int, today: date) -> Partner | None:
 
 
 def grids_of(community_id: int) -> list[OrgUnit]:
-    query = select(OrgUnit).where(
-        OrgUnit.parent_id == community_id, OrgUnit.level == OrgLevel.grid
-    )
+    query = select(OrgUnit).where(OrgUnit.parent_id == community_id, OrgUnit.level == OrgLevel.grid)
     return list(db.session.scalars(query.order_by(OrgUnit.code, OrgUnit.id)))
 
 
@@ -261,7 +266,8 @@ def submit(
     counting = counting_of(user_id, today)
     if counting is not None:
         opens = renewal_opens(counting)
-        if counting.community_id != home.id or (opens is not None and today < opens):
+        assert counting.valid_until is not None and opens is not None  # it counts
+        if counting.community_id != home.id or today < opens:
             raise AlreadyReported(
                 _(
                     "You are reported to %(name)s until %(date)s.",
@@ -322,12 +328,11 @@ def withdraw(user_id: int, report_id: int, *, now: datetime) -> MemberReport:
 def _leave_pending(report: MemberReport, **values) -> None:
     """Move ``report`` out of pending, once: a decision or withdrawal that lost the race
     is refused."""
-    moved = db.session.execute(
+    moved = _changed(
         update(MemberReport)
         .where(MemberReport.id == report.id, MemberReport.status == ReportStatus.pending)
         .values(**values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if moved != 1:
         db.session.refresh(report)
         raise ServiceError(
@@ -509,13 +514,14 @@ def claim_candidates(partner_id: int, today: date) -> list[Candidate]:
         select(MemberReport).where(MemberReport.id.in_(matching)).order_by(MemberReport.id)
     )
     return [
-        Candidate(r.id, short_name(r.user.name), r.community.name, r.employer_name)
-        for r in reports
+        Candidate(r.id, short_name(r.user.name), r.community.name, r.employer_name) for r in reports
     ]
 
 
 @transactional
-def claim_for_unit(actor_id: int, partner_id: int, report_id: int, *, now: datetime) -> MemberReport:
+def claim_for_unit(
+    actor_id: int, partner_id: int, report_id: int, *, now: datetime
+) -> MemberReport:
     """The unit's liaison says the report's typed employer is their unit."""
     partner = get_or_raise(Partner, partner_id, _l("No such partner."))
     today = local_date(now)
@@ -524,12 +530,11 @@ def claim_for_unit(actor_id: int, partner_id: int, report_id: int, *, now: datet
     report = get_or_raise(MemberReport, report_id, _l("No such report."))
     if not names_match(partner.name, report.employer_name):
         raise ServiceError(_("This member's employer does not match your unit's name."))
-    claimed = db.session.execute(
+    claimed = _changed(
         update(MemberReport)
         .where(MemberReport.id == report.id, *_claimable_clause(partner.id, today))
         .values(partner_id=partner.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if claimed != 1:
         raise ServiceError(_("This report can no longer be claimed: it was claimed or closed."))
     db.session.refresh(report)
@@ -561,12 +566,11 @@ def refuse_claim(user_id: int, report_id: int, *, now: datetime) -> MemberReport
     partner_id = report.partner_id
     if partner_id is None or not report.employer_name:
         raise ServiceError(_("No unit has claimed this report."))
-    undone = db.session.execute(
+    undone = _changed(
         update(MemberReport)
         .where(MemberReport.id == report.id, MemberReport.partner_id == partner_id)
         .values(partner_id=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if undone != 1:
         raise ServiceError(_("No unit has claimed this report."))
     db.session.add(ClaimRefusal(member_report_id=report.id, partner_id=partner_id, refused_at=now))

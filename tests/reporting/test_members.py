@@ -172,9 +172,7 @@ def test_someone_else_cannot_withdraw_a_members_report(world, client, auth):
 # --- The community's decision --------------------------------------------------------
 
 
-def test_the_admin_confirms_and_places_the_member_in_a_grid_of_the_community(
-    world, client, auth
-):
+def test_the_admin_confirms_and_places_the_member_in_a_grid_of_the_community(world, client, auth):
     tree, unit, _liaison, admin, member = world
     pending = report(member, partner=unit)
     auth.login(admin.phone)
@@ -334,9 +332,7 @@ def test_a_code_of_another_community_says_so_and_offers_the_members_home(world, 
     assert client.post(url, data={"partner_id": unit.id}).status_code == 200
     assert count(MemberReport) == 0
     with pytest.raises(ServiceError):
-        members.submit(
-            member.id, community_id=tree.community_b, partner_id=unit.id, now=utcnow()
-        )
+        members.submit(member.id, community_id=tree.community_b, partner_id=unit.id, now=utcnow())
 
 
 def test_the_workbench_counts_members_reports_waiting(world, client, auth):
