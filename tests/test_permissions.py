@@ -10,6 +10,7 @@ from govhub.needs.models import Claim, Need, NeedStatus, ResidentRequest, Shift,
 from govhub.partners.models import Partner
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
+from govhub.reporting.models import MemberReport
 from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
@@ -144,6 +145,12 @@ RELATIONS = {
     ),
     "community_a": lambda w, me: w.community_a,
     "community_c": lambda w, me: w.community_c,
+    # 在职党员报到
+    "member_report_a": lambda w, me: MemberReport(user_id=w.volunteer.id, community=w.community_a),
+    "member_report_c": lambda w, me: MemberReport(
+        user_id=w.volunteer_c.id, community=w.community_c
+    ),
+    "own_member_report_a": lambda w, me: MemberReport(user_id=me.id, community=w.community_a),
 }
 
 T, F = True, False
@@ -253,6 +260,25 @@ MATRIX = [
     (Action.SUBMIT_FOR_COMMUNITY, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
     (Action.VIEW_ECONOMY, "community_a", ADMINS_ONLY | {"street2": F}),
     (Action.VIEW_ECONOMY, "community_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    # 在职党员报到: the community's admins decide, never on their own report.
+    (Action.REVIEW_MEMBER_REPORTS, "-", COMMUNITY_ADMINS),
+    (Action.DECIDE_MEMBER_REPORT, "member_report_a", COMMUNITY_ADMINS),
+    (Action.DECIDE_MEMBER_REPORT, "member_report_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.DECIDE_MEMBER_REPORT, "own_member_report_a", {"admin_a": F, "sysadmin": F}),
+    (
+        Action.VIEW_MEMBER_REPORT,
+        "member_report_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.OWN_MEMBER_REPORT, "member_report_a", {"volunteer": T, "admin_a": F, "sysadmin": F}),
+    (Action.SHOW_REPORTING_QR, "community_a", COMMUNITY_ADMINS),
+    (Action.SHOW_REPORTING_QR, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    # Only a liaison of the unit (none here), not even a system admin or the staff.
+    (
+        Action.CLAIM_MEMBER_REPORTS,
+        "partner_a",
+        {"volunteer": F, "admin_a": F, "staff_a": F, "sysadmin": F},
+    ),
 ]
 
 
