@@ -420,3 +420,93 @@ def test_a_report_chosen_from_the_list_cannot_be_claimed_or_undone(world, client
         members.refuse_claim(member.id, chosen.id, now=utcnow())
     assert reload(chosen.id).partner_id == unit.id
     assert members.claim_candidates(unit.id, local_date(utcnow())) == []
+
+
+# --- Finding the employer, 我的, notifications -----------------------------------------
+
+
+def test_the_live_search_answers_htmx_with_the_list_only(world, client, auth):
+    tree, unit, _liaison, _admin, member = world
+    make_reported_unit(tree, name="国网咸宁供电公司")
+    auth.login(member.phone)
+    response = client.get("/reporting/members/new?q=税务", headers={"HX-Request": "true"})
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    assert "<html" not in fragment and 'id="employer-choices"' in fragment
+    assert unit.name in fragment and "国网咸宁供电公司" not in fragment
+    assert "列表中没有我的工作单位" in fragment
+    nothing = client.get("/reporting/members/new?q=不存在", headers={"HX-Request": "true"})
+    assert unit.name not in nothing.get_data(as_text=True)
+
+
+def test_the_search_works_without_javascript_and_reports_nothing(world, client, auth):
+    tree, unit, _liaison, _admin, member = world
+    make_reported_unit(tree, name="国网咸宁供电公司")
+    auth.login(member.phone)
+    response = client.post("/reporting/members/new", data={"q": "供电", "search": "1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "<html" in page
+    assert "国网咸宁供电公司" in page and unit.name not in page
+    assert count(MemberReport) == 0
+
+
+def test_a_unit_that_is_not_reported_is_not_offered(world, client, auth):
+    tree, _unit, _liaison, _admin, member = world
+    from govhub.partners.models import PartnerKind
+    from tests.factories import make_partner
+
+    make_partner(tree, name="未审核单位", kind=PartnerKind.unit)
+    auth.login(member.phone)
+    assert "未审核单位" not in client.get("/reporting/members/new").get_data(as_text=True)
+
+
+def test_the_profile_shows_my_report_and_the_liaisons_claims_link(world, client, auth):
+    _tree, unit, liaison, _admin, member = world
+    auth.login(member.phone)
+    profile = client.get("/account/profile").get_data(as_text=True)
+    assert "在职党员报到" in profile and 'href="/reporting/members/new"' in profile
+    report(member, partner=unit)
+    profile = client.get("/account/profile").get_data(as_text=True)
+    assert "待确认" in profile and 'href="/reporting/members/"' in profile
+    auth.login(liaison.phone)
+    profile = client.get("/account/profile").get_data(as_text=True)
+    assert f'href="/reporting/members/claims/{unit.id}"' in profile
+
+
+def test_the_decision_notification_opens_the_members_page(world, client, auth):
+    tree, unit, _liaison, admin, member = world
+    pending = report(member, partner=unit)
+    members.return_report(admin.id, pending.id, reason="请补充单位全称", now=utcnow())
+    auth.login(member.phone)
+    listing = client.get("/notifications/").get_data(as_text=True)
+    assert "Alpha Community退回了您的报到。原因：请补充单位全称" in listing
+    note = db.session.scalars(select(Notification)).one()
+    opened = client.post(f"/notifications/{note.id}/open")
+    assert opened.status_code == 303 and opened.headers["Location"] == "/reporting/members/"
+
+
+@pytest.mark.parametrize("grid_id", ["１", "2147483648", "x", "-1", "1e3", "\x00"])
+def test_hostile_grid_ids_are_refused_at_the_field(world, client, auth, grid_id):
+    _tree, unit, _liaison, admin, member = world
+    pending = report(member, partner=unit)
+    auth.login(admin.phone)
+    response = client.post(
+        f"/reporting/members/review/{pending.id}/confirm", data={"grid_id": grid_id}
+    )
+    assert response.status_code == 422
+    assert reload(pending.id).status is ReportStatus.pending
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/reporting/members/99999999/withdraw",
+        "/reporting/members/99999999/not-my-employer",
+        "/reporting/members/review/99999999/confirm",
+        "/reporting/members/claims/99999999/1",
+    ],
+)
+def test_unknown_ids_are_404(world, client, auth, path):
+    _tree, _unit, _liaison, admin, _member = world
+    auth.login(admin.phone)
+    assert client.post(path).status_code == 404
