@@ -76,9 +76,8 @@ def mine():
     )
 
 
-def _prefill(form: MemberReportForm) -> None:
+def _prefill(form: MemberReportForm, latest: MemberReport | None) -> None:
     """A new form starts from the member's last report (reporting again, renewing)."""
-    latest = members.standing(current_user.id, _today()).latest
     if latest is None:
         return
     if latest.partner_id and not members.was_claimed(latest):
@@ -92,11 +91,12 @@ def _report_form(community: OrgUnit, channel: ReportChannel):
     """The report form of the member's home ``community``, for both ways in: a page, the
     employer list as an htmx fragment, or the submitted form."""
     today = _today()
+    standing = members.standing(current_user.id, today)
     searching = request.method == "POST" and "search" in request.form
     if request.method == "GET":
         form = MemberReportForm(formdata=request.args or None)
         if not request.args:
-            _prefill(form)
+            _prefill(form, standing.latest)
     else:
         form = MemberReportForm()
     units = members.employer_choices(today, form.q.data or "")
@@ -106,7 +106,6 @@ def _report_form(community: OrgUnit, channel: ReportChannel):
         units = [kept, *units] if kept is not None else units
     form.partner_id.choices = [(unit.id, unit.name) for unit in units]
     form.partner_id.choices.append((NOT_LISTED, _("My employer is not on the list")))
-    standing = members.standing(current_user.id, today)
     context: dict[str, Any] = {
         "form": form,
         "community": community,

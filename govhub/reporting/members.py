@@ -38,6 +38,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, exists, func, or_, select, update
+from sqlalchemy.orm import selectinload
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import User
@@ -88,8 +89,12 @@ def _in_hand_clause(today: date):
 
 
 def reports_of(user_id: int) -> list[MemberReport]:
-    """The member's reports, newest first."""
-    query = select(MemberReport).where(MemberReport.user_id == user_id)
+    """The member's reports, newest first (with their grids and the reports they renew)."""
+    query = (
+        select(MemberReport)
+        .where(MemberReport.user_id == user_id)
+        .options(selectinload(MemberReport.grid), selectinload(MemberReport.renewal_of))
+    )
     return list(db.session.scalars(query.order_by(MemberReport.id.desc())))
 
 
