@@ -510,3 +510,25 @@ def test_unknown_ids_are_404(world, client, auth, path):
     _tree, _unit, _liaison, admin, _member = world
     auth.login(admin.phone)
     assert client.post(path).status_code == 404
+
+
+def test_a_visitor_who_registers_from_the_qr_comes_back_to_the_form(world, client):
+    from tests.factories import registration_form
+
+    tree, unit, _liaison, _admin, _member = world
+    url = f"/reporting/members/join/{community_report_token(tree.community_a)}"
+    login_page = client.get(client.get(url).headers["Location"]).get_data(as_text=True)
+    register_link = f"/register?next={url}"
+    assert f'href="{register_link}"' in login_page
+    registered = client.post(register_link, data=registration_form(tree))
+    assert registered.status_code == 303 and registered.headers["Location"] == url
+    assert client.post(url, data={"partner_id": unit.id}).status_code == 303
+    assert db.session.scalars(select(MemberReport)).one().channel is ReportChannel.qr
+
+
+def test_registering_with_an_unsafe_next_goes_home(world, client):
+    from tests.factories import registration_form
+
+    tree = world[0]
+    response = client.post("/register?next=https://evil.example/", data=registration_form(tree))
+    assert response.status_code == 303 and response.headers["Location"] == "/"
