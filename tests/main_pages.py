@@ -135,6 +135,7 @@ def arrange(app) -> list[Person]:
             "voucher": voucher.id,
             "volunteer": volunteer.id,
             "shop": shop.id,
+            "community": community.id,
         }
         people = (volunteer.phone, admin.phone, staff.phone, volunteer.phone[-4:])
         voucher_token = tokens.voucher_token(voucher.id)
@@ -170,6 +171,8 @@ def arrange(app) -> list[Person]:
                 "profile": "/account/profile",
                 "ask for help": "/requests/new",
                 "partner apply": "/partners/apply",
+                "report to the community": "/reporting/members/new",
+                "my report to the community": "/reporting/members/",
             },
         ),
         Person(
@@ -186,6 +189,8 @@ def arrange(app) -> list[Person]:
                 "volunteers' points": f"/manage/volunteers?phone={volunteer_phone}",
                 "a volunteer's points": f"/manage/volunteers/{ids['volunteer']}",
                 "points economy": "/manage/economy",
+                "members' reports": "/reporting/members/review?status=",
+                "members' reporting QR": f"/reporting/members/qr/{ids['community']}",
             },
         ),
         Person(

@@ -485,7 +485,6 @@ class Candidate:
     report_id: int
     short_name: str
     community: str
-    employer_name: str
 
 
 def _claimable_clause(partner_id: int, today: date):
