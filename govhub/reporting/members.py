@@ -517,9 +517,7 @@ def claim_candidates(partner_id: int, today: date) -> list[Candidate]:
     reports = db.session.scalars(
         select(MemberReport).where(MemberReport.id.in_(matching)).order_by(MemberReport.id)
     )
-    return [
-        Candidate(r.id, short_name(r.user.name), r.community.name, r.employer_name) for r in reports
-    ]
+    return [Candidate(r.id, short_name(r.user.name), r.community.name) for r in reports]
 
 
 @transactional
