@@ -532,3 +532,32 @@ def test_registering_with_an_unsafe_next_goes_home(world, client):
     tree = world[0]
     response = client.post("/register?next=https://evil.example/", data=registration_form(tree))
     assert response.status_code == 303 and response.headers["Location"] == "/"
+
+
+@pytest.mark.app_config(DATABASE_POOL_SIZE=20)
+def test_two_admins_deciding_at_once_leave_one_decision(app):
+    tree = make_tree()
+    unit, _liaison = make_reported_unit(tree)
+    member = make_member(tree)
+    pending = report(member, partner=unit)
+    admins = [make_admin(tree, scope="community_a", name=f"Admin {n}") for n in range(4)]
+    clients = [login(app, admin) for admin in admins]
+    confirm_url = f"/reporting/members/review/{pending.id}/confirm"
+    return_url = f"/reporting/members/review/{pending.id}/return"
+    jobs = [
+        lambda c=clients[0]: c.post(confirm_url, data={"grid_id": tree.grid_a1}),
+        lambda c=clients[1]: c.post(return_url, data={"reason": "信息不全"}),
+        lambda c=clients[2]: c.post(confirm_url, data={"grid_id": tree.grid_a2}),
+        lambda c=clients[3]: c.post(return_url, data={"reason": "请重新填写"}),
+    ]
+    statuses = sorted(response.status_code for response in run_at_once(jobs))
+    assert statuses == [303, 422, 422, 422], statuses
+    db.session.rollback()
+    decided = db.session.get(MemberReport, pending.id)
+    assert decided.status in (ReportStatus.confirmed, ReportStatus.returned)
+    decisions = count(
+        AuditEvent,
+        AuditEvent.action.in_(["member_report.confirmed", "member_report.returned"]),
+    )
+    assert decisions == 1
+    assert count(Notification, Notification.user_id == member.id) == 1
