@@ -201,7 +201,7 @@ def review_queue(
     return keyset_page(query, [MemberReport.id], cursor, descending=False, limit=limit)
 
 
-def waiting_count_clause(community_path: str):
+def waiting_count_query(community_path: str):
     """SQL (a scalar subquery): members' reports waiting for the community's decision."""
     inside = select(OrgUnit.id).where(OrgUnit.subtree_clause(community_path))
     return (

@@ -23,7 +23,7 @@ from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
-from govhub.reporting.members import waiting_count_clause
+from govhub.reporting.members import waiting_count_query
 from govhub.rewards.models import Redemption, VoucherStatus
 
 # A shift starting within this time that still has places is "short of volunteers".
@@ -176,7 +176,7 @@ def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
             _requests(inside),
             _applications(inside),
             short,
-            waiting_count_clause(community.path),
+            waiting_count_query(community.path),
         )
     ).one()
     return CommunityWaiting(*(int(value or 0) for value in row))
