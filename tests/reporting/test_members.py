@@ -561,3 +561,22 @@ def test_two_admins_deciding_at_once_leave_one_decision(app):
     )
     assert decisions == 1
     assert count(Notification, Notification.user_id == member.id) == 1
+
+
+def test_in_the_last_days_of_the_term_the_member_renews_from_their_page(world, client, auth):
+    tree, unit, _liaison, admin, member = world
+    long_ago = utcnow() - timedelta(days=350)
+    first = report(member, partner=unit, now=long_ago)
+    members.confirm(admin.id, first.id, grid_id=tree.grid_a1, now=long_ago)
+    auth.login(member.phone)
+    mine = client.get("/reporting/members/").get_data(as_text=True)
+    assert 'id="member-report-renew"' in mine and "新的有效期从到期次日开始" in mine
+    form = client.get("/reporting/members/new").get_data(as_text=True)
+    assert "续报" in form
+    chosen = re.search(
+        r'<input checked id="partner_id-0" name="partner_id" type="radio" value="(\d+)">', form
+    )
+    assert chosen and int(chosen.group(1)) == unit.id  # starts from the report it renews
+    assert client.post("/reporting/members/new", data={"partner_id": unit.id}).status_code == 303
+    renewal = db.session.scalars(select(MemberReport).order_by(MemberReport.id.desc())).first()
+    assert renewal.renewal_of_id == first.id and renewal.status is ReportStatus.pending
