@@ -17,12 +17,13 @@ from govhub.notifications.models import Notification
 from govhub.orgs.models import CommunitySettings, OrgUnit
 from govhub.partners.models import Partner
 from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
-from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
+from govhub.reporting.models import ClaimRefusal, MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment, ResourceWindow
 from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
+    "ClaimRefusal",
     "UnitReport",
     "UnitHold",
     "ServiceCard",

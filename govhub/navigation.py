@@ -68,6 +68,13 @@ SECTIONS: dict[str, str] = {
     "unit_reports": HOME,
     "liaison": HOME,
     "member_reports.review": HOME,  # the community's queue of members' reports
+    "member_reports.review_report": HOME,
+    "member_reports.review_confirm": HOME,
+    "member_reports.review_return": HOME,
+    "member_reports.reporting_qr": HOME,  # the community's reporting QR poster
+    "member_reports.reporting_qr_png": HOME,
+    "member_reports.unit_claims": HOME,  # a unit's liaison claims free-text employers
+    "member_reports.unit_claim": HOME,
     # 需求: the board, a need, claiming, asking for help.
     "needs": NEEDS,
     "requests": NEEDS,

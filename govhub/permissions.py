@@ -111,6 +111,13 @@ class Action(StrEnum):
     HOLD_FOR_UNIT = "partner.hold"  # hold and release places, see its holds: staff or liaison
     RELEASE_HOLD = "unit_hold.release"  # a ``UnitHold``: who may hold for its unit
     CLAIM_HELD_PLACE = "unit_hold.claim"  # a ``UnitHold``: the unit's reported members
+    # 在职党员报到 (members' reports to their home community).
+    REVIEW_MEMBER_REPORTS = "member_reports.review"  # open the queue: community admins
+    DECIDE_MEMBER_REPORT = "member_report.decide"  # confirm or return; never one's own
+    OWN_MEMBER_REPORT = "member_report.own"  # withdraw, say no to a claim: the member
+    VIEW_MEMBER_REPORT = "member_report.view"  # the member, the community's admins
+    SHOW_REPORTING_QR = "community.reporting_qr"  # print the community's reporting QR
+    CLAIM_MEMBER_REPORTS = "partner.claim_members"  # the unit's liaison claims free-text reports
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -224,6 +231,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.SUBMIT_ON_BEHALF
             | Action.FIND_VOLUNTEERS
             | Action.RECORD_RESOURCE_ON_BEHALF
+            | Action.REVIEW_MEMBER_REPORTS
         ):
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.SCAN_CARDS:
@@ -239,6 +247,8 @@ def _global_rule(user: User, action: Action) -> bool:
 
 def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
     match action:
+        case Action.CLAIM_MEMBER_REPORTS:
+            return _is_liaison(user, partner.id)
         case Action.RUN_SHOP | Action.OFFER_RESOURCE:
             return is_partner_staff(user, partner.id)
         case Action.MANAGE_STAFF:
@@ -428,6 +438,8 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             )
         case Action.VIEW_REPORTING_FIGURES:
             return _within(user, community, *ADMIN_ROLES)
+        case Action.SHOW_REPORTING_QR:
+            return _within(user, community, Role.community_admin)
     return _refuse(action, community)
 
 
@@ -504,12 +516,31 @@ def _commitment_rule(user: User, action: Action, commitment) -> bool:
     return _refuse(action, commitment)
 
 
+# --- 在职党员报到 ----------------------------------------------------------------------
+
+
+def _member_report_rule(user: User, action: Action, report) -> bool:
+    match action:
+        case Action.DECIDE_MEMBER_REPORT:
+            # The community's admins, but an admin never confirms their own report.
+            return _not_self(user, report.user_id) and _within(
+                user, report.community, Role.community_admin
+            )
+        case Action.OWN_MEMBER_REPORT:
+            return report.user_id == user.id
+        case Action.VIEW_MEMBER_REPORT:
+            return report.user_id == user.id or _within(
+                user, report.community, Role.community_admin
+            )
+    return _refuse(action, report)
+
+
 @cache
 def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
     from govhub.points.models import ServiceRecord
-    from govhub.reporting.models import ServiceCard, UnitReport
+    from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
     from govhub.resources.models import Resource, ResourceCommitment
     from govhub.rewards.models import Redemption
 
@@ -529,6 +560,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         Resource: _resource_rule,
         ResourceCommitment: _commitment_rule,
         UnitHold: _unit_hold_rule,
+        MemberReport: _member_report_rule,
     }
 
 

@@ -15,6 +15,7 @@ class RefType(StrEnum):
     attendance = "attendance"
     claim = "claim"
     ledger_entry = "ledger_entry"
+    member_report = "member_report"
     need = "need"
     org_unit = "org_unit"
     partner = "partner"
@@ -23,12 +24,10 @@ class RefType(StrEnum):
     resident_request = "resident_request"
     resource = "resource"
     reward = "reward"
+    service_card = "service_card"  # a quarterly service card (服务登记卡)
     service_record = "service_record"
-    service_card = "service_card"  # liaison: a quarterly service card
     shift = "shift"
     skill = "skill"
     unit_hold = "unit_hold"  # places a unit holds in a shift (一键认领)
+    unit_report = "unit_report"  # a stationed unit's report to a community (双报到)
     user = "user"
-    # 双报到 (units): a unit report, and a member report (the renewal reminder names it).
-    unit_report = "unit_report"
-    member_report = "member_report"

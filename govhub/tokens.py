@@ -143,3 +143,19 @@ def read_unit_report_token(token: str) -> int:
         return int(_serializer("unit_report").loads(token))
     except (BadSignature, ValueError, TypeError):
         raise TokenRefused(Problem.forged) from None
+
+
+# -- members: a community's reporting QR (在职党员报到) ---------------------------------
+
+
+def community_report_token(community_id: int) -> str:
+    """The reference in a community's reporting QR (在职党员报到): it names the community
+    and never expires (the poster stays on the notice board)."""
+    return _serializer("community-report").dumps(community_id)
+
+
+def read_community_report_token(token: str) -> int:
+    try:
+        return int(_serializer("community-report").loads(token))
+    except (BadSignature, ValueError, TypeError):
+        raise TokenRefused(Problem.forged) from None

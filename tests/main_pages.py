@@ -135,6 +135,7 @@ def arrange(app) -> list[Person]:
             "voucher": voucher.id,
             "volunteer": volunteer.id,
             "shop": shop.id,
+            "community": community.id,
         }
         # == resources: the demo's resources list ==
         from govhub.resources.models import Resource
@@ -179,6 +180,8 @@ def arrange(app) -> list[Person]:
                 "my resources": "/resources/mine",
                 "a resource": f"/resources/{ids['grain']}",
                 "offer a resource": "/resources/new",
+                "report to the community": "/reporting/members/new",
+                "my report to the community": "/reporting/members/",
             },
         ),
         Person(
@@ -198,6 +201,8 @@ def arrange(app) -> list[Person]:
                 "resources of the area": "/resources/area",
                 "record a resource for a unit": "/resources/new?behalf=1",
                 "a resource (admin)": f"/resources/{ids['room']}",
+                "members' reports": "/reporting/members/review?status=",
+                "members' reporting QR": f"/reporting/members/qr/{ids['community']}",
             },
         ),
         Person(

@@ -18,7 +18,7 @@ from govhub.needs.models import (
 from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
 from govhub.points.models import ServiceRecord
-from govhub.reporting.models import ServiceCard, UnitReport
+from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment
 from govhub.rewards.models import Redemption
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
@@ -179,6 +179,12 @@ RELATIONS = {
     "hold_a": lambda w, me: UnitHold(
         partner=w.partner_a, partner_id=w.partner_a.id, shift=_shift(w, "community_a")
     ),
+    # 在职党员报到
+    "member_report_a": lambda w, me: MemberReport(user_id=w.volunteer.id, community=w.community_a),
+    "member_report_c": lambda w, me: MemberReport(
+        user_id=w.volunteer_c.id, community=w.community_c
+    ),
+    "own_member_report_a": lambda w, me: MemberReport(user_id=me.id, community=w.community_a),
 }
 
 
@@ -375,6 +381,25 @@ MATRIX = [
     (Action.HOLD_FOR_UNIT, "partner_a", NOBODY),
     (Action.RELEASE_HOLD, "hold_a", NOBODY),
     (Action.CLAIM_HELD_PLACE, "hold_a", NOBODY),
+    # 在职党员报到: the community's admins decide, never on their own report.
+    (Action.REVIEW_MEMBER_REPORTS, "-", COMMUNITY_ADMINS),
+    (Action.DECIDE_MEMBER_REPORT, "member_report_a", COMMUNITY_ADMINS),
+    (Action.DECIDE_MEMBER_REPORT, "member_report_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.DECIDE_MEMBER_REPORT, "own_member_report_a", {"admin_a": F, "sysadmin": F}),
+    (
+        Action.VIEW_MEMBER_REPORT,
+        "member_report_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.OWN_MEMBER_REPORT, "member_report_a", {"volunteer": T, "admin_a": F, "sysadmin": F}),
+    (Action.SHOW_REPORTING_QR, "community_a", COMMUNITY_ADMINS),
+    (Action.SHOW_REPORTING_QR, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    # Only a liaison of the unit (none here), not even a system admin or the staff.
+    (
+        Action.CLAIM_MEMBER_REPORTS,
+        "partner_a",
+        {"volunteer": F, "admin_a": F, "staff_a": F, "sysadmin": F},
+    ),
 ]
 
 

@@ -59,6 +59,7 @@ class RegisterForm(PlaceFields, BaseForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    next = HiddenField()  # where to go once registered (a scanned QR's page), if safe
 
 
 class LoginForm(BaseForm):

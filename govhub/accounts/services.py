@@ -232,6 +232,17 @@ def update_profile(
 
 
 @transactional
+def mark_party_member(user_id: int, *, employer_unit: str) -> None:
+    """Record on the profile that the volunteer is an in-service party member working at
+    ``employer_unit`` (their report to their community says so)."""
+    user = get_or_raise(User, user_id, _l("No such user."))
+    if user.profile is None:
+        raise ServiceError(_("Set your home community in your profile first."))
+    user.profile.is_party_member = True
+    user.profile.employer_unit = (employer_unit or "").strip()[:80] or None
+
+
+@transactional
 def set_preferences(
     user_id: int, *, locale: str | None = None, elder_mode: bool | None = None
 ) -> User:

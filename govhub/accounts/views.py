@@ -60,8 +60,8 @@ def _after_login_target(next_value: str | None = None) -> str:
 @submission_limits("register", lambda: request.form.get("phone"))
 def register():
     if current_user.is_authenticated:
-        return redirect(url_for("main.home"))
-    form = RegisterForm()
+        return redirect(_after_login_target(request.args.get("next")))
+    form = RegisterForm(next=request.args.get("next"))
     form.fill_place_choices()
     if not refreshing_places() and form.validate_on_submit():
         try:
@@ -79,7 +79,7 @@ def register():
         else:
             login_user(user)
             flash(_("Welcome, %(name)s! Your account is ready.", name=user.name), "success")
-            return redirect(url_for("main.home"), 303)
+            return redirect(_after_login_target(form.next.data), 303)
     return render_template("accounts/register.html", form=form), form_status(form)
 
 

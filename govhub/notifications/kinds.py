@@ -99,6 +99,22 @@ class NotificationKind(LabelledEnum):
         "unit_hold_offered",
         _l("%(partner)s holds places for its members: %(title)s, %(when)s. Claim one if you can."),
     )
+    # 在职党员报到: the member's report to their home community.
+    member_report_confirmed = (
+        "member_report_confirmed",
+        _l("%(community)s confirmed your report: you serve in %(grid)s until %(date)s."),
+    )
+    member_report_returned = (
+        "member_report_returned",
+        _l("%(community)s returned your report. Reason: %(reason)s"),
+    )
+    member_report_claimed = (
+        "member_report_claimed",
+        _l(
+            "%(partner)s linked your report to %(community)s to the unit as your employer. "
+            "If it is not your employer, say so on your report page."
+        ),
+    )
 
 
 # Every placeholder a message may use, so a row missing one still reads.
@@ -110,6 +126,8 @@ _BLANKS = {
     "when": "",
     "points": "",
     "date": "",
+    "community": "",  # 在职党员报到
+    "grid": "",
 }
 
 

@@ -26,12 +26,11 @@ def target_url(notification: Notification) -> str:
         return url_for("shop.home", partner_id=notification.target_id)
     if notification.target_type == RefType.points:
         return url_for("points.my_points")
-    # 双报到 (units): a unit report's page; a member report from the profile (我的), where
-    # a member reports (the member reports' own page, when merged, may take this over).
+    # 双报到: a unit report's page; a member report's page (the member's own reports).
     if notification.target_type == RefType.unit_report:
         return url_for("unit_reports.detail", report_id=notification.target_id)
     if notification.target_type == RefType.member_report:
-        return url_for("accounts.profile")
+        return url_for("member_reports.mine")
     return url_for("notifications.index")
 
 

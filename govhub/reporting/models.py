@@ -199,3 +199,18 @@ class ServiceCard(Model):
     @property
     def on_target(self) -> bool:
         return self.year_minutes >= self.target_minutes
+
+
+class ClaimRefusal(Model):
+    """A member said "not my employer" to a unit that claimed their free-text report: that
+    unit's liaison is not offered the report again (added by migration 0010)."""
+
+    __tablename__ = "member_report_claim_refusal"
+
+    member_report_id: Mapped[int] = mapped_column(
+        ForeignKey("member_report.id", ondelete="CASCADE"), primary_key=True
+    )
+    partner_id: Mapped[int] = mapped_column(
+        ForeignKey("partner.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    refused_at: Mapped[datetime] = mapped_column(default=utcnow)

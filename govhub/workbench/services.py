@@ -24,6 +24,7 @@ from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.partners.models import Partner, PartnerStatus
+from govhub.reporting.members import waiting_count_query
 from govhub.reporting.models import MemberReport, ReportStatus, ServiceCard, UnitReport
 from govhub.reporting.terms import counts_clause, liaison_units
 from govhub.rewards.models import Redemption, VoucherStatus
@@ -98,6 +99,7 @@ class CommunityWaiting:
     applications: int  # partner applications waiting for a decision
     short_shifts: int  # shifts starting within SOON with places left
     unit_reports: int = 0  # 双报到 (units): stationed units' reports waiting for confirmation
+    member_reports: int = 0  # in-service party members' reports waiting (在职党员报到)
 
 
 @dataclass(frozen=True)
@@ -188,7 +190,14 @@ def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
         .scalar_subquery()
     )
     row = db.session.execute(
-        select(to_confirm, _requests(inside), _applications(inside), short, _unit_reports(inside))
+        select(
+            to_confirm,
+            _requests(inside),
+            _applications(inside),
+            short,
+            _unit_reports(inside),
+            waiting_count_query(community.path),
+        )
     ).one()
     return CommunityWaiting(*(int(value or 0) for value in row))
 

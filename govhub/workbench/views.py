@@ -148,6 +148,13 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
                 ngettext("%(num)d report", "%(num)d reports", counts.unit_reports),
                 url_for("unit_reports.review"),
             ),
+            _item(
+                "waiting-member-reports",
+                _("Party members' reports to confirm"),
+                counts.member_reports,
+                ngettext("%(num)d report", "%(num)d reports", counts.member_reports),
+                url_for("member_reports.review"),
+            ),
         ]
     if isinstance(counts, services.ShopWaiting):
         assert bench.partner is not None
@@ -243,6 +250,10 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
         Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
         Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
+        Tool(
+            _("Party members' reporting QR"),
+            url_for("member_reports.reporting_qr", community_id=community_id),
+        ),
         # == resources ==
         Tool(_("Resources of our area"), url_for("resources.area")),
         Tool(_("Record a resource for a unit"), url_for("resources.new", behalf=1)),
