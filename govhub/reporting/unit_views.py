@@ -29,11 +29,6 @@ from govhub.urls import external_url
 
 bp = Blueprint("unit_reports", __name__, url_prefix="/reporting/units")
 
-# Where a unit lists what it offers (the resources list). A plain path until the
-# resources blueprint's "resources.new" is merged.
-NEW_RESOURCE_PATH = "/resources/new"
-
-
 @bp.app_template_global()
 def unit_report_status(report: UnitReport) -> str:
     """A report's status as its pages show it: a confirmed one past its term is 已过期."""
@@ -98,7 +93,7 @@ def _form_page(partner: Partner, form: UnitReportForm, *, report=None, renewing=
         report=report,
         renewing=renewing,
         liaison=units.find_liaison(phone) if phone.strip() else None,
-        new_resource_url=NEW_RESOURCE_PATH,
+        new_resource_url=url_for("resources.new", partner=partner.id),
         duplicate_id=getattr(form, "duplicate_id", None),
     ), status
 

@@ -291,3 +291,14 @@ def test_who_may_do_what_in_the_liaisons_area(world, who, action, target, allowe
         },
     }
     assert can(people[who], action, objects[target]) is allowed
+
+
+def test_the_liaison_page_leads_to_the_units_held_places(world, client, auth):
+    """From the list of places the unit holds, the liaison reaches the page where the unit
+    holds more (一键认领), which a liaison without staff rights may open."""
+    _tree, liaisons, units, _members = world
+    auth.login(liaisons["zhao"].phone)
+    page = client.get(f"/liaison/units/{units['tax'].id}").text
+    holds_page = f"/unit-holds/units/{units['tax'].id}"
+    assert f'href="{holds_page}"' in page
+    assert client.get(holds_page).status_code == 200
