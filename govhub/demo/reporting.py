@@ -7,18 +7,21 @@ units, a business and a unit without an account (recorded by the community) offe
 resources, one committed to a need; and a unit holds places of a shift for its members,
 one already taken (一键认领).
 
-Built through the services where they exist (accounts, resources, needs posting and
-claims, check-in for the hours) and, for the reports and the unit hold, whose services
-are written alongside, as rows exactly as their models define them. Every record is found
-by a natural key first, so seeding twice changes nothing.
+Built through the services (accounts, unit and member reports, resources, needs posting
+and claims, check-in for the hours, the unit hold, the service cards) with the clock set
+back where the story happened earlier: the reports were made and confirmed early in the
+last quarter that has ended, the members served in its last days, and the quarter's
+service cards are issued, so the liaison has cards to receive and print. (In the first
+quarter of a year that quarter is last year's, so this year's hours start at zero.)
+Every record is found by a natural key first, so seeding twice changes nothing.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from govhub.accounts import services as accounts
 from govhub.accounts.models import Role, RoleAssignment, User
@@ -26,12 +29,13 @@ from govhub.clock import local_date, to_utc
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs import claims as needs_claims
-from govhub.needs import posting
-from govhub.needs.models import Category, Claim, ClaimStatus, Need, Shift, UnitHold, Visibility
+from govhub.needs import posting, unit_holds
+from govhub.needs.models import Category, Need, Shift, UnitHold, Visibility
 from govhub.orgs.models import OrgUnit
 from govhub.partners.models import Partner
+from govhub.reporting import cards, members, units
+from govhub.reporting.figures import quarter_days
 from govhub.reporting.models import MemberReport, ReportChannel, ReportStatus, UnitReport
-from govhub.reporting.terms import term_end
 from govhub.resources import services as resources
 from govhub.resources.models import Resource, ResourceCommitment, ResourceKind
 
@@ -144,11 +148,16 @@ def logins_lines() -> list[str]:
 def seed_reporting(by_name: dict[str, OrgUnit], partners: dict[str, Partner], added: Counter):
     """Add what is missing; called inside ``demo.seed``'s transaction."""
     now = utcnow()
+    year, quarter = cards.last_ended_quarter(local_date(now))
+    first, last = quarter_days(year, quarter)
+    reported = to_utc(datetime.combine(first + timedelta(days=2), time(9, 0)))
     users = _people(by_name, partners, added)
-    _unit_reports(by_name, partners, users, added, now)
-    _member_reports(by_name, partners, users, added, now)
-    _service_hours(by_name, users, added, now)
-    _resources(by_name, partners, users, added, now)
+    offered = _resources(by_name, partners, users, added, reported)
+    _unit_reports(by_name, partners, users, offered, added, reported)
+    _member_reports(by_name, partners, users, added, reported + timedelta(days=2))
+    _service_hours(by_name, users, added, last)
+    _commit_room(offered, users, added, now)
+    _cards(by_name, users, year, quarter, added, now)
     _unit_hold(partners, users, added, now)
 
 
@@ -163,11 +172,6 @@ def _people(by_name, partners, added: Counter) -> dict[str, User]:
         )
         users[phone] = accounts.register(phone, name, password, grid.parent_id, grid.id)
         added["users"] += 1
-    for phone, _name, _grid, unit in NEW_MEMBERS:
-        profile = users[phone].profile
-        assert profile is not None  # registered with a home above
-        profile.is_party_member = True
-        profile.employer_unit = unit
     for phone, _name, _grid, unit in LIAISONS:
         partner, user = partners[unit], users[phone]
         if not any(a.role is Role.partner_staff and a.partner_id == partner.id for a in user.roles):
@@ -184,9 +188,10 @@ def _liaison_of(unit: str, users: dict[str, User]) -> User:
     return users[phone]
 
 
-def _unit_reports(by_name, partners, users, added: Counter, now: datetime) -> None:
-    today = local_date(now)
-    categories = {c.code: c for c in db.session.scalars(select(Category))}
+def _unit_reports(by_name, partners, users, offered, added: Counter, now: datetime) -> None:
+    """Each unit's liaison (also its staff) reports; the community's admin confirms a day
+    later, or has not yet."""
+    categories = {c.code: c.id for c in db.session.scalars(select(Category))}
     for unit, community_name, status, admin_phone, codes in UNIT_REPORTS:
         partner, community = partners[unit], by_name[community_name]
         if db.session.scalar(
@@ -196,29 +201,31 @@ def _unit_reports(by_name, partners, users, added: Counter, now: datetime) -> No
         ):
             continue
         liaison = _liaison_of(unit, users)
-        confirmed = status is ReportStatus.confirmed
-        db.session.add(
-            UnitReport(
-                partner_id=partner.id,
+        report = units.submit(
+            liaison.id,
+            partner.id,
+            units.ReportInput(
                 community_id=community.id,
-                liaison_id=liaison.id,
+                liaison_phone=liaison.phone,
                 party_members=DECLARED_MEMBERS[unit],
+                # The unit's resources serving the community go with its report.
+                resource_ids=[
+                    r.id
+                    for r in offered.values()
+                    if r.partner_id == partner.id
+                    and (community.contains(r.area) or r.area.contains(community))
+                ],
+                category_ids=[categories[code] for code in codes],
                 note="愿意认领助老、文明创建类需求，周末可组织党员参加。",
-                status=status,
-                submitted_by_id=liaison.id,
-                submitted_at=now - timedelta(days=3),
-                decided_by_id=users[admin_phone].id if confirmed else None,
-                decided_at=now - timedelta(days=2) if confirmed else None,
-                valid_until=term_end(today) if confirmed else None,
-                categories=[categories[code] for code in codes],
-            )
+            ),
+            now=now,
         )
+        if status is ReportStatus.confirmed:
+            units.confirm(users[admin_phone].id, report.id, now=now + timedelta(days=1))
         added["unit reports"] += 1
-    db.session.flush()
 
 
 def _member_reports(by_name, partners, users, added: Counter, now: datetime) -> None:
-    today = local_date(now)
     admins = {"金叶社区": users["13800000002"], "南昌路社区": users["13800000003"]}
     for phone, community_name, grid_name, unit, channel in MEMBER_REPORTS:
         member, community = users[phone], by_name[community_name]
@@ -228,36 +235,32 @@ def _member_reports(by_name, partners, users, added: Counter, now: datetime) -> 
             )
         ):
             continue
-        db.session.add(
-            MemberReport(
-                user_id=member.id,
-                community_id=community.id,
-                partner_id=partners[unit].id,
-                channel=channel,
-                status=ReportStatus.confirmed,
-                grid_id=by_name[grid_name].id,
-                submitted_at=now - timedelta(days=2),
-                decided_by_id=admins[community_name].id,
-                decided_at=now - timedelta(days=1),
-                valid_until=term_end(today),
-            )
+        report = members.submit(
+            member.id,
+            community_id=community.id,
+            partner_id=partners[unit].id,
+            channel=channel,
+            now=now,
+        )
+        members.confirm(
+            admins[community_name].id,
+            report.id,
+            grid_id=by_name[grid_name].id,
+            now=now + timedelta(days=1),
         )
         added["member reports"] += 1
-    db.session.flush()
 
 
-def _service_hours(by_name, users, added: Counter, now: datetime) -> None:
+def _service_hours(by_name, users, added: Counter, quarter_end: date) -> None:
     """Confirmed hours through the real services, with the clock set back: one 8-hour shift
-    a day on the days before yesterday (in the first days of January they fall in the
-    previous year)."""
+    a day on the last days of the quarter that ended last."""
     from govhub.checkin import services as checkin
     from govhub.checkin.models import Evidence
 
     if db.session.scalar(select(Need.id).where(Need.title == SERVICE_TITLE)):
         return
     admin = users["13800000002"]
-    today = local_date(now)
-    first_day = today - timedelta(days=SERVICE_SHIFTS + 2)
+    first_day = quarter_end - timedelta(days=SERVICE_SHIFTS)
     slots = [
         (
             to_utc(datetime.combine(first_day + timedelta(days=n), time(8, 0))),
@@ -303,7 +306,8 @@ def _service_hours(by_name, users, added: Counter, now: datetime) -> None:
     added["needs"] += 1
 
 
-def _resources(by_name, partners, users, added: Counter, now: datetime) -> None:
+def _resources(by_name, partners, users, added: Counter, now: datetime) -> dict[str, Resource]:
+    """The resources on offer, by title (offered when the units reported)."""
     existing = {r.title: r for r in db.session.scalars(select(Resource))}
     for (
         actor_phone,
@@ -343,28 +347,33 @@ def _resources(by_name, partners, users, added: Counter, now: datetime) -> None:
         )
         existing[title] = resource
         added["resources"] += 1
-        # A unit's resource goes with its report to the community (the report lists it).
-        if partner is not None:
-            for report in db.session.scalars(
-                select(UnitReport).where(UnitReport.partner_id == partner.id)
-            ):
-                if report.community.contains(resource.area) or resource.area.contains(
-                    report.community
-                ):
-                    report.resources.append(resource)
+    return existing
+
+
+def _commit_room(offered: dict[str, Resource], users, added: Counter, now: datetime) -> None:
     title, need_title, quantity, key = ROOM_COMMITMENT
     if not db.session.scalar(select(ResourceCommitment.id).where(ResourceCommitment.key == key)):
         need_id = db.session.scalar(select(Need.id).where(Need.title == need_title))
         resources.commit(
-            users["13800000002"].id, existing[title].id, quantity, need_id=need_id, key=key, now=now
+            users["13800000002"].id, offered[title].id, quantity, need_id=need_id, key=key, now=now
         )
         added["resource commitments"] += 1
-    db.session.flush()
+
+
+def _cards(by_name, users, year: int, quarter: int, added: Counter, now: datetime) -> None:
+    """The quarter's service cards, issued by each community's admin (issuing again adds
+    nothing)."""
+    for community_name, admin_phone in (("金叶社区", "13800000002"), ("南昌路社区", "13800000003")):
+        issued = cards.issue_quarter(
+            users[admin_phone].id, by_name[community_name].id, year, quarter, now=now
+        )
+        if issued.issued:
+            added["service cards"] += issued.issued
 
 
 def _unit_hold(partners, users, added: Counter, now: datetime) -> None:
-    """A ``UnitHold`` on the second shift of the 五彩夕阳 visits: its places count in
-    ``Shift.claimed``; 黄志强's claim carries ``unit_hold_id`` and raised ``used``."""
+    """咸安区税务局's liaison holds places of the second 五彩夕阳 visit for its members, and
+    黄志强 takes one (一键认领)."""
     partner = partners[HELD_BY]
     shifts = db.session.scalars(
         select(Shift).join(Shift.need).where(Need.title == HELD_NEED).order_by(Shift.starts_at)
@@ -376,37 +385,8 @@ def _unit_hold(partners, users, added: Counter, now: datetime) -> None:
         select(UnitHold.id).where(UnitHold.shift_id == shift.id, UnitHold.partner_id == partner.id)
     ):
         return
-    taken = db.session.execute(
-        update(Shift)
-        .where(Shift.id == shift.id, Shift.claimed + HELD_PLACES <= Shift.capacity)
-        .values(claimed=Shift.claimed + HELD_PLACES)
-        .execution_options(synchronize_session=False)
-    ).rowcount  # type: ignore[attr-defined]
-    if not taken:
-        return
-    liaison = _liaison_of(HELD_BY, users)
-    hold = UnitHold(
-        shift_id=shift.id,
-        partner_id=partner.id,
-        places=HELD_PLACES,
-        used=1,
-        created_by_id=liaison.id,
-        created_at=now,
-        updated_at=now,
+    hold = unit_holds.hold_places(
+        _liaison_of(HELD_BY, users).id, shift.id, partner.id, HELD_PLACES, now=now
     )
-    db.session.add(hold)
-    db.session.flush()
-    db.session.add(
-        Claim(
-            shift_id=shift.id,
-            volunteer_id=users[HELD_CLAIMANT].id,
-            status=ClaimStatus.confirmed,
-            queued_at=now,
-            created_at=now,
-            updated_at=now,
-            unit_hold_id=hold.id,
-        )
-    )
-    db.session.flush()
-    db.session.refresh(shift, ["claimed"])
+    unit_holds.claim_held_place(users[HELD_CLAIMANT].id, hold.id, now=now)
     added["unit holds"] += 1

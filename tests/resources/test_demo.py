@@ -118,3 +118,29 @@ def test_the_liaisons_log_in_and_their_units_are_theirs(seeded, runner, client, 
 
 def test_seeding_twice_adds_nothing(seeded):
     assert not demo.seed()
+
+
+def test_the_last_quarters_service_cards_are_issued_for_the_liaisons_to_print(seeded):
+    """The reports were confirmed early in the last quarter that ended and the members
+    served in its last days, so its cards are issued: 陈丽华's 56 hours are on target,
+    刘建国's 16 and 黄志强's none below it, and each unit's liaison may open its members'
+    cards."""
+    from govhub.permissions import Action, can
+    from govhub.reporting.cards import last_ended_quarter
+    from govhub.reporting.models import ServiceCard
+
+    year, quarter = last_ended_quarter(date.today())
+    cards = {
+        card.user.name: card
+        for card in db.session.scalars(
+            select(ServiceCard).where(ServiceCard.year == year, ServiceCard.quarter == quarter)
+        )
+    }
+    assert set(cards) == {"陈丽华", "刘建国", "黄志强"}
+    chen, liu = cards["陈丽华"], cards["刘建国"]
+    assert (chen.quarter_minutes, chen.on_target) == (56 * 60, True)
+    assert (liu.quarter_minutes, liu.on_target) == (16 * 60, False)
+    assert (cards["黄志强"].quarter_minutes, cards["黄志强"].on_target) == (0, False)
+    assert can(user("13800000040"), Action.VIEW_SERVICE_CARD, chen)
+    assert can(user("13800000041"), Action.VIEW_SERVICE_CARD, liu)
+    assert not can(user("13800000040"), Action.VIEW_SERVICE_CARD, liu)
