@@ -29,6 +29,7 @@ from govhub.urls import external_url
 
 bp = Blueprint("unit_reports", __name__, url_prefix="/reporting/units")
 
+
 @bp.app_template_global()
 def unit_report_status(report: UnitReport) -> str:
     """A report's status as its pages show it: a confirmed one past its term is 已过期."""
