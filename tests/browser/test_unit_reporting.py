@@ -15,26 +15,42 @@ from tests.browser.test_sizes import assert_sizes
 
 pytestmark = pytest.mark.browser
 
-UNIT = "咸安区税务局"  # a stationed unit of the demo city, in 金叶社区
+# A stationed unit of 金叶社区 that has not reported yet (the demo's 咸安区税务局 already
+# has: a second report to the same community is refused). Approved by 王书记 below.
+UNIT = "咸安区实验小学"
 PASSWORD = "tax-office-2026"
 
 
 def arrange_unit_staff(live_app) -> tuple[str, str]:
-    """A staff member of the demo's tax office, and a resource the office offers
-    (the resources list's own pages are built alongside). Returns (phone, title)."""
+    """A new stationed unit of 金叶社区, a staff member of it, and a resource it offers.
+    Returns (phone, title)."""
     from sqlalchemy import select
 
     from govhub.accounts import services as accounts
-    from govhub.accounts.models import Role
+    from govhub.accounts.models import Role, User
+    from govhub.database import utcnow
     from govhub.extensions import db
     from govhub.orgs.models import OrgUnit
-    from govhub.partners.models import Partner
+    from govhub.partners import services as partners
+    from govhub.partners.models import Partner, PartnerKind
     from govhub.resources.models import Resource, ResourceKind
 
     phone, title = unique_phone(), f"党员活动室{uuid.uuid4().hex[:4]}"
     with live_app.app_context():
-        unit = db.session.scalars(select(Partner).where(Partner.name == UNIT)).one()
         grid = db.session.scalars(select(OrgUnit).where(OrgUnit.name == "金叶一网格")).one()
+        unit = db.session.scalars(select(Partner).where(Partner.name == UNIT)).first()
+        if unit is None:
+            unit = partners.apply(
+                kind=PartnerKind.unit,
+                name=UNIT,
+                community_id=grid.parent_id,
+                address="金叶路8号",
+                contact_name="吴老师",
+                contact_phone=unique_phone(),
+                owner_id=None,
+            )
+            wang = db.session.scalars(select(User).where(User.phone == JINYE_ADMIN[0])).one()
+            partners.decide(wang.id, unit.id, approve=True, now=utcnow())
         user = accounts.register(phone, "吴晓东", PASSWORD, unit.community_id, grid.id)
         accounts.assign_role(None, user.id, Role.partner_staff, partner_id=unit.id)
         db.session.add(
