@@ -414,3 +414,20 @@ def test_an_overseer_without_a_home_opens_the_leaderboards_of_their_subtree(app,
     # A unit outside the subtree is not offered: the first of theirs is shown instead.
     page = text_of(client.get(f"/leaderboard?unit={tree.community_c}"))
     assert "Gamma one" not in page and "Alpha one" in page
+
+
+def test_a_stationed_units_workbench_leads_with_reporting_not_a_counter(app, client, auth):
+    """A unit has no points-supermarket counter: its workbench reports to communities,
+    offers resources and holds places, with no voucher, reward or settlement tool."""
+    from tests.reporting.unit_helpers import make_unit
+
+    tree = make_tree()
+    unit, owner = make_unit(tree)
+    auth.login(owner.phone)
+    page = text_of(client.get(f"/workbench/shop/{unit.id}"))
+    main = main_of(page)
+    assert f"单位工作台 · {unit.name}" in page
+    assert f'href="/reporting/units/partner/{unit.id}"' in main
+    assert f'href="/resources/new?partner={unit.id}"' in main
+    for shop_only in ("/verify", "waiting-unused", "#rewards", "#export", "/rewards/new"):
+        assert shop_only not in main

@@ -23,7 +23,7 @@ from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.needs.models import Need, NeedStatus, RequestStatus, ResidentRequest, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
-from govhub.partners.models import Partner, PartnerStatus
+from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 from govhub.reporting.members import waiting_count_query
 from govhub.reporting.models import MemberReport, ReportStatus, ServiceCard, UnitReport
 from govhub.reporting.terms import counts_clause, liaison_units
@@ -260,7 +260,8 @@ def liaison_waiting(partner_id: int, *, now: datetime) -> LiaisonWaiting:
 
 def waiting(bench: Workbench, *, now: datetime):
     """What waits on ``bench``: a ``CommunityWaiting``, ``ShopWaiting``, ``LiaisonWaiting``
-    or ``ReviewWaiting``."""
+    or ``ReviewWaiting``; None for a stationed unit's workbench (it has no counter: what
+    waits for a unit is on its liaison's workbench)."""
     if bench.kind is Kind.liaison:
         assert bench.partner is not None
         return liaison_waiting(bench.partner.id, now=now)
@@ -269,6 +270,8 @@ def waiting(bench: Workbench, *, now: datetime):
         return community_waiting(bench.community, now=now)
     if bench.kind is Kind.shop:
         assert bench.partner is not None
+        if bench.partner.kind is PartnerKind.unit:
+            return None
         return shop_waiting(bench.partner.id, now=now)
     if bench.kind is Kind.oversight:
         return oversight_waiting(bench.units)

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from govhub import permissions
 from govhub.accounts.models import User
 from govhub.database import utcnow
+from govhub.partners.models import PartnerKind
 from govhub.permissions import Action
 from govhub.points import services as points
 from govhub.workbench import services
@@ -58,6 +59,16 @@ class Card:
     action: Tool | None = None  # the workbench's main action, on its card too
 
 
+def _is_unit(bench: Workbench) -> bool:
+    """A stationed unit's workbench: a partner's, without the points supermarket's counter
+    (units report to communities, offer resources and hold places instead)."""
+    return (
+        bench.kind is Kind.shop
+        and bench.partner is not None
+        and (bench.partner.kind is PartnerKind.unit)
+    )
+
+
 def bench_url(bench: Workbench) -> str:
     if bench.kind is Kind.community:
         assert bench.community is not None
@@ -79,6 +90,8 @@ def _titles(bench: Workbench) -> tuple[str, str]:
     if bench.kind is Kind.shop:
         assert bench.partner is not None
         name = bench.partner.name
+        if _is_unit(bench):
+            return _("Unit workbench · %(name)s", name=name), name
         return _("Shop workbench · %(name)s", name=name), name
     if bench.kind is Kind.liaison:
         assert bench.partner is not None
@@ -116,6 +129,8 @@ def _requests(count: int) -> Item:
 
 def _items(bench: Workbench, *, now: datetime) -> list[Item]:
     counts = services.waiting(bench, now=now)
+    if counts is None:  # a stationed unit's workbench: nothing waits at a counter
+        return []
     if isinstance(counts, services.CommunityWaiting):
         assert bench.community is not None
         community_id = bench.community.id
@@ -207,7 +222,11 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
 def card(bench: Workbench, *, now: datetime | None = None, counts: bool = True) -> Card:
     title, short = _titles(bench)
     result = Card(bench, title, short, bench_url(bench))
-    if bench.kind is Kind.shop:
+    if _is_unit(bench):
+        assert bench.partner is not None
+        reports = url_for("unit_reports.unit", partner_id=bench.partner.id)
+        result.action = Tool(_("Report to communities"), reports, primary=True)
+    elif bench.kind is Kind.shop:
         assert bench.partner is not None
         verify = url_for("shop.verify", partner_id=bench.partner.id)
         result.action = Tool(_("Verify a voucher"), verify, primary=True)
@@ -271,6 +290,8 @@ def _community_tools(bench: Workbench) -> list[Tool]:
 def _shop_tools(bench: Workbench) -> list[Tool]:
     assert bench.partner is not None
     partner = bench.partner
+    if _is_unit(bench):
+        return _unit_tools(partner)
     tools = [
         Tool(_("Our rewards"), url_for("shop.home", partner_id=partner.id, _anchor="rewards")),
         Tool(_("List a reward"), url_for("shop.new_reward", partner_id=partner.id)),
@@ -284,19 +305,20 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
     tools.append(
         Tool(_("Settlement export"), url_for("shop.home", partner_id=partner.id, _anchor="export"))
     )
-    # 双报到 (units): a stationed unit's staff report to communities from here.
-    if _can(Action.REPORT_FOR_UNIT, partner):
-        tools.insert(
-            0,
-            Tool(
-                _("Report to communities"),
-                url_for("unit_reports.unit", partner_id=partner.id),
-                primary=True,
-            ),
-        )
-    # 一键认领: a stationed unit's held places for its members.
+    return tools
+
+
+def _unit_tools(partner) -> list[Tool]:
+    """双报到: a stationed unit reports to communities (its workbench's main action),
+    offers resources and holds places of needs for its members (一键认领)."""
+    tools = [
+        Tool(_("Our resources"), url_for("resources.mine")),
+        Tool(_("Offer a resource"), url_for("resources.new", partner=partner.id)),
+    ]
     if _can(Action.HOLD_FOR_UNIT, partner):
         tools.append(Tool(_("Places we hold"), url_for("unit_holds.unit", partner_id=partner.id)))
+    if _can(Action.MANAGE_STAFF, partner):
+        tools.append(Tool(_("Staff"), url_for("partners.staff", partner_id=partner.id)))
     return tools
 
 
