@@ -142,8 +142,13 @@ def arrange(app) -> list[Person]:
 
         for key, title in (("grain", "爱心粮油"), ("room", "物业二楼会议室")):
             ids[key] = db.session.scalars(select(Resource.id).where(Resource.title == title)).one()
+        # == units, members, liaison, holds: 双报到 ==
+        liaison_phone, reporting = _arrange_reporting(admin.id, now)
+        ids.update(reporting)
         people = (volunteer.phone, admin.phone, staff.phone, volunteer.phone[-4:])
         voucher_token = tokens.voucher_token(voucher.id)
+        receipt_token = tokens.unit_report_token(ids["unit report"])
+        card_token = tokens.service_card_token(ids["card"])
         db.session.remove()
 
     volunteer_phone, admin_phone, staff_phone, _tail = people
@@ -156,6 +161,8 @@ def arrange(app) -> list[Person]:
                 "login": "/login",
                 "register": "/register",
                 "partner apply": "/partners/apply",
+                "a unit report's receipt, verified": f"/reporting/units/verify/{receipt_token}",
+                "a service card, verified": f"/liaison/cards/verify/{card_token}",
             },
         ),
         Person(
@@ -182,6 +189,9 @@ def arrange(app) -> list[Person]:
                 "offer a resource": "/resources/new",
                 "report to the community": "/reporting/members/new",
                 "my report to the community": "/reporting/members/",
+                # A volunteer is the liaison of no unit: the page says so. (A liaison of
+                # one unit is sent straight to its page, listed for the unit liaison.)
+                "liaison units": "/liaison/",
             },
         ),
         Person(
@@ -203,6 +213,30 @@ def arrange(app) -> list[Person]:
                 "a resource (admin)": f"/resources/{ids['room']}",
                 "members' reports": "/reporting/members/review?status=",
                 "members' reporting QR": f"/reporting/members/qr/{ids['community']}",
+                "unit reports to confirm": "/reporting/units/review",
+                "a unit report (admin)": f"/reporting/units/{ids['unit report']}",
+                "issue service cards": (
+                    f"/liaison/communities/{ids['nanchang']}/cards?{ids['quarter query']}"
+                ),
+                "reporting figures": f"/liaison/figures/{ids['nanchang']}",
+                "a member's report to decide": f"/reporting/members/review/{ids['pending']}",
+            },
+        ),
+        Person(
+            "unit liaison",
+            liaison_phone,
+            {
+                "home": "/",
+                "liaison page": f"/liaison/units/{ids['unit']}",
+                "the unit's service cards": (
+                    f"/liaison/units/{ids['unit']}/cards?{ids['quarter query']}"
+                ),
+                "a service card": f"/liaison/cards/{ids['card']}",
+                "the unit's reports": f"/reporting/units/partner/{ids['unit']}",
+                "a unit report": f"/reporting/units/{ids['unit report']}",
+                "a unit report's receipt": f"/reporting/units/{ids['unit report']}/receipt",
+                "report the unit to a community": f"/reporting/units/partner/{ids['unit']}/new",
+                "the unit's held places": f"/unit-holds/units/{ids['unit']}",
             },
         ),
         Person(
@@ -218,3 +252,105 @@ def arrange(app) -> list[Person]:
             },
         ),
     ]
+
+
+# == units, members, liaison, holds: 双报到 ==
+UNIT = "咸安区税务局"
+NANCHANG = "南昌路社区"
+NANCHANG_ADMIN_PHONE = "13800000003"
+REPORT_NOTE = "检查页面用的报到。"  # marks the report these checks file
+
+
+def _arrange_reporting(admin_id: int, now) -> tuple[str, dict]:
+    """A unit liaison and what their pages and the admin's show: a new liaison (staff of
+    咸安区税务局) names themselves on the unit's new report to 南昌路社区, which 李主任
+    confirmed in a quarter that has ended; a new member of the unit reported to 南昌路社区
+    then too, so the quarter's service card is issued to them; another new member's report
+    waits to be decided. The admin ``admin_id`` (of 金叶社区) is made an admin of 南昌路社区
+    as well, to open its queue, cards and figures. Returns the liaison's phone and ids.
+
+    A unit has one counting report per community, so a second arrangement on the same
+    server (the browser tests share one) reuses the report, its liaison and the card."""
+    from datetime import datetime, time
+
+    from sqlalchemy import select
+
+    from govhub.accounts import services as accounts
+    from govhub.accounts.models import Role, User
+    from govhub.clock import local_date, to_utc
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+    from govhub.partners import services as partners
+    from govhub.partners.models import Partner
+    from govhub.reporting import cards, figures, members, units
+    from govhub.reporting.models import ReportStatus, ServiceCard, UnitReport
+
+    nanchang = db.session.scalars(select(OrgUnit).where(OrgUnit.name == NANCHANG)).one()
+    grid = db.session.scalars(
+        select(OrgUnit).where(OrgUnit.parent_id == nanchang.id).order_by(OrgUnit.code)
+    ).first()
+    nanchang_admin = db.session.scalars(
+        select(User).where(User.phone == NANCHANG_ADMIN_PHONE)
+    ).one()
+    unit = db.session.scalars(select(Partner).where(Partner.name == UNIT)).one()
+    accounts.assign_role(nanchang_admin.id, admin_id, Role.community_admin, org_unit_id=nanchang.id)
+    waiting = accounts.register(_phone(), "韩党员", PASSWORD, nanchang.id, grid.id)
+    db.session.commit()
+
+    # The quarter that held the day 120 days ago has ended (a quarter is at most 92 days);
+    # the report confirmed on its second day still counts today (a 12-month term). The
+    # demo's own reports were confirmed days ago, so no demo member gets a card of it.
+    day = local_date(now) - timedelta(days=120)
+    year, quarter = day.year, figures.quarter_of(day)
+    first, _last = figures.quarter_days(year, quarter)
+    then = to_utc(datetime.combine(first + timedelta(days=1), time(10, 0)))
+
+    report = db.session.scalars(
+        select(UnitReport).where(
+            UnitReport.partner_id == unit.id,
+            UnitReport.community_id == nanchang.id,
+            UnitReport.note == REPORT_NOTE,
+            UnitReport.status == ReportStatus.confirmed,
+        )
+    ).first()
+    if report is None:
+        liaison = accounts.register(_phone(), "宋联络", PASSWORD, nanchang.id, grid.id)
+        member = accounts.register(_phone(), "罗党员", PASSWORD, nanchang.id, grid.id)
+        db.session.commit()
+        partners.invite_staff(unit.owner_id, unit.id, liaison.phone)
+        report = units.submit(
+            liaison.id,
+            unit.id,
+            units.ReportInput(nanchang.id, liaison.phone, 12, note=REPORT_NOTE),
+            now=then,
+        )
+        units.confirm(nanchang_admin.id, report.id, now=then + timedelta(hours=1))
+        reported = members.submit(
+            member.id, community_id=nanchang.id, partner_id=unit.id, now=then + timedelta(hours=2)
+        )
+        members.confirm(
+            nanchang_admin.id, reported.id, grid_id=grid.id, now=then + timedelta(hours=3)
+        )
+        cards.issue_quarter(admin_id, nanchang.id, year, quarter, now=now)
+        db.session.commit()
+    card = db.session.scalars(
+        select(ServiceCard)
+        .where(
+            ServiceCard.partner_id == unit.id,
+            ServiceCard.community_id == nanchang.id,
+            ServiceCard.year == year,
+            ServiceCard.quarter == quarter,
+        )
+        .order_by(ServiceCard.id)
+    ).first()
+    assert card is not None, "no service card was issued"
+    pending = members.submit(waiting.id, community_id=nanchang.id, partner_id=unit.id, now=now)
+    db.session.commit()
+    return report.liaison.phone, {
+        "nanchang": nanchang.id,
+        "unit": unit.id,
+        "unit report": report.id,
+        "pending": pending.id,
+        "card": card.id,
+        "quarter query": f"year={year}&quarter={quarter}",
+    }

@@ -23,6 +23,12 @@ def _year_choices(today: date) -> list[tuple[int, str]]:
     return [(year, str(year)) for year in figures.years(today)]
 
 
+# Both lists always have a value chosen, so the selects are not rendered ``required``:
+# HTML wants a required select to start with an empty placeholder option, which these
+# lists do not need. InputRequired still refuses a request that leaves the field out.
+NOT_REQUIRED_IN_HTML = {"required": False}
+
+
 class QuarterForm(BaseForm):
     """The quarter whose cards a community admin issues."""
 
@@ -30,12 +36,14 @@ class QuarterForm(BaseForm):
         _l("Year"),
         coerce=int_in(figures.FIRST_YEAR, 2099),
         validators=[InputRequired(_l("Choose a year."))],
+        render_kw=NOT_REQUIRED_IN_HTML,
     )
     quarter = SelectField(
         _l("Quarter"),
         coerce=int_in(1, 4),
         choices=QUARTERS,
         validators=[InputRequired(_l("Choose a quarter."))],
+        render_kw=NOT_REQUIRED_IN_HTML,
     )
 
     def __init__(self, *args, today: date, **kwargs):

@@ -429,3 +429,85 @@ def test_header_text_is_readable(new_page, live_app, volunteer, elder, viewport)
         assert poor == [], "header text without enough contrast"
     visitor_log.assert_clean()
     member_log.assert_clean()
+
+
+# --- 双报到 and the resources list: their pages of tests/main_pages.py ---------------------
+
+# The pages of these parts, as tests/main_pages.py lists them for each person.
+REPORTING_PREFIXES = ("/resources", "/reporting", "/liaison", "/unit-holds")
+
+
+def arrange_reporting_people(live_app) -> list:
+    """The people of tests/main_pages.py, each with only their pages of 双报到 and the
+    resources list (a second arrangement on the same server reuses the records)."""
+    from tests.main_pages import Person, arrange
+
+    people = [
+        Person(
+            person.name,
+            person.phone,
+            {
+                what: path
+                for what, path in person.pages.items()
+                if path.startswith(REPORTING_PREFIXES)
+            },
+        )
+        for person in arrange(live_app)
+    ]
+    return [person for person in people if person.pages]
+
+
+@pytest.fixture(scope="module")
+def reporting_people(live_app) -> list:
+    return arrange_reporting_people(live_app)
+
+
+def open_as_person(new_page, live_app, person, *, viewport, locale: str, elder: bool):
+    """A page for ``person`` of tests/main_pages.py (logged in unless a visitor) with the
+    given language and text size."""
+    from govhub.accounts import services as accounts
+    from govhub.extensions import db
+    from tests.main_pages import PASSWORD
+
+    page, log = new_page(viewport=VIEWPORTS[viewport])
+    if person.phone is None:
+        page.goto("/")
+        if locale == "en":
+            page.get_by_role("button", name="English").click()
+        if elder:
+            page.get_by_role("button", name=re.compile("^(大字模式|Large text)")).click()
+        expect(page.locator("html.elder")).to_have_count(1 if elder else 0)
+        return page, log
+
+    def prefer(locale: str, elder: bool) -> None:
+        with live_app.app_context():
+            user = accounts.find_by_phone(person.phone)
+            accounts.set_preferences(user.id, locale=LOCALES[locale], elder_mode=elder)
+            db.session.commit()
+            db.session.remove()
+
+    prefer("zh", False)
+    log_in(page, person.phone, PASSWORD)
+    prefer(locale, elder)
+    page.reload()
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN" if locale == "zh" else "en")
+    return page, log
+
+
+@pytest.mark.parametrize(("viewport", "locale", "elder"), MODES)
+def test_no_reporting_page_scrolls_sideways(
+    new_page, live_app, reporting_people, viewport, locale, elder
+):
+    wide = {}
+    for person in reporting_people:
+        page, log = open_as_person(
+            new_page, live_app, person, viewport=viewport, locale=locale, elder=elder
+        )
+        for what, path in person.pages.items():
+            response = page.goto(path)
+            assert response is not None and response.status == 200, (person.name, what, path)
+            widths = page.evaluate(SIDEWAYS)
+            if max(widths["scroll"], widths["body"]) > widths["inner"]:
+                wide[f"{person.name}, {what} ({path})"] = widths
+        log.assert_clean()
+    assert wide == {}, "pages wider than the screen"

@@ -15,9 +15,11 @@ from playwright.sync_api import expect
 from tests.browser.test_layout import (
     PUBLIC_PAGES,
     Volunteer,
+    arrange_reporting_people,
     main_pages,
     make_volunteer,
     open_as,
+    open_as_person,
 )
 
 pytestmark = pytest.mark.browser
@@ -207,3 +209,31 @@ def test_the_measurement_names_what_is_too_small(new_page):
     assert any('p.planted-note "小字" 14px' in item for item in found["smallText"]), found
     assert any('a.planted "小链接"' in item for item in found["smallTargets"]), found
     assert any('h2.planted-heading "扁标题"' in item for item in found["flatHeadings"]), found
+
+
+# --- 双报到 and the resources list: their pages of tests/main_pages.py ---------------------
+
+
+@pytest.fixture(scope="module")
+def reporting_people(live_app) -> list:
+    return arrange_reporting_people(live_app)
+
+
+@pytest.mark.parametrize("elder", MODES)
+def test_sizes_on_the_reporting_pages(new_page, live_app, reporting_people, elder):
+    """Every page of 双报到 and the resources list, as each person of tests/main_pages.py
+    opens it; every problem of every page is reported at once."""
+    problems = []
+    for person in reporting_people:
+        page, log = open_as_person(
+            new_page, live_app, person, viewport="phone", locale="zh", elder=elder
+        )
+        for what, path in person.pages.items():
+            response = page.goto(path)
+            assert response is not None and response.status == 200, (person.name, what, path)
+            try:
+                assert_sizes(page, elder)
+            except AssertionError as error:
+                problems.append(f"{person.name}, {what}: {error}")
+        log.assert_clean()
+    assert not problems, "\n".join(problems)
