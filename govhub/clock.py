@@ -49,6 +49,12 @@ def to_local(stored: datetime) -> datetime:
     return stored.replace(tzinfo=UTC).astimezone(local_zone()).replace(tzinfo=None)
 
 
+def local_today() -> date:
+    """Today's local date (Asia/Shanghai by default), for a request's reads; services take
+    ``now`` instead."""
+    return local_date(utcnow())
+
+
 def local_date(stored: datetime) -> date:
     """The local calendar day of a stored (naive UTC) moment."""
     return to_local(stored).date()

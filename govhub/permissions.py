@@ -27,6 +27,7 @@ from flask_login import current_user
 from sqlalchemy import and_, false, or_, true
 
 from govhub.accounts.models import Role, User
+from govhub.clock import local_today
 from govhub.extensions import db, login_manager
 from govhub.needs.models import (
     Claim,
@@ -288,13 +289,6 @@ def _unit_report_rule(user: User, action: Action, report) -> bool:
 # --- 一键认领: a unit's held places ----------------------------------------------------
 
 
-def _today():
-    from govhub.clock import local_date
-    from govhub.database import utcnow
-
-    return local_date(utcnow())
-
-
 def _acts_for_unit(user: User, partner: Partner) -> bool:
     """Staff of an approved stationed unit, or the liaison named on one of its reports
     that counts, act for it (which communities it may hold places in is the service's
@@ -308,7 +302,7 @@ def _acts_for_unit_reported_to(user: User, community_id: int) -> bool:
     """Whether ``user`` acts for a unit with a counting report to the community."""
     from govhub.reporting.terms import liaison_units, unit_reported_to
 
-    today = _today()
+    today = local_today()
     units = {p.id: p for p in [*staffed_partners(user), *liaison_units(user, today)]}
     return any(
         _acts_for_unit(user, unit) and unit_reported_to(unit.id, community_id, today)
@@ -323,7 +317,7 @@ def _unit_hold_rule(user: User, action: Action, hold: UnitHold) -> bool:
         case Action.CLAIM_HELD_PLACE:
             from govhub.needs.unit_holds import is_member
 
-            return is_member(user.id, hold.partner_id, _today()) and _shift_rule(
+            return is_member(user.id, hold.partner_id, local_today()) and _shift_rule(
                 user, Action.VIEW_NEED, hold.shift
             )
     return _refuse(action, hold)
@@ -452,7 +446,7 @@ def _is_liaison(user: User, partner_id: int | None) -> bool:
         return False
     from govhub.reporting.terms import is_liaison
 
-    return is_liaison(user, partner_id, _today())
+    return is_liaison(user, partner_id, local_today())
 
 
 def _service_card_rule(user: User, action: Action, card) -> bool:

@@ -17,7 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from govhub import permissions
-from govhub.clock import local_date
+from govhub.clock import local_today
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.forms import arg_int, form_status, show_service_error
 from govhub.orgs.models import OrgUnit
@@ -34,17 +34,13 @@ from govhub.urls import external_url
 bp = Blueprint("liaison", __name__, url_prefix="/liaison")
 
 
-def _today():
-    return local_date(utcnow())
-
-
 # --- The liaison's page --------------------------------------------------------------
 
 
 @bp.get("/")
 @login_required
 def index():
-    units = terms.liaison_units(current_user, _today())
+    units = terms.liaison_units(current_user, local_today())
     if len(units) == 1:
         return redirect(url_for("liaison.unit", partner_id=units[0].id), 303)
     return render_template("reporting/liaison_index.html", units=units)
@@ -53,13 +49,13 @@ def index():
 @bp.get("/units/<int:partner_id>")
 def unit(partner_id: int):
     partner = permissions.get_or_403(Partner, partner_id, Action.VIEW_UNIT_SERVICE)
-    service = liaison.unit_service(partner.id, today=_today())
+    service = liaison.unit_service(partner.id, today=local_today())
     response = render_template("reporting/liaison_unit.html", partner=partner, service=service)
     return response, 200, {"Cache-Control": "private, no-store"}
 
 
 def _quarter_args(default: tuple[int, int]) -> tuple[int, int]:
-    today = _today()
+    today = local_today()
     year = arg_int("year", None, figures.FIRST_YEAR, today.year)
     quarter = arg_int("quarter", None, 1, 4)
     if year is None or quarter is None:
@@ -71,7 +67,7 @@ def _quarter_args(default: tuple[int, int]) -> tuple[int, int]:
 def unit_cards(partner_id: int):
     partner = permissions.get_or_403(Partner, partner_id, Action.VIEW_UNIT_SERVICE)
     quarters = cards.unit_quarters(partner.id)
-    default = quarters[0][:2] if quarters else cards.last_ended_quarter(_today())
+    default = quarters[0][:2] if quarters else cards.last_ended_quarter(local_today())
     year, quarter = _quarter_args(default)
     listed = cards.unit_cards(partner.id, year, quarter)
     # The viewer is the unit's liaison (checked above): RECEIVE_SERVICE_CARD then only
@@ -157,7 +153,7 @@ def verify_card(token: str):
 @bp.route("/communities/<int:community_id>/cards", methods=["GET", "POST"])
 def community_cards(community_id: int):
     community = permissions.get_or_403(OrgUnit, community_id, Action.ISSUE_SERVICE_CARDS)
-    today = _today()
+    today = local_today()
     form = QuarterForm(today=today)
     if request.method == "GET":
         form.year.data, form.quarter.data = _quarter_args(cards.last_ended_quarter(today))
@@ -212,7 +208,7 @@ def community_cards(community_id: int):
 @bp.get("/figures/<int:unit_id>")
 def figures_page(unit_id: int):
     unit = permissions.get_or_403(OrgUnit, unit_id, Action.VIEW_REPORTING_FIGURES)
-    today = _today()
+    today = local_today()
     form = YearFilter(request.args, today=today)
     year = figures.parse_year(arg_int("year", None, figures.FIRST_YEAR, today.year), today)
     form.year.data = year

@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from govhub import permissions
-from govhub.clock import local_date
+from govhub.clock import local_today
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import show_service_error
@@ -40,17 +40,13 @@ from govhub.urls import external_url
 bp = Blueprint("member_reports", __name__, url_prefix="/reporting/members")
 
 
-def _today():
-    return local_date(utcnow())
-
-
 @bp.app_context_processor
 def _profile_entry() -> dict[str, Any]:
     """For 我的 (accounts/profile.html): my report's standing and the units I am the
     liaison of (their free-text reports to claim)."""
 
     def member_report_entry():
-        today = _today()
+        today = local_today()
         return {
             "standing": members.standing(current_user.id, today),
             "liaison_units": terms.liaison_units(current_user, today),
@@ -65,7 +61,7 @@ def _profile_entry() -> dict[str, Any]:
 @bp.get("/")
 @login_required
 def mine():
-    today = _today()
+    today = local_today()
     return render_template(
         "reporting/member_mine.html",
         standing=members.standing(current_user.id, today),
@@ -90,7 +86,7 @@ def _prefill(form: MemberReportForm, latest: MemberReport | None) -> None:
 def _report_form(community: OrgUnit, channel: ReportChannel):
     """The report form of the member's home ``community``, for both ways in: a page, the
     employer list as an htmx fragment, or the submitted form."""
-    today = _today()
+    today = local_today()
     standing = members.standing(current_user.id, today)
     searching = request.method == "POST" and "search" in request.form
     if request.method == "GET":
@@ -315,7 +311,7 @@ def unit_claims(partner_id: int):
     return render_template(
         "reporting/member_claims.html",
         partner=partner,
-        candidates=members.claim_candidates(partner.id, _today()),
+        candidates=members.claim_candidates(partner.id, local_today()),
         action_form=ActionForm(),
     )
 

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from govhub import permissions
-from govhub.clock import local_date, show_day
+from govhub.clock import local_today, show_day
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.forms import form_status, refreshing_places, show_service_error
 from govhub.htmx import render
@@ -33,14 +33,10 @@ bp = Blueprint("unit_reports", __name__, url_prefix="/reporting/units")
 @bp.app_template_global()
 def unit_report_status(report: UnitReport) -> str:
     """A report's status as its pages show it: a confirmed one past its term is 已过期."""
-    return units.shown_status(report, local_date(utcnow()))
+    return units.shown_status(report, local_today())
 
 
 bp.add_app_template_global(units.masked_name, "masked_name")
-
-
-def _today():
-    return local_date(utcnow())
 
 
 # --- The form's helpers (htmx fragments) ---------------------------------------------
@@ -74,7 +70,7 @@ def liaison_lookup(partner_id: int):
 def unit(partner_id: int):
     """Every report of the unit, in every community: status, term, receipt."""
     partner = permissions.get_or_403(Partner, partner_id, Action.REPORT_FOR_UNIT)
-    today = _today()
+    today = local_today()
     reports = units.reports_of(partner.id)
     return render_template(
         "reporting/unit_list.html",
@@ -136,7 +132,7 @@ def new(partner_id: int):
 def renew(report_id: int):
     """A new report for the next term, prefilled from this one."""
     previous = permissions.get_or_403(UnitReport, report_id, Action.EDIT_UNIT_REPORT)
-    if not units.can_renew(previous, _today()):
+    if not units.can_renew(previous, local_today()):
         flash(_("This report cannot be renewed now."), "error")
         return redirect(url_for("unit_reports.detail", report_id=previous.id), 303)
     form = UnitReportForm()
@@ -200,7 +196,7 @@ def withdraw(report_id: int):
 
 
 def _detail_page(report: UnitReport, return_form: ReturnForm | None = None, status: int = 200):
-    today = _today()
+    today = local_today()
     return render_template(
         "reporting/unit_detail.html",
         report=report,
@@ -317,7 +313,7 @@ def verify(token: str):
                 "community named on the receipt to check it."
             ),
         )
-    today = _today()
+    today = local_today()
     return render_template(
         "reporting/unit_verify.html",
         report=report,
