@@ -40,6 +40,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.help.views import bp as help_bp
     from govhub.main.views import bp as main_bp
+    from govhub.matching.views import bp as matching_bp
     from govhub.needs.manage_views import bp as manage_bp
     from govhub.needs.request_views import bp as requests_bp
     from govhub.needs.unit_hold_views import bp as unit_holds_bp
@@ -48,6 +49,8 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.orgs.views import bp as orgs_bp
     from govhub.partners.views import bp as partners_bp
     from govhub.points.views import bp as points_bp
+    from govhub.projects.views import bp as projects_bp
+    from govhub.public.views import bp as public_bp
     from govhub.reporting.liaison_views import bp as liaison_bp
     from govhub.reporting.member_views import bp as member_reports_bp
     from govhub.reporting.unit_views import bp as unit_reports_bp
@@ -102,6 +105,9 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         member_reports_bp,
         liaison_bp,
         unit_holds_bp,
+        matching_bp,
+        projects_bp,
+        public_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -3,6 +3,7 @@
 from govhub.accounts.models import RoleAssignment, Skill, User, VolunteerProfile
 from govhub.audit.models import AuditEvent
 from govhub.checkin.models import Attendance, ShiftLeader, VolunteerCard
+from govhub.matching.models import Invitation, ResourceRequest
 from govhub.needs.models import (
     Category,
     CategoryRate,
@@ -17,12 +18,17 @@ from govhub.notifications.models import Notification
 from govhub.orgs.models import CommunitySettings, OrgUnit
 from govhub.partners.models import Partner
 from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
+from govhub.projects.models import Project, ProjectPhoto
 from govhub.reporting.models import ClaimRefusal, MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment, ResourceWindow
 from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
+    "Invitation",
+    "ResourceRequest",
+    "Project",
+    "ProjectPhoto",
     "ClaimRefusal",
     "UnitReport",
     "UnitHold",

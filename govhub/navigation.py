@@ -75,6 +75,9 @@ SECTIONS: dict[str, str] = {
     "member_reports.reporting_qr_png": HOME,
     "member_reports.unit_claims": HOME,  # a unit's liaison claims free-text employers
     "member_reports.unit_claim": HOME,
+    # Matching and the projects list: the community's work (an invitation is a task).
+    "matching": HOME,
+    "projects": HOME,
     # 需求: the board, a need, claiming, asking for help.
     "needs": NEEDS,
     "requests": NEEDS,
@@ -85,6 +88,8 @@ SECTIONS: dict[str, str] = {
     "checkin.led_shifts": TASKS,
     "checkin.scan": TASKS,
     "checkin.confirm_scan": TASKS,
+    "matching.invitation": TASKS,  # an invitation to a shift, accepted in one tap
+    "matching.invitations": TASKS,
     # 积分: points, records, leaderboards, the supermarket and vouchers.
     "points": POINTS,
     "rewards": POINTS,

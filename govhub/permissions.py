@@ -119,6 +119,19 @@ class Action(StrEnum):
     VIEW_MEMBER_REPORT = "member_report.view"  # the member, the community's admins
     SHOW_REPORTING_QR = "community.reporting_qr"  # print the community's reporting QR
     CLAIM_MEMBER_REPORTS = "partner.claim_members"  # the unit's liaison claims free-text reports
+    # Matching (govhub/matching): ranked candidates, invitations, resource requests.
+    MATCH_NEED = "need.match"  # a need's candidates; invite, request resources: its admins
+    RESPOND_INVITATION = "invitation.respond"  # accept or decline: the invitee only
+    WITHDRAW_INVITATION = "invitation.withdraw"  # the admins of the need's community
+    VIEW_RESOURCE_REQUEST = "resource_request.view"  # the provider side, the need's admins
+    DECIDE_RESOURCE_REQUEST = "resource_request.decide"  # the provider side, not the requester
+    WITHDRAW_RESOURCE_REQUEST = "resource_request.withdraw"  # the need's admins
+    # The projects list (govhub/projects).
+    MANAGE_PROJECTS = "community.projects"  # record, edit, complete projects: its admins
+    VIEW_PROJECT = "project.view"  # admins of its subtree, the proposing unit's side
+    EDIT_PROJECT = "project.edit"  # edit, complete, cancel, publish: its community's admins
+    DECIDE_PROPOSAL = "project.decide"  # accept or decline a unit's proposal; not the proposer
+    PROPOSE_PROJECT = "partner.propose_project"  # a unit's staff or liaison (项目认领)
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -258,6 +271,9 @@ def _partner_rule(user: User, action: Action, partner: Partner) -> bool:
             return _within(user, partner.community, *ADMIN_ROLES)
         case Action.VIEW_UNIT_SERVICE:
             return _is_liaison(user, partner.id)
+        case Action.PROPOSE_PROJECT:
+            # Which communities it may propose to (those it reported to) is the service's rule.
+            return _acts_for_unit(user, partner)
         case Action.REPORT_FOR_UNIT:
             return partner.kind is PartnerKind.unit and is_partner_staff(user, partner.id)
         case Action.HOLD_FOR_UNIT:
@@ -337,7 +353,7 @@ def _voucher_rule(user: User, action: Action, voucher) -> bool:
 
 def _need_rule(user: User, action: Action, need: Need) -> bool:
     match action:
-        case Action.EDIT_NEED:
+        case Action.EDIT_NEED | Action.MATCH_NEED:
             return _within(user, need.community, Role.community_admin)
         case Action.VIEW_NEED:
             if _within(user, need.community, Role.community_admin):
@@ -434,6 +450,10 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return _within(user, community, *ADMIN_ROLES)
         case Action.SHOW_REPORTING_QR:
             return _within(user, community, Role.community_admin)
+        case Action.MANAGE_PROJECTS:
+            return community.level.value == "community" and _within(
+                user, community, Role.community_admin
+            )
     return _refuse(action, community)
 
 
@@ -529,11 +549,59 @@ def _member_report_rule(user: User, action: Action, report) -> bool:
     return _refuse(action, report)
 
 
+# --- Matching and the projects list -------------------------------------------------
+
+
+def _invitation_rule(user: User, action: Action, invitation) -> bool:
+    match action:
+        case Action.RESPOND_INVITATION:
+            return invitation.volunteer_id == user.id
+        case Action.WITHDRAW_INVITATION:
+            return _within(user, invitation.shift.need.community, Role.community_admin)
+    return _refuse(action, invitation)
+
+
+def _resource_request_rule(user: User, action: Action, item) -> bool:
+    match action:
+        case Action.VIEW_RESOURCE_REQUEST:
+            return _resource_provider_side(user, item.resource) or _within(
+                user, item.need.community, *ADMIN_ROLES
+            )
+        case Action.DECIDE_RESOURCE_REQUEST:
+            # Separation of duties: whoever asked does not also say yes for the provider.
+            return _not_self(user, item.requested_by_id) and _resource_provider_side(
+                user, item.resource
+            )
+        case Action.WITHDRAW_RESOURCE_REQUEST:
+            return _within(user, item.need.community, Role.community_admin)
+    return _refuse(action, item)
+
+
+def _project_rule(user: User, action: Action, project) -> bool:
+    proposer = project.proposed_by
+    match action:
+        case Action.VIEW_PROJECT:
+            return _within(user, project.community, *ADMIN_ROLES) or (
+                proposer is not None and _acts_for_unit(user, proposer)
+            )
+        case Action.EDIT_PROJECT:
+            return _within(user, project.community, Role.community_admin)
+        case Action.DECIDE_PROPOSAL:
+            return (
+                _not_self(user, project.created_by_id)
+                and not (proposer is not None and is_partner_staff(user, proposer.id))
+                and _within(user, project.community, Role.community_admin)
+            )
+    return _refuse(action, project)
+
+
 @cache
 def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
+    from govhub.matching.models import Invitation, ResourceRequest
     from govhub.points.models import ServiceRecord
+    from govhub.projects.models import Project
     from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
     from govhub.resources.models import Resource, ResourceCommitment
     from govhub.rewards.models import Redemption
@@ -555,6 +623,9 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ResourceCommitment: _commitment_rule,
         UnitHold: _unit_hold_rule,
         MemberReport: _member_report_rule,
+        Invitation: _invitation_rule,
+        ResourceRequest: _resource_request_rule,
+        Project: _project_rule,
     }
 
 

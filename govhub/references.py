@@ -13,16 +13,19 @@ from enum import StrEnum
 
 class RefType(StrEnum):
     attendance = "attendance"
+    invitation = "invitation"  # an admin's invitation of a volunteer to a shift
     claim = "claim"
     ledger_entry = "ledger_entry"
     member_report = "member_report"
     need = "need"
     org_unit = "org_unit"
     partner = "partner"
+    project = "project"  # the projects list (项目清单)
     points = "points"  # a volunteer's points (the id is the volunteer's)
     redemption = "redemption"  # a voucher
     resident_request = "resident_request"
     resource = "resource"
+    resource_request = "resource_request"  # a request for part of a resource, for a need
     reward = "reward"
     service_card = "service_card"  # a quarterly service card (服务登记卡)
     service_record = "service_record"

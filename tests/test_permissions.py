@@ -17,7 +17,9 @@ from govhub.needs.models import (
 )
 from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
+from govhub.matching.models import Invitation, ResourceRequest
 from govhub.points.models import ServiceRecord
+from govhub.projects.models import Project, ProjectOrigin
 from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment
 from govhub.rewards.models import Redemption
@@ -185,6 +187,34 @@ RELATIONS = {
         user_id=w.volunteer_c.id, community=w.community_c
     ),
     "own_member_report_a": lambda w, me: MemberReport(user_id=me.id, community=w.community_a),
+    # Matching: an invitation of the volunteer (or of the one asking) to a shift of A; a
+    # request for staff_a's resource for a need of A, asked by admin_a or the one asking.
+    "invitation_a": lambda w, me: Invitation(
+        volunteer_id=w.volunteer.id, shift=_shift(w, "community_a")
+    ),
+    "own_invitation_a": lambda w, me: Invitation(
+        volunteer_id=me.id, shift=_shift(w, "community_a")
+    ),
+    "resource_request_a": lambda w, me: ResourceRequest(
+        resource=Resource(partner_id=w.partner_a.id, area=w.community_a),
+        need=_need(w, "community_a"),
+        requested_by_id=w.admin_a.id,
+    ),
+    "own_resource_request_a": lambda w, me: ResourceRequest(
+        resource=Resource(partner_id=w.partner_a.id, area=w.community_a),
+        need=_need(w, "community_a"),
+        requested_by_id=me.id,
+    ),
+    # The projects list: a project of A; one of C; a proposal to A by staff_a's partner.
+    "project_a": lambda w, me: Project(community=w.community_a, created_by_id=w.volunteer.id),
+    "project_c": lambda w, me: Project(community=w.community_c, created_by_id=w.volunteer.id),
+    "own_project_a": lambda w, me: Project(community=w.community_a, created_by_id=me.id),
+    "proposal_a": lambda w, me: Project(
+        community=w.community_a,
+        origin=ProjectOrigin.proposal,
+        proposed_by=w.partner_a,
+        created_by_id=w.staff_a.id,
+    ),
 }
 
 
@@ -400,6 +430,40 @@ MATRIX = [
         "partner_a",
         {"volunteer": F, "admin_a": F, "staff_a": F, "sysadmin": F},
     ),
+    # Matching: the need's community admins rank, invite and ask; only the invitee answers;
+    # the provider side decides a request, never the one who asked.
+    (Action.MATCH_NEED, "need_a", COMMUNITY_ADMINS),
+    (Action.MATCH_NEED, "need_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (
+        Action.RESPOND_INVITATION,
+        "invitation_a",
+        {"volunteer": T, "admin_a": F, "street": F, "staff_a": F, "sysadmin": F},
+    ),
+    (Action.RESPOND_INVITATION, "own_invitation_a", {"admin_a": T, "staff_a": T, "sysadmin": T}),
+    (Action.WITHDRAW_INVITATION, "invitation_a", COMMUNITY_ADMINS),
+    (
+        Action.VIEW_RESOURCE_REQUEST,
+        "resource_request_a",
+        {"volunteer": F, "admin_a": T, "street": T, "street2": F, "staff_a": T, "sysadmin": T},
+    ),
+    (
+        Action.DECIDE_RESOURCE_REQUEST,
+        "resource_request_a",
+        {"volunteer": F, "admin_a": F, "street": F, "staff_a": T, "sysadmin": F},
+    ),
+    (Action.DECIDE_RESOURCE_REQUEST, "own_resource_request_a", {"staff_a": F}),
+    (Action.WITHDRAW_RESOURCE_REQUEST, "resource_request_a", COMMUNITY_ADMINS),
+    # The projects list: the community's admins keep it; a unit proposes (staff_a's
+    # partner is a business here, so nobody); nobody decides a proposal they made.
+    (Action.MANAGE_PROJECTS, "community_a", COMMUNITY_ADMINS),
+    (Action.MANAGE_PROJECTS, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.VIEW_PROJECT, "project_a", ADMINS_ONLY | {"street2": F}),
+    (Action.VIEW_PROJECT, "project_c", {"admin_a": F, "street": F, "street2": T}),
+    (Action.EDIT_PROJECT, "project_a", COMMUNITY_ADMINS),
+    (Action.EDIT_PROJECT, "project_c", {"admin_a": F, "sysadmin": T}),
+    (Action.DECIDE_PROPOSAL, "proposal_a", COMMUNITY_ADMINS),
+    (Action.DECIDE_PROPOSAL, "own_project_a", {"admin_a": F, "sysadmin": F}),
+    (Action.PROPOSE_PROJECT, "partner_a", NOBODY),
 ]
 
 

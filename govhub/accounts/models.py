@@ -103,6 +103,10 @@ class VolunteerProfile(Model):
     is_party_member: Mapped[bool] = mapped_column(Boolean, default=False)
     employer_unit: Mapped[str | None] = mapped_column(String(80))
     availability: Mapped[str | None] = mapped_column(String(200))
+    # When the volunteer is free each week, for matching: bit ``weekday * 3 + part``
+    # (weekday 0 = Monday; part 0 morning, 1 afternoon, 2 evening, local time). None:
+    # not said, any time (``matching.scoring``).
+    weekly_availability: Mapped[int | None]
 
     user: Mapped[User] = relationship(back_populates="profile")
     community: Mapped[OrgUnit] = relationship(foreign_keys=[community_id], lazy="joined")

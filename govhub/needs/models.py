@@ -116,6 +116,8 @@ class Need(Model):
         enum_type(Visibility, 16), default=Visibility.community
     )
     status: Mapped[NeedStatus] = mapped_column(enum_type(NeedStatus, 16), default=NeedStatus.draft)
+    # A party task (党员先锋岗): matching ranks party members higher for it.
+    party_task: Mapped[bool] = mapped_column(Boolean, default=False)
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

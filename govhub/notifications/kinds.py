@@ -116,6 +116,41 @@ class NotificationKind(LabelledEnum):
         ),
     )
 
+    # Matching: invitations to a shift and requests for a resource (govhub/matching).
+    invitation_received = (
+        "invitation_received",
+        _l("%(community)s invites you to %(title)s, %(when)s. Open it to accept in one tap."),
+    )
+    invitation_declined = (
+        "invitation_declined",
+        _l("%(name)s cannot come to %(title)s, %(when)s. Reason: %(reason)s"),
+    )
+    resource_requested = (
+        "resource_requested",
+        _l("%(community)s asks for %(points)s of %(title)s, for %(what)s."),
+    )
+    resource_request_accepted = (
+        "resource_request_accepted",
+        _l("%(partner)s accepted your request for %(title)s; it is committed to %(what)s."),
+    )
+    resource_request_declined = (
+        "resource_request_declined",
+        _l("%(partner)s declined your request for %(title)s. Reason: %(reason)s"),
+    )
+    # The projects list: a unit's proposal (项目认领) and the community's decision.
+    project_proposed = (
+        "project_proposed",
+        _l("%(partner)s proposes a project to %(community)s: %(title)s."),
+    )
+    project_proposal_accepted = (
+        "project_proposal_accepted",
+        _l("%(community)s took your proposal %(title)s onto its projects list."),
+    )
+    project_proposal_declined = (
+        "project_proposal_declined",
+        _l("%(community)s declined your proposal %(title)s. Reason: %(reason)s"),
+    )
+
 
 # Every placeholder a message may use, so a row missing one still reads.
 _BLANKS = {
@@ -128,6 +163,7 @@ _BLANKS = {
     "date": "",
     "community": "",  # 在职党员报到
     "grid": "",
+    "name": "",  # matching: who declined an invitation
 }
 
 

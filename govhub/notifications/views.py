@@ -26,6 +26,13 @@ def target_url(notification: Notification) -> str:
         return url_for("shop.home", partner_id=notification.target_id)
     if notification.target_type == RefType.points:
         return url_for("points.my_points")
+    # Matching: the invitation (accept in one tap), the resource request, the project.
+    if notification.target_type == RefType.invitation:
+        return url_for("matching.invitation", invitation_id=notification.target_id)
+    if notification.target_type == RefType.resource_request:
+        return url_for("matching.resource_request", request_id=notification.target_id)
+    if notification.target_type == RefType.project:
+        return url_for("projects.detail", project_id=notification.target_id)
     # 双报到: a unit report's page; a member report's page (the member's own reports).
     if notification.target_type == RefType.unit_report:
         return url_for("unit_reports.detail", report_id=notification.target_id)

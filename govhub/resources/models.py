@@ -159,6 +159,8 @@ class ResourceCommitment(Model):
     resource_id: Mapped[int] = mapped_column(ForeignKey("resource.id"))
     quantity: Mapped[int]
     need_id: Mapped[int | None] = mapped_column(ForeignKey("need.id"), index=True)
+    # Committed to a project of the projects list (项目清单) rather than to one of its needs.
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("project.id"), index=True)
     purpose: Mapped[str] = mapped_column(String(200), default="")
     status: Mapped[CommitmentStatus] = mapped_column(
         enum_type(CommitmentStatus, 16), default=CommitmentStatus.active
@@ -173,4 +175,5 @@ class ResourceCommitment(Model):
 
     resource: Mapped[Resource] = relationship(back_populates="commitments")
     need = relationship("Need")
+    project = relationship("Project")
     committed_by: Mapped[User | None] = relationship(foreign_keys=[committed_by_id])
