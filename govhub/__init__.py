@@ -40,6 +40,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.help.views import bp as help_bp
     from govhub.main.views import bp as main_bp
+    from govhub.matching.invitation_views import bp as invitations_bp
     from govhub.matching.views import bp as matching_bp
     from govhub.needs.manage_views import bp as manage_bp
     from govhub.needs.request_views import bp as requests_bp
@@ -106,6 +107,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         liaison_bp,
         unit_holds_bp,
         matching_bp,
+        invitations_bp,
         projects_bp,
         public_bp,
     )

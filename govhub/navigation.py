@@ -77,6 +77,7 @@ SECTIONS: dict[str, str] = {
     "member_reports.unit_claim": HOME,
     # Matching and the projects list: the community's work (an invitation is a task).
     "matching": HOME,
+    "invitations": HOME,  # requests for resources, decided by the provider side
     "projects": HOME,
     # 需求: the board, a need, claiming, asking for help.
     "needs": NEEDS,
@@ -88,8 +89,8 @@ SECTIONS: dict[str, str] = {
     "checkin.led_shifts": TASKS,
     "checkin.scan": TASKS,
     "checkin.confirm_scan": TASKS,
-    "matching.invitation": TASKS,  # an invitation to a shift, accepted in one tap
-    "matching.invitations": TASKS,
+    "invitations.invitation": TASKS,  # an invitation to a shift, accepted in one tap
+    "invitations.mine": TASKS,
     # 积分: points, records, leaderboards, the supermarket and vouchers.
     "points": POINTS,
     "rewards": POINTS,

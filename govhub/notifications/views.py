@@ -28,9 +28,9 @@ def target_url(notification: Notification) -> str:
         return url_for("points.my_points")
     # Matching: the invitation (accept in one tap), the resource request, the project.
     if notification.target_type == RefType.invitation:
-        return url_for("matching.invitation", invitation_id=notification.target_id)
+        return url_for("invitations.invitation", invitation_id=notification.target_id)
     if notification.target_type == RefType.resource_request:
-        return url_for("matching.resource_request", request_id=notification.target_id)
+        return url_for("invitations.resource_request", request_id=notification.target_id)
     if notification.target_type == RefType.project:
         return url_for("projects.detail", project_id=notification.target_id)
     # 双报到: a unit report's page; a member report's page (the member's own reports).
