@@ -6,6 +6,7 @@ from govhub import permissions
 from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
 from govhub.extensions import db
+from govhub.matching.models import Invitation, ResourceRequest
 from govhub.needs.models import (
     Claim,
     Need,
@@ -17,7 +18,6 @@ from govhub.needs.models import (
 )
 from govhub.partners.models import Partner, PartnerKind
 from govhub.permissions import Action
-from govhub.matching.models import Invitation, ResourceRequest
 from govhub.points.models import ServiceRecord
 from govhub.projects.models import Project, ProjectOrigin
 from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
