@@ -136,7 +136,7 @@ def test_a_liaison_holds_two_places_and_a_member_takes_one(live_app, new_page):
     notice.get_by_role("button").click()
     expect(member).to_have_url(re.compile(rf"{need_url}$"))
     shift = member.locator("li.shift").first
-    expect(shift).to_contain_text(f"{data['unit']}为你保留的名额：2")
+    expect(shift).to_contain_text(f"{data['unit']}为您保留的名额：2")
     expect(shift.get_by_role("button", name="认领名额")).to_have_count(0)
     shift.get_by_role("button", name="认领单位保留的名额").click()
 
@@ -144,7 +144,7 @@ def test_a_liaison_holds_two_places_and_a_member_takes_one(live_app, new_page):
     expect(shift).to_contain_text(re.compile("您已认领这个时段|You claimed this shift"))
     expect(shift).to_contain_text("单位保留名额")
     expect(shift).to_contain_text("单位认领2个")
-    expect(shift).not_to_contain_text("为你保留的名额")
+    expect(shift).not_to_contain_text("为您保留的名额")
     member_log.assert_clean()
 
     # The liaison's page of the unit's holds shows the member by name.

@@ -454,7 +454,7 @@ def test_the_public_sees_held_places_as_taken_and_no_unit_buttons(w, client, aut
     auth.login(make_user(w.tree, name="Neighbour").phone)
     page = page_of(client, f"/needs/{w.need.id}")
     assert "单位认领2个" in page
-    assert "以单位名义认领" not in page and "为你保留的名额" not in page
+    assert "以单位名义认领" not in page and "为您保留的名额" not in page
     assert "认领名额" in page  # the public place, as before
 
 
@@ -537,11 +537,11 @@ def test_a_member_takes_a_held_place_with_one_tap(w, client, auth):
     member = w.members[0]
     auth.login(member.phone)
     page = page_of(client, f"/needs/{w.need.id}")
-    assert "Tax Office为你保留的名额：2" in page and f"/unit-holds/{held.id}/claim" in page
+    assert "Tax Office为您保留的名额：2" in page and f"/unit-holds/{held.id}/claim" in page
     response = client.post(f"/unit-holds/{held.id}/claim")
     assert response.status_code == 303
     page = page_of(client, f"/needs/{w.need.id}")
-    assert "单位保留名额" in page and "为你保留的名额" not in page
+    assert "单位保留名额" in page and "为您保留的名额" not in page
     assert shift_and_hold(w.shift.id, w.unit.id)[1].used == 1
     # A second tap is refused beside the shift, not written twice.
     response = client.post(f"/unit-holds/{held.id}/claim", headers={"HX-Request": "true"})
