@@ -51,6 +51,7 @@ from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.partners.models import Partner
+from govhub.names import short_name
 from govhub.references import RefType
 from govhub.reporting import terms
 from govhub.reporting.models import ClaimRefusal, MemberReport, ReportChannel, ReportStatus
@@ -466,16 +467,6 @@ def names_match(unit_name: str, employer_name: str) -> bool:
         return True
     shorter, longer = sorted((unit, typed), key=len)
     return len(shorter) >= MIN_CONTAINED and shorter in longer
-
-
-def short_name(name: str) -> str:
-    """A person's name as shown before a unit claims them: 张*明, 李*, 欧**华."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name or "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)
