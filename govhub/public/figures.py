@@ -147,7 +147,7 @@ def year_figures(community_ids: list[int], year: int) -> dict[int, Figures]:
     )
     for community_id, count, people in projects:
         result[community_id].projects_completed = int(count)
-        result[community_id].people_served = int(people)
+        result[community_id].people_served = int(people or 0)
     return result
 
 

@@ -149,7 +149,7 @@ def published_projects(community_ids: list[int], year: int) -> list[PublicProjec
     projects = list(db.session.scalars(query))
     if not projects:
         return []
-    counts = dict(
+    counts: dict[int, int] = dict(
         db.session.execute(
             select(project_need.c.project_id, func.count(distinct(Attendance.volunteer_id)))
             .join(Shift, Shift.need_id == project_need.c.need_id)

@@ -46,12 +46,12 @@ from govhub.audit import services as audit
 from govhub.clock import local_date, show_day
 from govhub.database import ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
+from govhub.names import short_name
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.partners.models import Partner
-from govhub.names import short_name
 from govhub.references import RefType
 from govhub.reporting import terms
 from govhub.reporting.models import ClaimRefusal, MemberReport, ReportChannel, ReportStatus

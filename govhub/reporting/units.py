@@ -45,8 +45,8 @@ from govhub.database import (
     transactional,
 )
 from govhub.extensions import db
-from govhub.needs.models import Category
 from govhub.names import short_name
+from govhub.needs.models import Category
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit

@@ -4,7 +4,6 @@ no phone number and no full name of anyone, hostile input a 404."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -55,7 +54,9 @@ def world(app):
 
     partners.decide(admin.id, grocery.id, approve=True, now=now)
     make_partner(tree, name="待审小店", contact_name="赵老板")
-    make_project(tree.community_a, title="河道清洁", partners=[grocery], needs=[open_need], photo=True)
+    make_project(
+        tree.community_a, title="河道清洁", partners=[grocery], needs=[open_need], photo=True
+    )
     make_project(tree.community_a, title="未公开项目", published=False)
     make_project(tree.community_a, title="进行中项目", status=ProjectStatus.active)
     make_project(tree.community_b, title="贝塔项目")
@@ -93,9 +94,25 @@ def test_only_what_the_community_published(world, client):
     response = page(client, f"/public/communities/{world.community_a}")
     html = response.text
     assert response.headers["Cache-Control"] == "public, max-age=300"
-    for shown in ["看望独居老人", "幸福里3号", "理发服务", "会议室", "税务局", "爱心超市", "河道清洁"]:
+    for shown in [
+        "看望独居老人",
+        "幸福里3号",
+        "理发服务",
+        "会议室",
+        "税务局",
+        "爱心超市",
+        "河道清洁",
+    ]:
         assert shown in html, shown
-    for hidden in ["草稿需求", "贝塔社区的需求", "撤回的场地", "未公开项目", "进行中项目", "贝塔项目", "待审小店"]:
+    for hidden in [
+        "草稿需求",
+        "贝塔社区的需求",
+        "撤回的场地",
+        "未公开项目",
+        "进行中项目",
+        "贝塔项目",
+        "待审小店",
+    ]:
         assert hidden not in html, hidden
 
 
@@ -121,14 +138,17 @@ def test_published_photos_only(world, client):
     photo = db.session.scalars(select(ProjectPhoto)).one()
     response = client.get(f"/public/projects/{photo.project_id}/photos/{photo.id}.jpg")
     assert response.status_code == 200 and response.data == PHOTO_BYTES
-    assert f"/public/projects/{photo.project_id}/photos/{photo.id}.jpg" in page(
-        client, f"/public/communities/{world.community_a}"
-    ).text
+    assert (
+        f"/public/projects/{photo.project_id}/photos/{photo.id}.jpg"
+        in page(client, f"/public/communities/{world.community_a}").text
+    )
     other = db.session.scalar(select(Project.id).where(Project.title == "贝塔项目"))
     assert client.get(f"/public/projects/{other}/photos/{photo.id}.jpg").status_code == 404
     db.session.get(Project, photo.project_id).published = False
     db.session.commit()
-    assert client.get(f"/public/projects/{photo.project_id}/photos/{photo.id}.jpg").status_code == 404
+    assert (
+        client.get(f"/public/projects/{photo.project_id}/photos/{photo.id}.jpg").status_code == 404
+    )
 
 
 def test_the_qr_code_is_a_png(world, client):
