@@ -190,3 +190,25 @@ def test_the_index_lists_the_communities(world, client):
     html = page(client, "/public/").text
     assert f"/public/communities/{world.community_a}" in html
     assert f"/public/streets/{world.street2}" in html
+
+
+def test_the_links_in(world, client, auth):
+    from govhub.accounts.models import Role
+
+    welcome = client.get("/").text
+    assert 'href="/public/"' in welcome and "本社区居务公开" in welcome
+    admin = make_admin(world, name="管理员戊")
+    auth.login(admin.phone)
+    bench = client.get(f"/workbench/community/{world.community_a}").text
+    assert f'href="/public/communities/{world.community_a}"' in bench
+    auth.logout()
+    overseer = make_admin(world, role=Role.oversight_admin, scope="street", name="督导己")
+    auth.login(overseer.phone)
+    bench = client.get("/workbench/oversight").text
+    assert f'href="/public/streets/{world.street}"' in bench
+
+
+def test_no_login_needed_even_when_logged_in(world, client, auth):
+    auth.login(make_user(world, name="路人庚").phone)
+    html = page(client, f"/public/communities/{world.community_a}").text
+    assert "看望独居老人" in html and "草稿需求" not in html
