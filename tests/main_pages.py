@@ -145,6 +145,8 @@ def arrange(app) -> list[Person]:
         # == units, members, liaison, holds: 双报到 ==
         liaison_phone, reporting = _arrange_reporting(admin.id, now)
         ids.update(reporting)
+        # == public: 居务公开 ==
+        ids.update(_arrange_public(community.id, now))
         people = (volunteer.phone, admin.phone, staff.phone, volunteer.phone[-4:])
         voucher_token = tokens.voucher_token(voucher.id)
         receipt_token = tokens.unit_report_token(ids["unit report"])
@@ -152,7 +154,7 @@ def arrange(app) -> list[Person]:
         db.session.remove()
 
     volunteer_phone, admin_phone, staff_phone, _tail = people
-    return [
+    persons = [
         Person(
             "visitor",
             None,
@@ -252,6 +254,15 @@ def arrange(app) -> list[Person]:
             },
         ),
     ]
+    # == public: 居务公开, the no-login pages ==
+    persons[0].pages.update(
+        {
+            "public affairs index": "/public/",
+            "a community's public affairs": f"/public/communities/{ids['community']}",
+            "a street's public affairs": f"/public/streets/{ids['public street']}",
+        }
+    )
+    return persons
 
 
 # == units, members, liaison, holds: 双报到 ==
@@ -354,3 +365,33 @@ def _arrange_reporting(admin_id: int, now) -> tuple[str, dict]:
         "card": card.id,
         "quarter query": f"year={year}&quarter={quarter}",
     }
+
+
+# == public: 居务公开 ==
+def _arrange_public(community_id: int, now) -> dict:
+    """A completed, published project of the community with a photo (written as a row:
+    the projects' services are built beside this work)."""
+    import io
+
+    from PIL import Image
+
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+    from govhub.projects.models import Project, ProjectPhoto, ProjectStatus
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 60, 50)).save(buffer, format="JPEG")
+    project = Project(
+        community_id=community_id,
+        title="无障碍检查项目",
+        status=ProjectStatus.completed,
+        published=True,
+        completed_at=now,
+        people_served=30,
+        outcome="为三十位老人检查了家中的扶手。",
+    )
+    project.photos = [ProjectPhoto(data=buffer.getvalue(), width=40, height=30, caption="扶手")]
+    db.session.add(project)
+    db.session.commit()
+    street_id = db.session.get(OrgUnit, community_id).parent_id
+    return {"public street": street_id}

@@ -46,6 +46,7 @@ from govhub.audit import services as audit
 from govhub.clock import local_date, show_day
 from govhub.database import ServiceError, get_or_raise, required_text, transactional
 from govhub.extensions import db
+from govhub.names import short_name
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
@@ -466,16 +467,6 @@ def names_match(unit_name: str, employer_name: str) -> bool:
         return True
     shorter, longer = sorted((unit, typed), key=len)
     return len(shorter) >= MIN_CONTAINED and shorter in longer
-
-
-def short_name(name: str) -> str:
-    """A person's name as shown before a unit claims them: 张*明, 李*, 欧**华."""
-    name = (name or "").strip()
-    if len(name) <= 1:
-        return name or "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,7 @@ from govhub.database import (
     transactional,
 )
 from govhub.extensions import db
+from govhub.names import short_name
 from govhub.needs.models import Category
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
@@ -83,12 +84,7 @@ class ReportInput:
 
 def masked_name(user: User) -> str:
     """A name to confirm a person by without showing it whole: 王*明, 李*, A***."""
-    name = (user.name or "").strip()
-    if len(name) <= 1:
-        return name or "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+    return short_name(user.name)
 
 
 def find_liaison(phone: str) -> User | None:

@@ -18,6 +18,7 @@ from flask_login import current_user, login_required
 from govhub import permissions
 from govhub.accounts.models import User
 from govhub.database import utcnow
+from govhub.orgs.models import OrgLevel
 from govhub.partners.models import PartnerKind
 from govhub.permissions import Action
 from govhub.points import services as points
@@ -282,6 +283,8 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Service cards"), url_for("liaison.community_cards", community_id=community_id)),
         Tool(_("Reporting figures"), url_for("liaison.figures_page", unit_id=community_id)),
     ]
+    # == public ==: the community's public three-lists page (居务公开).
+    tools.append(Tool(_("Public affairs page"), url_for("public.community", unit_id=community_id)))
     if _can(Action.VIEW_LEDGER_AUDIT):
         tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
     return tools
@@ -335,6 +338,15 @@ def _oversight_tools(bench: Workbench) -> list[Tool]:
             url_for("liaison.figures_page", unit_id=unit.id),
         )
         for unit in bench.units
+    ]
+    # == public ==: the public three-lists page of each street overseen (居务公开).
+    tools += [
+        Tool(
+            _("Public affairs page · %(name)s", name=unit.name),
+            url_for("public.street", unit_id=unit.id),
+        )
+        for unit in bench.units
+        if unit.level is OrgLevel.street
     ]
     if _can(Action.VIEW_ECONOMIES):
         tools.append(Tool(_("Points economy"), url_for("rewards.economy")))
