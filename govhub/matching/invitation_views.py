@@ -115,7 +115,9 @@ def request_resource(need_id: int):
         )
     except resource_requests.RecordedOnBehalf as error:
         flash(error.message, "error")
-        return redirect(error.commit_url, 303)
+        return redirect(
+            url_for("resources.commit", resource_id=error.resource_id, need=error.need_id), 303
+        )
     except ServiceError as error:
         flash(error.message, "error")
         return _back(form, need)

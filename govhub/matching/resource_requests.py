@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
@@ -41,11 +40,12 @@ MAX_REASON = 500
 
 class RecordedOnBehalf(ServiceError):
     """The resource was recorded for a unit without an account: nobody can answer a
-    request, so the admin commits it directly (``commit_url``)."""
+    request, so the admin commits it directly (the resource's commit page)."""
 
-    def __init__(self, message: str, commit_url: str) -> None:
+    def __init__(self, message: str, resource_id: int, need_id: int) -> None:
         super().__init__(message, field="resource_id")
-        self.commit_url = commit_url
+        self.resource_id = resource_id
+        self.need_id = need_id
 
 
 def provider_user_ids(resource: Resource) -> list[int]:
@@ -108,7 +108,8 @@ def request(
     if resource.partner_id is None and resource.volunteer_id is None:
         raise RecordedOnBehalf(
             _("Nobody answers for this resource online: commit it directly."),
-            url_for("resources.commit", resource_id=resource.id, need=need.id),
+            resource.id,
+            need.id,
         )
     if quantity is None or not 1 <= quantity <= Resource.MAX_QUANTITY:
         raise ServiceError(
