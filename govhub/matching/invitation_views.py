@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from govhub import permissions
@@ -38,6 +37,22 @@ bp = Blueprint("invitations", __name__, url_prefix="/matching")
 @login_required
 def _signed_in() -> None:
     """Every page here is for someone signed in."""
+
+
+@bp.app_context_processor
+def _matching_counts():
+    """For the volunteer's tasks page and the unit/shop workbench: what waits an answer."""
+    from govhub.workbench import services as workbench
+
+    def invitations_pending() -> int:
+        if not current_user.is_authenticated:
+            return 0
+        return workbench.invitations_pending(current_user.id, now=utcnow())
+
+    return {
+        "invitations_pending": invitations_pending,
+        "resource_requests_waiting": workbench.resource_requests_waiting,
+    }
 
 
 def _form_errors(form) -> list[str]:
@@ -81,7 +96,7 @@ def invite(shift_id: int):
         return _back(form, need)
     if result.invited:
         flash(
-            ngettext("Invited %(num)d person.", "Invited %(num)d people.", len(result.invited)),
+            _("Invited: %(n)d.", n=len(result.invited)),
             "success",
         )
     if result.skipped:
