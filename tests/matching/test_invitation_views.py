@@ -8,8 +8,12 @@ from sqlalchemy import select
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.matching import invitations, resource_requests
-from govhub.matching.models import Invitation, InvitationStatus, ResourceRequest
-from govhub.matching.models import ResourceRequestStatus
+from govhub.matching.models import (
+    Invitation,
+    InvitationStatus,
+    ResourceRequest,
+    ResourceRequestStatus,
+)
 from govhub.needs.models import ClaimStatus
 from govhub.resources.models import Resource
 from tests.factories import make_admin, make_need, make_tree, make_user
@@ -44,7 +48,7 @@ def test_invite_posts_and_redirects_to_next_with_a_count(app, client, auth):
         f"/matching/shifts/{shift.id}/invite", data={**data, "next": "https://evil.example/"}
     )
     assert again.status_code == 303 and "evil" not in again.location
-    assert f"/manage/" in again.location or str(need.id) in again.location
+    assert "/manage/" in again.location or str(need.id) in again.location
 
 
 def test_invite_is_refused_to_a_volunteer_and_for_huge_ids(app, client, auth):
@@ -143,3 +147,23 @@ def test_a_resource_recorded_on_behalf_sends_the_admin_to_its_commit_page(app, c
     assert f"/resources/{clinic.id}/commit" in response.location
     assert db.session.scalar(select(ResourceRequest)) is None
     assert resource_requests.for_need(need.id) == []
+
+
+def test_hostile_input_gives_no_500(app, client, auth):
+    tree, admin, need = setup()
+    auth.login(admin.phone)
+    shift = need.shifts[0]
+    bad = [
+        {"volunteer": ["99999999999999999999"], "key": KEY},
+        {"volunteer": ["1"], "message": "a\x00b", "key": KEY},
+        {"volunteer": ["1"], "message": "x" * 5000, "key": KEY},
+        {"volunteer": [], "key": "nope"},
+    ]
+    for data in bad:
+        assert client.post(f"/matching/shifts/{shift.id}/invite", data=data).status_code == 303
+    assert db.session.scalar(select(Invitation)) is None
+    for data in ({"resource_id": "x", "quantity": "1e3", "key": KEY}, {"note": "\x00"}):
+        response = client.post(f"/matching/needs/{need.id}/request-resource", data=data)
+        assert response.status_code == 303
+    assert client.get("/matching/invitations/99999999999999999999").status_code == 404
+    assert client.get("/matching/resource-requests/1").status_code == 404
