@@ -167,3 +167,24 @@ def test_hostile_input_gives_no_500(app, client, auth):
         assert response.status_code == 303
     assert client.get("/matching/invitations/99999999999999999999").status_code == 404
     assert client.get("/matching/resource-requests/1").status_code == 404
+
+
+def test_my_tasks_counts_the_invitations_waiting(app, client, auth):
+    tree, admin, need = setup()
+    a = make_user(tree)
+    auth.login(a.phone)
+    assert "邀请等待您答复" not in text(client.get("/my/tasks"))
+    invitations.invite(admin.id, need.shifts[0].id, [a.id], key="t", now=utcnow())
+    page = text(client.get("/my/tasks"))
+    assert "1 个邀请等待您答复" in page and "/matching/invitations" in page
+
+
+def test_the_providers_queue_count(app):
+    from govhub.workbench import services as workbench
+
+    tree, admin, need = setup()
+    partner, staff = make_unit(tree)
+    resource = offer(staff, tree, partner=partner, quantity=5)
+    assert workbench.resource_requests_waiting(partner.id) == 0
+    resource_requests.request(admin.id, need.id, resource.id, 1, key="q", now=utcnow())
+    assert workbench.resource_requests_waiting(partner.id) == 1
