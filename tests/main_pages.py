@@ -147,6 +147,42 @@ def arrange(app) -> list[Person]:
         ids.update(reporting)
         # == public: 居务公开 ==
         ids.update(_arrange_public(community.id, now))
+        # == invitations: an invitation waiting for the volunteer, a resource request ==
+        from govhub.matching import invitations as matching_invitations
+        from govhub.matching import resource_requests as matching_requests
+
+        soon = now + timedelta(days=3)
+        invited_need = posting.save_need(
+            admin.id,
+            community.id,
+            posting.NeedInput(
+                title="邀请检查活动",
+                description="检查邀请页面。",
+                category_id=db.session.scalar(select(Category.id).order_by(Category.id)),
+                place="金叶社区党群服务中心",
+                contact_name=admin.name,
+                contact_phone=admin.phone,
+                skill_ids=[],
+            ),
+            [posting.ShiftInput(soon, soon + timedelta(hours=2), 3)],
+            now=now,
+        )
+        posting.publish(admin.id, invited_need.id, now=now)
+        invited = matching_invitations.invite(
+            admin.id,
+            invited_need.shifts[0].id,
+            [volunteer.id],
+            reasons=["住得近", "有助老经验"],
+            message="期待您来",
+            key=uuid.uuid4().hex,
+            now=now,
+        )
+        ids["invitation"] = invited.invited[0].id
+        ids["resource request"] = matching_requests.request(
+            admin.id, invited_need.id, ids["grain"], 1, "活动用", key=uuid.uuid4().hex, now=now
+        ).id
+        db.session.commit()
+        # == end invitations ==
         people = (volunteer.phone, admin.phone, staff.phone, volunteer.phone[-4:])
         voucher_token = tokens.voucher_token(voucher.id)
         receipt_token = tokens.unit_report_token(ids["unit report"])
@@ -194,6 +230,9 @@ def arrange(app) -> list[Person]:
                 # A volunteer is the liaison of no unit: the page says so. (A liaison of
                 # one unit is sent straight to its page, listed for the unit liaison.)
                 "liaison units": "/liaison/",
+                # == invitations ==
+                "my invitations": "/matching/invitations",
+                "an invitation": f"/matching/invitations/{ids['invitation']}",
             },
         ),
         Person(
@@ -222,6 +261,10 @@ def arrange(app) -> list[Person]:
                 ),
                 "reporting figures": f"/liaison/figures/{ids['nanchang']}",
                 "a member's report to decide": f"/reporting/members/review/{ids['pending']}",
+                # == invitations ==
+                "a resource request (requester)": (
+                    f"/matching/resource-requests/{ids['resource request']}"
+                ),
             },
         ),
         Person(
@@ -251,6 +294,11 @@ def arrange(app) -> list[Person]:
                 "a voucher at the counter": f"/v/{voucher_token}",
                 "offer a resource for the shop": f"/resources/new?partner={ids['shop']}",
                 "commit a resource": f"/resources/{ids['grain']}/commit",
+                # == invitations ==
+                "resource requests": "/matching/resource-requests",
+                "a resource request to decide": (
+                    f"/matching/resource-requests/{ids['resource request']}"
+                ),
             },
         ),
     ]

@@ -71,6 +71,9 @@ def test_a_plain_get_of_the_bell_shows_the_unread_notifications(app, client, aut
         (RefType.resident_request, 8, "/requests/8"),
         (RefType.redemption, 9, "/my/vouchers/9"),
         (RefType.points, 1, "/my/points"),
+        # invitations (matching): the invitee's page and the provider side's page
+        (RefType.invitation, 3, "/matching/invitations/3"),
+        (RefType.resource_request, 4, "/matching/resource-requests/4"),
     ],
 )
 def test_opening_a_notification_goes_to_the_page_of_its_reference(

@@ -310,3 +310,43 @@ def short_shifts(community: OrgUnit, *, now: datetime) -> list[Shift]:
         .limit(LIST_LIMIT)
     )
     return list(db.session.scalars(query))
+
+
+# == invitations: what waits for an answer (matching) ==
+
+
+def invitations_pending(volunteer_id: int, *, now: datetime) -> int:
+    """A volunteer's invitations waiting for an answer (shift not started), one statement."""
+    from govhub.matching.models import Invitation, InvitationStatus
+
+    query = (
+        select(func.count())
+        .select_from(Invitation)
+        .join(Shift, Shift.id == Invitation.shift_id)
+        .where(
+            Invitation.volunteer_id == volunteer_id,
+            Invitation.status == InvitationStatus.pending,
+            Shift.starts_at > now,
+        )
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+def resource_requests_waiting(partner_id: int) -> int:
+    """Requests for a partner's resources waiting for its decision, one statement."""
+    from govhub.matching.models import ResourceRequest, ResourceRequestStatus
+    from govhub.resources.models import Resource
+
+    query = (
+        select(func.count())
+        .select_from(ResourceRequest)
+        .join(Resource, Resource.id == ResourceRequest.resource_id)
+        .where(
+            Resource.partner_id == partner_id,
+            ResourceRequest.status == ResourceRequestStatus.pending,
+        )
+    )
+    return int(db.session.scalar(query) or 0)
+
+
+# == end invitations ==
