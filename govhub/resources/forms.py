@@ -169,6 +169,9 @@ class CommitForm(KeyedForm):
     need_id = SelectField(
         _l("To the need"), coerce=optional_int, validate_choice=False, validators=[Optional()]
     )
+    project_id = SelectField(
+        _l("Or to a project"), coerce=optional_int, validate_choice=False, validators=[Optional()]
+    )
     purpose = StringField(
         _l("What it is for"),
         validators=[Optional(), Length(max=services.MAX_PURPOSE)],
@@ -178,6 +181,12 @@ class CommitForm(KeyedForm):
     def set_needs(self, needs) -> None:
         self.need_id.choices = [("", _l("No need: describe it below"))] + [
             (need.id, f"{need.title} · {need.community.name}") for need in needs
+        ]
+
+    def set_projects(self, projects) -> None:
+        """项目清单: the projects under way a resource may be committed to."""
+        self.project_id.choices = [("", _l("No project"))] + [
+            (project.id, f"{project.title} · {project.community.name}") for project in projects
         ]
 
 

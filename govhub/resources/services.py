@@ -415,6 +415,20 @@ def _need_for(resource: Resource, need_id: int) -> Need:
     return need
 
 
+def _project_for(resource: Resource, project_id: int):
+    """A project under way of a community ``resource`` serves (项目清单)."""
+    from govhub.projects.models import Project, ProjectStatus
+
+    project = db.session.get(Project, project_id)
+    if project is None or project.status is not ProjectStatus.active:
+        raise ServiceError(_("Choose a project under way."), field="project_id")
+    if not serves(resource, project.community):
+        raise ServiceError(
+            _("This resource does not serve the project's community."), field="project_id"
+        )
+    return project
+
+
 @transactional
 def commit(
     actor_id: int,
@@ -422,6 +436,7 @@ def commit(
     quantity: int | None,
     *,
     need_id: int | None = None,
+    project_id: int | None = None,
     purpose: str = "",
     key: str,
     now: datetime,
@@ -447,10 +462,11 @@ def commit(
             field="quantity",
         )
     need = _need_for(resource, need_id) if need_id is not None else None
+    project = _project_for(resource, project_id) if project_id is not None else None
     purpose = (purpose or "").strip()
     if len(purpose) > MAX_PURPOSE:
         raise ServiceError(_("At most %(n)d characters.", n=MAX_PURPOSE), field="purpose")
-    if need is None and not purpose:
+    if need is None and project is None and not purpose:
         raise ServiceError(_("Choose a need, or say what it is for."), field="need_id")
 
     taken = cast(
@@ -477,6 +493,7 @@ def commit(
         resource_id=resource.id,
         quantity=quantity,
         need_id=need.id if need else None,
+        project_id=project.id if project else None,
         purpose=purpose,
         status=CommitmentStatus.active,
         key=key,
@@ -649,6 +666,26 @@ def needs_to_commit(resource: Resource) -> list[Need]:
         .join(community, Need.community_id == community.id)
         .where(where, Need.status == NeedStatus.open)
         .order_by(Need.id.desc())
+        .limit(LIST_LIMIT)
+    )
+    return list(db.session.scalars(query))
+
+
+def projects_to_commit(resource: Resource) -> list:
+    """The projects under way of the communities ``resource`` serves, newest first."""
+    from govhub.projects.models import Project, ProjectStatus
+
+    area = resource.area
+    community = aliased(OrgUnit)
+    if area.level is OrgLevel.grid:
+        where = community.id == area.parent_id
+    else:
+        where = OrgUnit.subtree_clause(area.path, community.path)
+    query = (
+        select(Project)
+        .join(community, Project.community_id == community.id)
+        .where(where, Project.status == ProjectStatus.active)
+        .order_by(Project.id.desc())
         .limit(LIST_LIMIT)
     )
     return list(db.session.scalars(query))

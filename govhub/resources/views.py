@@ -249,8 +249,10 @@ def commit(resource_id: int):
     now = utcnow()
     form = CommitForm()
     form.set_needs(services.needs_to_commit(resource))
+    form.set_projects(services.projects_to_commit(resource))
     if request.method == "GET":
         form.need_id.data = arg_int("need")
+        form.project_id.data = arg_int("project")
     if form.validate_on_submit():
         try:
             services.commit(
@@ -258,6 +260,7 @@ def commit(resource_id: int):
                 resource.id,
                 form.quantity.data,
                 need_id=form.need_id.data,
+                project_id=form.project_id.data,
                 purpose=form.purpose.data or "",
                 key=form.key.data,
                 now=now,

@@ -100,6 +100,7 @@ class CommunityWaiting:
     short_shifts: int  # shifts starting within SOON with places left
     unit_reports: int = 0  # 双报到 (units): stationed units' reports waiting for confirmation
     member_reports: int = 0  # in-service party members' reports waiting (在职党员报到)
+    proposals: int = 0  # 项目认领: units' project proposals waiting for a decision
 
 
 @dataclass(frozen=True)
@@ -171,6 +172,15 @@ def _unit_reports(scope_clause):
     )
 
 
+def _proposals(community_id: int):
+    """项目认领: units' proposals waiting for the community's decision."""
+    from govhub.projects.models import Project, ProjectStatus
+
+    return _count(
+        Project, Project.community_id == community_id, Project.status == ProjectStatus.proposed
+    )
+
+
 def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
     """What waits on a community's workbench, in one statement."""
     inside = OrgUnit.subtree_clause(community.path)
@@ -197,6 +207,7 @@ def community_waiting(community: OrgUnit, *, now: datetime) -> CommunityWaiting:
             short,
             _unit_reports(inside),
             waiting_count_query(community.path),
+            _proposals(community.id),
         )
     ).one()
     return CommunityWaiting(*(int(value or 0) for value in row))

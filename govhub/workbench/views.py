@@ -164,6 +164,14 @@ def _items(bench: Workbench, *, now: datetime) -> list[Item]:
                 ngettext("%(num)d report", "%(num)d reports", counts.unit_reports),
                 url_for("unit_reports.review"),
             ),
+            # 项目认领: units' proposals waiting for the community's decision.
+            _item(
+                "waiting-proposals",
+                _("Project proposals to decide"),
+                counts.proposals,
+                ngettext("%(num)d proposal", "%(num)d proposals", counts.proposals),
+                url_for("projects.index", community_id=community_id, status="proposed"),
+            ),
             _item(
                 "waiting-member-reports",
                 _("Party members' reports to confirm"),
@@ -280,6 +288,7 @@ def _community_tools(bench: Workbench) -> list[Tool]:
     ]
     # liaison: the quarterly service cards and the reporting figures.
     tools += [
+        Tool(_("Projects list"), url_for("projects.index", community_id=community_id)),  # 项目清单
         Tool(_("Service cards"), url_for("liaison.community_cards", community_id=community_id)),
         Tool(_("Reporting figures"), url_for("liaison.figures_page", unit_id=community_id)),
     ]
@@ -302,6 +311,7 @@ def _shop_tools(bench: Workbench) -> list[Tool]:
         # == resources ==
         Tool(_("Our resources"), url_for("resources.mine")),
         Tool(_("Offer a resource"), url_for("resources.new", partner=partner.id)),
+        Tool(_("Propose a project"), url_for("projects.unit", partner_id=partner.id)),  # 项目认领
     ]
     if _can(Action.MANAGE_STAFF, partner):
         tools.append(Tool(_("Staff"), url_for("partners.staff", partner_id=partner.id)))
@@ -320,6 +330,8 @@ def _unit_tools(partner) -> list[Tool]:
     ]
     if _can(Action.HOLD_FOR_UNIT, partner):
         tools.append(Tool(_("Places we hold"), url_for("unit_holds.unit", partner_id=partner.id)))
+    if _can(Action.PROPOSE_PROJECT, partner):  # 项目认领
+        tools.append(Tool(_("Propose a project"), url_for("projects.unit", partner_id=partner.id)))
     if _can(Action.MANAGE_STAFF, partner):
         tools.append(Tool(_("Staff"), url_for("partners.staff", partner_id=partner.id)))
     return tools
