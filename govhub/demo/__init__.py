@@ -126,6 +126,9 @@ def seed() -> Counter:
     from govhub.demo.reporting import seed_reporting  # it imports the reporting domain
 
     seed_reporting(by_name, partners, added)
+    from govhub.demo.matching import seed_matching  # matching and the projects list
+
+    seed_matching(by_name, added)
     return added
 
 

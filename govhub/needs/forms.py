@@ -151,6 +151,10 @@ class NeedForm(BaseForm):
         ],
         default=Visibility.community.value,
     )
+    party_task = BooleanField(
+        _l("A party task (党员先锋岗)"),
+        description=_l("Matching ranks party members higher for it; the board marks it."),
+    )
     shifts = FieldList(FormField(ShiftForm), min_entries=1, max_entries=posting.MAX_SHIFTS)
     request_id = HiddenField(filters=[optional_int])
 

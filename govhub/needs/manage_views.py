@@ -90,6 +90,7 @@ def _need_input(form: NeedForm) -> posting.NeedInput:
         fixed_points=form.fixed_points.data,
         max_minutes_per_shift=int(max_hours * 60) if max_hours else None,
         visibility=Visibility(form.visibility.data or "community"),
+        party_task=bool(form.party_task.data),
     )
 
 

@@ -95,6 +95,7 @@ class NeedInput:
     fixed_points: int | None = None
     max_minutes_per_shift: int | None = None
     visibility: Visibility = Visibility.community
+    party_task: bool = False  # 党员先锋岗: matching ranks party members higher
 
 
 def shift_error(
@@ -253,6 +254,7 @@ def save_need(
     need.fixed_points = data.fixed_points if data.points_mode is PointsMode.fixed else None
     need.max_minutes_per_shift = data.max_minutes_per_shift
     need.visibility = data.visibility
+    need.party_task = bool(data.party_task)
     db.session.flush()
 
     kept = {entry.id for entry in shifts if entry.id}
