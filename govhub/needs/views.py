@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from govhub import permissions
+from govhub.matching import recommend as matching_recommend  # scoring
 from govhub.accounts import services as accounts
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
@@ -74,6 +75,11 @@ def board():
         "board_query": board_query,
         "oversight": needs_board.oversight_only(current_user),
     }
+    # -- scoring: 为你推荐 at the top of the board's first page --
+    profile = current_user.profile
+    if profile is not None and page.page == 1:
+        context["recommended"] = matching_recommend.recommended(profile, now=utcnow())
+    # -- end scoring --
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
     response = render("needs/board.html", "needs/_results.html", **context)
