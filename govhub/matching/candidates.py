@@ -61,9 +61,14 @@ def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=
     values = {
         "skills": scoring.skills_value(need.id, user_id),
         "distance": scoring.distance_value(home, there),
-        "reliability": (scoring.checked_in_value(user_id, now), scoring.claimed_value(user_id, now)),
+        "reliability": (
+            scoring.checked_in_value(user_id, now),
+            scoring.claimed_value(user_id, now),
+        ),
         "fairness": scoring.minutes_value(user_id, now),
-        "party": scoring.party_value(literal(bool(need.party_task)), VolunteerProfile.is_party_member),
+        "party": scoring.party_value(
+            literal(bool(need.party_task)), VolunteerProfile.is_party_member
+        ),
         "unit": scoring.unit_value(user_id, need.category_id, need.community_id, local_date(now)),
     }
     columns, total = scoring.labelled(values)
@@ -175,7 +180,9 @@ def resource_query(need: Need, shift: Shift | None, *, now: datetime):
         ),
         else_=0,
     )
-    columns, total = scoring.labelled({"distance": scoring.distance_value(home, there), "unit": unit})
+    columns, total = scoring.labelled(
+        {"distance": scoring.distance_value(home, there), "unit": unit}
+    )
     day = local_date(shift.starts_at) if shift is not None else today
     query = (
         select(Resource, *columns, total.label("total"))
@@ -210,4 +217,5 @@ def default_shift(need: Need, *, now: datetime) -> Shift | None:
     upcoming = [shift for shift in need.shifts if shift.starts_at > now]
     upcoming.sort(key=lambda shift: shift.starts_at)
     with_places = [shift for shift in upcoming if shift.places_left > 0]
-    return (with_places or upcoming or [None])[0]
+    chosen = with_places or upcoming
+    return chosen[0] if chosen else None

@@ -43,7 +43,7 @@ from govhub.accounts.models import Skill, User, VolunteerProfile, profile_skill
 from govhub.checkin.models import Attendance, AttendanceStatus
 from govhub.clock import local_date, to_local
 from govhub.extensions import db
-from govhub.needs.models import Claim, ClaimStatus, Need, Shift, need_skill
+from govhub.needs.models import Claim, ClaimStatus, Shift, need_skill
 from govhub.orgs.models import OrgUnit
 from govhub.reporting.models import MemberReport, UnitReport, unit_report_category
 from govhub.reporting.terms import counts_clause
@@ -148,7 +148,9 @@ def _eq(a, b):
 def skills_value(need_id, profile_id):
     return (
         select(func.count())
-        .select_from(need_skill.join(profile_skill, profile_skill.c.skill_id == need_skill.c.skill_id))
+        .select_from(
+            need_skill.join(profile_skill, profile_skill.c.skill_id == need_skill.c.skill_id)
+        )
         .where(need_skill.c.need_id == need_id, profile_skill.c.profile_id == profile_id)
         .scalar_subquery()
     )
@@ -186,7 +188,9 @@ def checked_in_value(user_id, now: datetime):
         .join(Shift, Shift.id == Attendance.shift_id)
         .join(
             Claim,
-            and_(Claim.shift_id == Attendance.shift_id, Claim.volunteer_id == Attendance.volunteer_id),
+            and_(
+                Claim.shift_id == Attendance.shift_id, Claim.volunteer_id == Attendance.volunteer_id
+            ),
         )
         .where(
             Attendance.volunteer_id == user_id,
@@ -249,9 +253,7 @@ def point_columns(values: dict[str, Any]) -> dict[str, Any]:
         )
     if "fairness" in values:
         lost = values["fairness"] * FAIRNESS_POINTS_PER_HOUR / 60
-        points["fairness"] = case(
-            (lost >= WEIGHT["fairness"], 0), else_=WEIGHT["fairness"] - lost
-        )
+        points["fairness"] = case((lost >= WEIGHT["fairness"], 0), else_=WEIGHT["fairness"] - lost)
     if "party" in values:
         points["party"] = values["party"] * WEIGHT["party"]
     if "unit" in values:
@@ -265,7 +267,10 @@ def labelled(values: dict[str, Any]) -> tuple[list, Any]:
     points = point_columns(values)
     for key, value in values.items():
         if key == "reliability":
-            columns += [value[0].label("reliability_checked"), value[1].label("reliability_claimed")]
+            columns += [
+                value[0].label("reliability_checked"),
+                value[1].label("reliability_claimed"),
+            ]
         else:
             columns.append(value.label(f"{key}_value"))
         columns.append(points[key].label(f"{key}_points"))

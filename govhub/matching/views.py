@@ -32,7 +32,8 @@ def need(need_id: int):
     shift = _shift_of(need, now)
     limit = request.args.get("limit", candidates.DEFAULT_LIMIT, type=int)
     limit = max(1, min(limit, candidates.MAX_LIMIT))
-    volunteers, more = ([], False)
+    volunteers: list[candidates.VolunteerCandidate] = []
+    more = False
     if shift is not None:
         volunteers, more = candidates.ranked_volunteers(
             need, shift, now=now, limit=limit, exclude_user_id=current_user.id
@@ -60,7 +61,5 @@ def need(need_id: int):
 @login_required
 def recommended():
     profile = current_user.profile
-    items = (
-        recommend.recommended(profile, now=utcnow(), limit=30) if profile is not None else []
-    )
+    items = recommend.recommended(profile, now=utcnow(), limit=30) if profile is not None else []
     return render_template("matching/recommended.html", items=items)

@@ -17,12 +17,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from govhub import permissions
-from govhub.matching import recommend as matching_recommend  # scoring
 from govhub.accounts import services as accounts
 from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render, wants_fragment
+from govhub.matching import recommend as matching_recommend  # scoring
 from govhub.needs import board as needs_board
 from govhub.needs import calendar as needs_calendar
 from govhub.needs import claims as needs_claims

@@ -19,8 +19,16 @@ def skill(name: str) -> int:
     return found.id if found else accounts.add_skill(None, name).id
 
 
-def volunteer(tree, *, skills=(), community="community_a", grid="grid_a1", party=False,
-              name="Volunteer", weekly=None) -> User:
+def volunteer(
+    tree,
+    *,
+    skills=(),
+    community="community_a",
+    grid="grid_a1",
+    party=False,
+    name="Volunteer",
+    weekly=None,
+) -> User:
     user = make_user(tree, community=community, grid=grid, name=name)
     accounts.update_profile(
         user.id,

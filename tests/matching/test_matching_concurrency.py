@@ -12,8 +12,12 @@ from sqlalchemy import func, select
 from govhub.database import ServiceError
 from govhub.extensions import db
 from govhub.matching import invitations, resource_requests
-from govhub.matching.models import Invitation, InvitationStatus, ResourceRequest
-from govhub.matching.models import ResourceRequestStatus
+from govhub.matching.models import (
+    Invitation,
+    InvitationStatus,
+    ResourceRequest,
+    ResourceRequestStatus,
+)
 from govhub.needs import claims
 from govhub.needs.models import Claim, ClaimStatus, Shift
 from govhub.resources import services as resources

@@ -11,8 +11,8 @@ from govhub.extensions import db
 from govhub.matching import resource_requests
 from govhub.matching.models import ResourceRequestStatus
 from govhub.notifications.models import Notification
-from govhub.resources.models import Resource
 from govhub.resources import services as resources
+from govhub.resources.models import Resource
 from tests.factories import NOW, make_admin, make_need, make_tree, make_user
 from tests.resources.helpers import make_unit, offer
 

@@ -90,7 +90,11 @@ def test_the_grid_is_the_nearest_place():
 
     from govhub.extensions import db
 
-    values = [db.session.scalar(select(scoring.distance_value(home, p))) for p in levels] if False else []
+    values = (
+        [db.session.scalar(select(scoring.distance_value(home, p))) for p in levels]
+        if False
+        else []
+    )
     assert values == [] and scoring.GRID > scoring.COMMUNITY > scoring.STREET > scoring.DISTRICT
 
 
