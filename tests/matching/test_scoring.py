@@ -68,8 +68,8 @@ def test_nearer_ranks_higher_same_community_above_same_street_above_same_distric
     district = volunteer(tree, skills=["Tutoring"], community="community_c", grid=None)
     assert order(need, here, street, district) == [0, 1, 2]
     reasons = {c.user_id: c.scored.reasons for c in ranked(need)}
-    assert "Same community" in reasons[here.id] and "Same street" in reasons[street.id]
-    assert "Same district" in reasons[district.id]
+    assert "同一社区" in reasons[here.id] and "同一街道" in reasons[street.id]
+    assert "同一区" in reasons[district.id]
 
 
 def test_elsewhere_in_the_district_without_a_wanted_skill_is_not_a_candidate(w):
@@ -131,7 +131,7 @@ def test_fairness_moves_a_frequently_used_volunteer_below_an_equal_one(w):
     first, second = order(need, rested, busy_bee)
     assert first < second
     bee = next(c for c in ranked(need) if c.user_id == busy_bee.id)
-    assert "12 h served in 30 days" in bee.scored.reasons
+    assert "近30天已服务12小时" in bee.scored.reasons
     assert bee.scored.points["fairness"] == 0
 
 
@@ -143,8 +143,8 @@ def test_reliability_shows_a_rate_or_new_volunteer(w):
     served(tree, steady, minutes=0, days_ago=70, checked_in=False)
     need = make_need(tree, admin=admin)
     by_id = {c.user_id: c for c in ranked(need)}
-    assert "Turned up 75%" in by_id[steady.id].scored.reasons
-    assert "New volunteer" in by_id[new.id].scored.reasons
+    assert "到岗率75%" in by_id[steady.id].scored.reasons
+    assert "新志愿者" in by_id[new.id].scored.reasons
     assert by_id[steady.id].scored.points["reliability"] == 20 * (3 + 2) // (4 + 3)
 
 
@@ -158,7 +158,7 @@ def test_party_task_scores_party_members(w):
     member, other = volunteer(tree, party=True, name="Member"), volunteer(tree, name="Other")
     first, second = order(need, member, other)
     assert first < second
-    assert "Party member" in next(c for c in ranked(need) if c.user_id == member.id).scored.reasons
+    assert "党员" in next(c for c in ranked(need) if c.user_id == member.id).scored.reasons
 
 
 def test_the_explanation_always_matches_the_score(app):
