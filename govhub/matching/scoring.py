@@ -39,9 +39,9 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, case, exists, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
-from govhub.accounts.models import Skill, User, VolunteerProfile, profile_skill
+from govhub.accounts.models import Skill, VolunteerProfile, profile_skill
 from govhub.checkin.models import Attendance, AttendanceStatus
-from govhub.clock import local_date, to_local
+from govhub.clock import to_local
 from govhub.extensions import db
 from govhub.needs.models import Claim, ClaimStatus, Shift, need_skill
 from govhub.orgs.models import OrgUnit
@@ -386,17 +386,3 @@ def volunteer_place(profile: VolunteerProfile) -> Place:
     place = place_of_unit(profile.community)
     place.grid = profile.grid_id
     return place
-
-
-def local_day_of(moment: datetime):
-    return local_date(moment)
-
-
-__all__ = [
-    "TERMS",
-    "WEIGHT",
-    "Place",
-    "Scored",
-    "Term",
-    "User",
-]

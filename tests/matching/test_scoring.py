@@ -79,25 +79,6 @@ def test_elsewhere_in_the_district_without_a_wanted_skill_is_not_a_candidate(w):
     assert far.id not in [c.user_id for c in ranked(need)]
 
 
-def test_the_grid_is_the_nearest_place():
-    home = scoring.Place(grid=5, community=4, street=3, district=2)
-    levels = [
-        scoring.Place(grid=5, community=4, street=3, district=2),
-        scoring.Place(grid=None, community=4, street=3, district=2),
-        scoring.Place(grid=None, community=9, street=3, district=2),
-    ]
-    from sqlalchemy import select
-
-    from govhub.extensions import db
-
-    values = (
-        [db.session.scalar(select(scoring.distance_value(home, p))) for p in levels]
-        if False
-        else []
-    )
-    assert values == [] and scoring.GRID > scoring.COMMUNITY > scoring.STREET > scoring.DISTRICT
-
-
 def test_busy_at_the_shift_time_is_excluded_not_down_ranked(w):
     tree, admin = w
     need = make_need(tree, admin=admin, shifts=((1, 2, 5),))
