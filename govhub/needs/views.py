@@ -22,6 +22,7 @@ from govhub.database import NotFound, ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import arg_int, show_service_error
 from govhub.htmx import render, wants_fragment
+from govhub.matching import recommend as matching_recommend  # scoring
 from govhub.needs import board as needs_board
 from govhub.needs import calendar as needs_calendar
 from govhub.needs import claims as needs_claims
@@ -74,6 +75,11 @@ def board():
         "board_query": board_query,
         "oversight": needs_board.oversight_only(current_user),
     }
+    # -- scoring: 为你推荐 at the top of the board's first page --
+    profile = current_user.profile
+    if profile is not None and page.page == 1:
+        context["recommended"] = matching_recommend.recommended(profile, now=utcnow())
+    # -- end scoring --
     if wants_fragment() and page.page > 1:
         return render("needs/board.html", "needs/_cards.html", **context)
     response = render("needs/board.html", "needs/_results.html", **context)
