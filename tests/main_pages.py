@@ -172,7 +172,7 @@ def arrange(app) -> list[Person]:
             admin.id,
             invited_need.shifts[0].id,
             [volunteer.id],
-            reasons=["住得近", "有助老经验"],
+            reasons={volunteer.id: ["陪伴聊天 ✓", "同一社区"]},
             message="期待您来",
             key=uuid.uuid4().hex,
             now=now,

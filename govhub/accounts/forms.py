@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional, Validati
 from govhub.accounts.models import Role
 from govhub.accounts.services import ROLE_LEVELS
 from govhub.accounts.validation import normalize_phone, password_error, phone_error
-from govhub.forms import BaseForm, id_value
+from govhub.forms import BaseForm, id_value, int_in
 from govhub.orgs.forms import PlaceFields
 
 
@@ -122,6 +122,19 @@ class ProfileForm(PlaceFields, BaseForm):
         validators=[Optional(), Length(max=200)],
         description=_l("For example: weekday evenings, Saturday mornings."),
     )
+    # Matching: the weekly grid (bit weekday * 3 + part), rendered by accounts/profile.html.
+    weekly = SelectMultipleField(
+        _l("When you are free each week"),
+        coerce=int_in(0, 20),
+        validate_choice=False,
+        description=_l(
+            "Tick the times you can usually help. Nothing ticked: any time. Invitations and "
+            "recommendations leave out the times you did not tick."
+        ),
+    )
+
+    def set_weekly(self, mask: int | None) -> None:
+        self.weekly.data = [bit for bit in range(21) if mask and mask >> bit & 1]
 
 
 class AssignRoleForm(BaseForm):

@@ -178,6 +178,7 @@ def update_profile(
     is_party_member: bool,
     employer_unit: str | None,
     availability: str | None,
+    weekly_slots: list[int] | None = None,
     now: datetime | None = None,
 ) -> User:
     """Save the volunteer's own profile. A change of home is audited (old → new) and a
@@ -191,6 +192,9 @@ def update_profile(
     skills = list(db.session.scalars(select(Skill).where(Skill.id.in_(skill_ids or []))))
     if len(skills) != len(set(skill_ids or [])):
         raise ServiceError(_("Choose skills from the list."), field="skills")
+    slots = set(weekly_slots or [])
+    if any(not 0 <= slot <= 20 for slot in slots):
+        raise ServiceError(_("Choose times from the grid."), field="weekly")
     employer_unit = (employer_unit or "").strip() or None
     if is_party_member is False:
         employer_unit = None
@@ -228,6 +232,8 @@ def update_profile(
     profile.is_party_member = is_party_member
     profile.employer_unit = employer_unit
     profile.availability = (availability or "").strip() or None
+    # Matching: the weekly grid as a bitmask; nothing ticked is None (any time).
+    profile.weekly_availability = sum(1 << slot for slot in slots) or None
     return user
 
 

@@ -32,6 +32,7 @@ from govhub.accounts.throttle import login_limits, submission_limits
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db, login_manager
 from govhub.forms import form_status, refreshing_places, show_service_error
+from govhub.needs.forms import WEEKDAYS
 from govhub.permissions import Action
 from govhub.security import safe_next
 
@@ -140,6 +141,7 @@ def profile():
     if request.method == "GET" and user.profile is not None:
         form.set_place(user.profile.home)
         form.skills.data = [s.id for s in user.profile.skills]
+        form.set_weekly(user.profile.weekly_availability)
     form.fill_place_choices()
     form.skills.choices = [(s.id, s.name) for s in services.all_skills()]
     if not refreshing_places() and form.validate_on_submit():
@@ -153,6 +155,7 @@ def profile():
                 is_party_member=form.is_party_member.data,
                 employer_unit=form.employer_unit.data,
                 availability=form.availability.data,
+                weekly_slots=form.weekly.data or [],
                 now=utcnow(),
             )
         except ServiceError as error:
@@ -160,7 +163,13 @@ def profile():
         else:
             flash(_("Profile saved."), "success")
             return redirect(url_for("accounts.profile"), 303)
-    return render_template("accounts/profile.html", form=form), form_status(form)
+    return render_template(
+        "accounts/profile.html", form=form, weekdays=WEEKDAYS, day_parts=DAY_PARTS
+    ), form_status(form)
+
+
+# The weekly grid's rows (matching.scoring: part 0 before 12:00, 1 to 18:00, 2 after).
+DAY_PARTS = [_l("Morning"), _l("Afternoon"), _l("Evening")]
 
 
 @bp.post("/preferences/language")

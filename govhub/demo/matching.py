@@ -24,13 +24,12 @@ from datetime import date, datetime, time, timedelta
 from PIL import Image, ImageDraw
 from sqlalchemy import select
 
-from govhub.accounts.models import User
+from govhub.accounts.models import Skill, User
 from govhub.clock import local_date, to_local, to_utc
 from govhub.database import transactional, utcnow
 from govhub.extensions import db
-from govhub.matching import candidates
+from govhub.matching import candidates, resource_requests
 from govhub.matching import invitations as invites
-from govhub.matching import resource_requests
 from govhub.matching.models import Invitation, ResourceRequest
 from govhub.needs import posting
 from govhub.needs.models import Category, Need
@@ -39,7 +38,6 @@ from govhub.partners.models import Partner
 from govhub.projects import services as projects
 from govhub.projects.models import Project
 from govhub.resources.models import Resource
-from govhub.accounts.models import Skill
 
 # Weekly availability (bit weekday*3 + part; part 0 morning, 1 afternoon, 2 evening).
 EVENINGS = sum(1 << (day * 3 + 2) for day in range(5))
@@ -153,7 +151,7 @@ def _invite(need: Need, users, added: Counter, now: datetime) -> None:
             shift.id,
             [volunteer.id],
             message="重阳节前的敬老活动，期待您来。",
-            reasons=reasons.get(volunteer.id, []),
+            reasons={volunteer.id: reasons.get(volunteer.id, [])},
             key=f"demo:invite:{phone}",
             now=now,
         )

@@ -137,6 +137,24 @@ def ranked_volunteers(
     return found, more
 
 
+def reasons_for(need: Need, shift: Shift, user_ids: list[int], *, now: datetime) -> dict:
+    """Each of ``user_ids``' reasons as the ranking gives them now (kept on the invitation,
+    so the invitee reads why they were asked); people who are no longer candidates get none."""
+    ids = list(dict.fromkeys(user_ids))[:MAX_LIMIT]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        volunteer_query(need, shift, now=now).where(User.id.in_(ids)).limit(len(ids))
+    ).all()
+    names = scoring.matched_skills([(need.id, row.id) for row in rows])
+    found = {}
+    for row in rows:
+        scored = scoring.scored_from(row, VOLUNTEER_TERMS)
+        scored.skill_names = names.get((need.id, row.id), [])
+        found[row.id] = scored.reasons
+    return found
+
+
 def _window_clause(shift: Shift):
     start, end = to_local(shift.starts_at), to_local(shift.ends_at)
     if start.date() != end.date():

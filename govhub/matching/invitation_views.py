@@ -11,7 +11,7 @@ from govhub import permissions
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
 from govhub.forms import show_service_error
-from govhub.matching import invitations, resource_requests
+from govhub.matching import candidates, invitations, resource_requests
 from govhub.matching.forms import (
     AnswerForm,
     DecisionForm,
@@ -82,14 +82,17 @@ def invite(shift_id: int):
         for message in _form_errors(form):
             flash(message, "error")
         return _back(form, need)
+    now = utcnow()
+    chosen = form.volunteer.data or []
     try:
         result = invitations.invite(
             current_user.id,
             shift.id,
-            form.volunteer.data or [],
+            chosen,
             message=form.message.data or "",
+            reasons=candidates.reasons_for(need, shift, chosen, now=now),
             key=form.key.data,
-            now=utcnow(),
+            now=now,
         )
     except ServiceError as error:
         flash(error.message, "error")

@@ -70,13 +70,14 @@ def invite(
     volunteer_ids: list[int],
     *,
     message: str = "",
-    reasons: list | None = None,
+    reasons: dict[int, list[str]] | None = None,
     key: str,
     now: datetime,
 ) -> InviteResult:
     """Invite volunteers to a shift. People who hold a place (or wait) in it, or have a
     pending invitation, are skipped and counted; a double submit therefore writes nothing
-    twice. Each invitee is notified."""
+    twice. Each invitee is notified. ``reasons``: why each was chosen (by volunteer id,
+    as the ranking explained it), kept on the invitation for the invitee to read."""
     if not key:
         raise ServiceError(_("This form is out of date. Check it and send it again."))
     shift = get_or_raise(Shift, shift_id, _l("No such shift."))
@@ -133,7 +134,7 @@ def invite(
         # Inviting again (after a decline, a withdrawal, a cancelled claim) reuses the row.
         invitation.status = InvitationStatus.pending
         invitation.invited_by_id = actor_id
-        invitation.reasons = list(reasons or [])
+        invitation.reasons = list((reasons or {}).get(volunteer_id, []))
         invitation.message = message
         invitation.reason = None
         invitation.claim_id = None

@@ -39,11 +39,14 @@ def kinds(user):
 def test_invite_writes_one_pending_invitation_each_and_notifies(w):
     tree, admin, need = w
     a, b = make_user(tree, name="A"), make_user(tree, name="B")
-    result = invite(admin, need.shifts[0], a, b, message="We need you", reasons=[["near", "1 km"]])
+    result = invite(
+        admin, need.shifts[0], a, b, message="We need you", reasons={a.id: ["同一社区", "党员"]}
+    )
     assert len(result.invited) == 2 and result.skipped == 0
     inv = invitation_of(need.shifts[0], a)
     assert inv.status is InvitationStatus.pending and inv.message == "We need you"
-    assert inv.reasons == [["near", "1 km"]] and inv.invited_by_id == admin.id
+    assert inv.reasons == ["同一社区", "党员"] and inv.invited_by_id == admin.id
+    assert invitation_of(need.shifts[0], b).reasons == []
     assert "invitation_received" in kinds(a) and "invitation_received" in kinds(b)
 
 
