@@ -302,6 +302,29 @@ def arrange(app) -> list[Person]:
             },
         ),
     ]
+    # == matching and projects: the demo's matched need and projects ==
+    persons[1].pages.update(
+        {
+            "recommended for me": "/matching/for-me",
+            "the matched need": f"/needs/{ids['matched need']}",
+        }
+    )
+    persons[2].pages.update(
+        {
+            "matching a need": f"/matching/needs/{ids['matched need']}",
+            "projects list": f"/projects/communities/{ids['community']}",
+            "a completed project": f"/projects/{ids['project']}",
+            "a unit's proposal (admin)": f"/projects/{ids['proposal']}",
+            "record a project": f"/projects/communities/{ids['community']}/new",
+            "post a need (party task)": "/manage/needs/new",
+        }
+    )
+    persons[3].pages.update(
+        {
+            "the unit's proposals": f"/projects/units/{ids['unit']}",
+            "propose a project": f"/projects/units/{ids['unit']}/propose",
+        }
+    )
     # == public: 居务公开, the no-login pages ==
     persons[0].pages.update(
         {
@@ -417,29 +440,24 @@ def _arrange_reporting(admin_id: int, now) -> tuple[str, dict]:
 
 # == public: 居务公开 ==
 def _arrange_public(community_id: int, now) -> dict:
-    """A completed, published project of the community with a photo (written as a row:
-    the projects' services are built beside this work)."""
-    import io
+    """The demo's completed, published project of the community (it has a photo), its
+    accepted unit proposal, and the street of the community."""
+    from sqlalchemy import select
 
-    from PIL import Image
-
+    from govhub.demo.matching import MATCHED_TITLE, PROJECT_TITLE, PROPOSALS
     from govhub.extensions import db
+    from govhub.needs.models import Need
     from govhub.orgs.models import OrgUnit
-    from govhub.projects.models import Project, ProjectPhoto, ProjectStatus
+    from govhub.projects.models import Project
 
-    buffer = io.BytesIO()
-    Image.new("RGB", (40, 30), (200, 60, 50)).save(buffer, format="JPEG")
-    project = Project(
-        community_id=community_id,
-        title="无障碍检查项目",
-        status=ProjectStatus.completed,
-        published=True,
-        completed_at=now,
-        people_served=30,
-        outcome="为三十位老人检查了家中的扶手。",
-    )
-    project.photos = [ProjectPhoto(data=buffer.getvalue(), width=40, height=30, caption="扶手")]
-    db.session.add(project)
-    db.session.commit()
-    street_id = db.session.get(OrgUnit, community_id).parent_id
-    return {"public street": street_id}
+    def project_id(title: str) -> int:
+        return db.session.scalars(select(Project.id).where(Project.title == title)).one()
+
+    return {
+        "public street": db.session.get(OrgUnit, community_id).parent_id,
+        "project": project_id(PROJECT_TITLE),
+        "proposal": project_id(PROPOSALS[0][2]),
+        "matched need": db.session.scalars(
+            select(Need.id).where(Need.title == MATCHED_TITLE)
+        ).one(),
+    }

@@ -49,6 +49,7 @@ AVAILABILITY = {
 }
 MATCHED_TITLE = "重阳敬老：理发和健康咨询"
 MATCHED_SKILLS = ["陪伴聊天", "医疗护理"]
+MATCHED_GRID = "金叶二网格"  # where 陈丽华 lives: 同一网格
 INVITED = ["13800000011", "13800000010"]  # the first accepts, the second has not answered
 ACCEPTS = "13800000011"
 # (resource title, quantity, accepted by the provider's staff phone or None: waiting)
@@ -128,6 +129,7 @@ def _matched_need(by_name, users, added: Counter, now: datetime) -> Need:
             contact_phone=admin.phone,
             skill_ids=[skills[name] for name in MATCHED_SKILLS],
             party_task=True,
+            grid_id=by_name[MATCHED_GRID].id,
         ),
         [posting.ShiftInput(start, start + timedelta(hours=2, minutes=30), 4)],
         now=now,

@@ -57,7 +57,7 @@ def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=
         street=home_community.parent_id,
         district=home_street.parent_id,
     )
-    there = scoring.place_of_unit(need.community)
+    there = scoring.need_place(need)
     values = {
         "skills": scoring.skills_value(need.id, user_id),
         "distance": scoring.distance_value(home, there),
@@ -172,7 +172,7 @@ def _window_clause(shift: Shift):
 
 def resource_query(need: Need, shift: Shift | None, *, now: datetime):
     area = OrgUnit  # _serves_clause speaks of the joined area as OrgUnit
-    there = scoring.place_of_unit(need.community)
+    there = scoring.need_place(need)
     home = scoring.Place(
         grid=case((area.level == OrgLevel.grid, area.id)),
         community=case(

@@ -38,7 +38,7 @@ def recommended(
     need_street = aliased(OrgUnit)
     home = scoring.volunteer_place(profile)
     there = scoring.Place(
-        grid=None,
+        grid=Need.grid_id,
         community=Need.community_id,
         street=OrgUnit.parent_id,
         district=need_street.parent_id,

@@ -382,6 +382,13 @@ def place_of_unit(unit: OrgUnit) -> Place:
     return Place(grid=padded[4], community=padded[3], street=padded[2], district=padded[1])
 
 
+def need_place(need) -> Place:
+    """Where a need happens: its community, and its grid when it has one."""
+    place = place_of_unit(need.community)
+    place.grid = need.grid_id
+    return place
+
+
 def volunteer_place(profile: VolunteerProfile) -> Place:
     place = place_of_unit(profile.community)
     place.grid = profile.grid_id

@@ -151,6 +151,12 @@ class NeedForm(BaseForm):
         ],
         default=Visibility.community.value,
     )
+    grid_id = SelectField(
+        _l("Grid"),
+        coerce=optional_int,
+        validate_choice=False,
+        description=_l("When it happens in one grid: matching asks that grid's volunteers first."),
+    )
     party_task = BooleanField(
         _l("A party task (党员先锋岗)"),
         description=_l("Matching ranks party members higher for it; the board marks it."),

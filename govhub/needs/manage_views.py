@@ -59,6 +59,11 @@ def _fill_choices(form: NeedForm) -> None:
         form.community_id.data = communities[0].id
     form.category_id.choices = [("", _("Choose…"))] + [(c.id, c.name) for c in posting.categories()]
     form.skill_ids.choices = [(s.id, s.name) for s in accounts.all_skills()]
+    form.grid_id.choices = [("", _("The whole community"))] + [
+        (grid.id, f"{community.name} · {grid.name}")
+        for community in communities
+        for grid in community.children
+    ]
 
 
 def _shift_inputs(form: NeedForm) -> list[posting.ShiftInput]:
@@ -91,6 +96,7 @@ def _need_input(form: NeedForm) -> posting.NeedInput:
         max_minutes_per_shift=int(max_hours * 60) if max_hours else None,
         visibility=Visibility(form.visibility.data or "community"),
         party_task=bool(form.party_task.data),
+        grid_id=form.grid_id.data,
     )
 
 

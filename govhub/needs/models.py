@@ -99,6 +99,9 @@ class Need(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     community_id: Mapped[int] = mapped_column(ForeignKey("org_unit.id"), index=True)
+    # The grid of the community where it happens, when it is one grid's (matching ranks
+    # volunteers of that grid first); None: the whole community.
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("org_unit.id"), index=True)
     title: Mapped[str] = mapped_column(String(80))
     description: Mapped[str] = mapped_column(Text, default="")
     category_id: Mapped[int] = mapped_column(ForeignKey("need_category.id"), index=True)
@@ -123,7 +126,8 @@ class Need(Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    community: Mapped[OrgUnit] = relationship(lazy="joined")
+    community: Mapped[OrgUnit] = relationship(foreign_keys=[community_id], lazy="joined")
+    grid: Mapped[OrgUnit | None] = relationship(foreign_keys=[grid_id])
     category: Mapped[Category] = relationship(lazy="joined")
     skills: Mapped[list[Skill]] = relationship(secondary=need_skill, order_by=Skill.name)
     shifts: Mapped[list[Shift]] = relationship(

@@ -96,6 +96,17 @@ class NeedInput:
     max_minutes_per_shift: int | None = None
     visibility: Visibility = Visibility.community
     party_task: bool = False  # 党员先锋岗: matching ranks party members higher
+    grid_id: int | None = None  # the community's grid where it happens; None: all of it
+
+
+def _grid_of(community: OrgUnit, grid_id: int | None) -> int | None:
+    """``grid_id`` when it is a grid of ``community``, else a refusal at its field."""
+    if grid_id is None:
+        return None
+    grid = db.session.get(OrgUnit, grid_id)
+    if grid is None or grid.parent_id != community.id or grid.level is not OrgLevel.grid:
+        raise ServiceError(_("Choose a grid of the need's community."), field="grid_id")
+    return grid.id
 
 
 def shift_error(
@@ -255,6 +266,7 @@ def save_need(
     need.max_minutes_per_shift = data.max_minutes_per_shift
     need.visibility = data.visibility
     need.party_task = bool(data.party_task)
+    need.grid_id = _grid_of(community, data.grid_id)
     db.session.flush()
 
     kept = {entry.id for entry in shifts if entry.id}

@@ -137,8 +137,11 @@ def upgrade():
         batch_op.create_index('ix_invitation_volunteer_status', ['volunteer_id', 'status'], unique=False)
 
     with op.batch_alter_table('need', schema=None) as batch_op:
-        # Existing needs are not party tasks.
+        # Existing needs are not party tasks, and are the whole community's.
         batch_op.add_column(sa.Column('party_task', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column('grid_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_need_grid_id'), ['grid_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_need_grid_id_org_unit'), 'org_unit', ['grid_id'], ['id'])
 
     with op.batch_alter_table('need', schema=None) as batch_op:
         batch_op.alter_column('party_task', server_default=None)
@@ -163,6 +166,9 @@ def downgrade():
         batch_op.drop_column('project_id')
 
     with op.batch_alter_table('need', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_need_grid_id_org_unit'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_need_grid_id'))
+        batch_op.drop_column('grid_id')
         batch_op.drop_column('party_task')
 
     with op.batch_alter_table('invitation', schema=None) as batch_op:

@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from govhub.database import ServiceError
 from govhub.matching import candidates, scoring
 from govhub.needs import claims
 from tests.factories import NOW, make_admin, make_need, make_tree
@@ -70,6 +71,24 @@ def test_nearer_ranks_higher_same_community_above_same_street_above_same_distric
     reasons = {c.user_id: c.scored.reasons for c in ranked(need)}
     assert "同一社区" in reasons[here.id] and "同一街道" in reasons[street.id]
     assert "同一区" in reasons[district.id]
+
+
+def test_a_need_of_one_grid_ranks_that_grids_volunteers_above_the_rest_of_the_community(w):
+    tree, admin = w
+    need = make_need(tree, admin=admin, skill_ids=[skill("Tutoring")], grid_id=tree.grid_a2)
+    same_grid = volunteer(tree, skills=["Tutoring"], grid="grid_a2", name="Same grid")
+    other_grid = volunteer(tree, skills=["Tutoring"], grid="grid_a1", name="Other grid")
+    street = volunteer(tree, skills=["Tutoring"], community="community_b", grid="grid_b1")
+    assert order(need, same_grid, other_grid, street) == [0, 1, 2]
+    reasons = {c.user_id: c.scored.reasons for c in ranked(need)}
+    assert "同一网格" in reasons[same_grid.id] and "同一社区" in reasons[other_grid.id]
+
+
+def test_a_grid_of_another_community_is_refused_at_its_field(w):
+    tree, admin = w
+    with pytest.raises(ServiceError) as refused:
+        make_need(tree, admin=admin, grid_id=tree.grid_b1)
+    assert refused.value.field == "grid_id"
 
 
 def test_elsewhere_in_the_district_without_a_wanted_skill_is_not_a_candidate(w):
