@@ -21,7 +21,9 @@ from govhub.projects.services import ProjectInput
 from govhub.rewards.forms import ACCEPT_PHOTOS
 
 
-class ProjectForm(BaseForm):
+class _ProjectFields(BaseForm):
+    """What every project form asks: its name, what it is about, its dates."""
+
     title = StringField(
         _l("Project name"),
         validators=[DataRequired(_l("Give the project a title.")), Length(max=services.MAX_TITLE)],
@@ -31,6 +33,17 @@ class ProjectForm(BaseForm):
     )
     starts_on = DateField(_l("Starts on"), validators=[Optional()])
     ends_on = DateField(_l("Ends on"), validators=[Optional()])
+
+    def data_input(self) -> ProjectInput:
+        return ProjectInput(
+            title=self.title.data or "",
+            summary=self.summary.data or "",
+            starts_on=self.starts_on.data,
+            ends_on=self.ends_on.data,
+        )
+
+
+class ProjectForm(_ProjectFields):
     need_ids = SelectMultipleField(
         _l("Needs of the project"), coerce=id_value, validate_choice=False
     )
@@ -44,14 +57,6 @@ class ProjectForm(BaseForm):
     def fill_choices(self, needs, partners) -> None:
         self.need_ids.choices = [(n.id, f"{n.title}（{n.status.label}）") for n in needs]
         self.partner_ids.choices = [(p.id, p.name) for p in partners]
-
-    def data_input(self) -> ProjectInput:
-        return ProjectInput(
-            title=self.title.data or "",
-            summary=self.summary.data or "",
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-        )
 
     def prefill(self, project) -> None:
         self.title.data, self.summary.data = project.title, project.summary
@@ -93,16 +98,12 @@ class CompleteForm(BaseForm):
         return [f.read(limit + 1) for f in uploads[: services.MAX_PHOTOS + 1]]
 
 
-class ProposalForm(BaseForm):
+class ProposalForm(_ProjectFields):
     community_id = SelectField(
         _l("To the community"),
         coerce=optional_int,
         validate_choice=False,
         validators=[InputRequired(_l("Choose a community."))],
-    )
-    title = StringField(
-        _l("Project name"),
-        validators=[DataRequired(_l("Give the project a title.")), Length(max=services.MAX_TITLE)],
     )
     offer = TextAreaField(
         _l("What your unit offers to do"),
@@ -112,19 +113,6 @@ class ProposalForm(BaseForm):
         ],
         description=_l("For example: 10 staff every second Saturday, a room, materials."),
     )
-    summary = TextAreaField(
-        _l("What it is about"), validators=[Optional(), Length(max=services.MAX_SUMMARY)]
-    )
-    starts_on = DateField(_l("Starts on"), validators=[Optional()])
-    ends_on = DateField(_l("Ends on"), validators=[Optional()])
-
-    def data_input(self) -> ProjectInput:
-        return ProjectInput(
-            title=self.title.data or "",
-            summary=self.summary.data or "",
-            starts_on=self.starts_on.data,
-            ends_on=self.ends_on.data,
-        )
 
 
 class ReasonForm(BaseForm):

@@ -276,7 +276,7 @@ def propose(partner_id: int):
     partner = permissions.get_or_403(Partner, partner_id, Action.PROPOSE_PROJECT)
     communities = services.proposal_communities(partner.id, local_date(utcnow()))
     form = ProposalForm()
-    form.community_id.choices = [(c.id, c.name) for c in communities]
+    form.community_id.choices = [("", _("Choose…"))] + [(c.id, c.name) for c in communities]
     if form.validate_on_submit():
         try:
             project = services.propose(

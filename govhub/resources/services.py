@@ -24,7 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CursorResult, and_, case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from govhub import permissions
 from govhub.accounts.models import User
@@ -653,18 +653,21 @@ def committed_to_need(need_id: int) -> list[ResourceCommitment]:
     )
 
 
-def needs_to_commit(resource: Resource) -> list[Need]:
-    """The open needs of the communities ``resource`` serves, soonest first."""
+def _served_communities(resource: Resource, community_id_column):
+    """SQL: ``community_id_column`` names a community ``resource`` serves (a grid's
+    resource serves its community)."""
     area = resource.area
-    community = aliased(OrgUnit)
     if area.level is OrgLevel.grid:
-        where = community.id == area.parent_id
-    else:
-        where = OrgUnit.subtree_clause(area.path, community.path)
+        return community_id_column == area.parent_id
+    inside = select(OrgUnit.id).where(OrgUnit.subtree_clause(area.path))
+    return community_id_column.in_(inside)
+
+
+def needs_to_commit(resource: Resource) -> list[Need]:
+    """The open needs of the communities ``resource`` serves, newest first."""
     query = (
         select(Need)
-        .join(community, Need.community_id == community.id)
-        .where(where, Need.status == NeedStatus.open)
+        .where(_served_communities(resource, Need.community_id), Need.status == NeedStatus.open)
         .order_by(Need.id.desc())
         .limit(LIST_LIMIT)
     )
@@ -675,16 +678,12 @@ def projects_to_commit(resource: Resource) -> list:
     """The projects under way of the communities ``resource`` serves, newest first."""
     from govhub.projects.models import Project, ProjectStatus
 
-    area = resource.area
-    community = aliased(OrgUnit)
-    if area.level is OrgLevel.grid:
-        where = community.id == area.parent_id
-    else:
-        where = OrgUnit.subtree_clause(area.path, community.path)
     query = (
         select(Project)
-        .join(community, Project.community_id == community.id)
-        .where(where, Project.status == ProjectStatus.active)
+        .where(
+            _served_communities(resource, Project.community_id),
+            Project.status == ProjectStatus.active,
+        )
         .order_by(Project.id.desc())
         .limit(LIST_LIMIT)
     )
