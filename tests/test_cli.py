@@ -24,12 +24,19 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert len(first["partner"]) == 4
     # A living board: open needs with claims, a full shift with a waiting list, and
     # resident requests waiting for review.
-    # 5 open, 1 completed two weeks ago, 1 completed last week (the party members' hours)
-    assert len(first["need"]) == 7
+    # 5 open, 1 completed two weeks ago, 1 completed last week (the party members' hours),
+    # and the matched need (open)
+    assert len(first["need"]) == 8
     statuses = [row[3] for row in first["claim"]]
-    # 8 on the board and the finished activity, 9 of the party members' service, and the
-    # place a member took of those a unit holds.
-    assert statuses.count("confirmed") == 18 and statuses.count("waitlisted") == 1
+    # 8 on the board and the finished activity, 9 of the party members' service, the
+    # place a member took of those a unit holds, and the accepted invitation's.
+    assert statuses.count("confirmed") == 19 and statuses.count("waitlisted") == 1
+    # Matching: two invitations (one accepted), two resource requests (one accepted), a
+    # completed project and two units' proposals (one accepted, one waiting).
+    assert sorted(row[4] for row in first["invitation"]) == ["accepted", "pending"]
+    assert len(first["resource_request"]) == 2
+    assert sorted(row[4] for row in first["project"]) == ["active", "completed", "proposed"]
+    assert len(first["project_photo"]) == 1
     assert len(first["resident_request"]) == 2
     # The finished activity left confirmed hours and points behind.
     assert len(first["ledger_entry"]) == 11 and len(first["attendance"]) == 11
