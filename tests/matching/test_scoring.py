@@ -222,7 +222,7 @@ def test_candidates_are_narrowed_and_limited_in_sql(w, app):
     assert len(statements) <= 8
 
 
-def test_the_shift_time_bits():
+def test_the_shift_time_bits(app):
     # NOW + 1 day is Wednesday 2 Dec 2026 10:00 in Shanghai: Wednesday morning, bit 2*3+0.
     start = NOW + timedelta(days=1)
     assert scoring.availability_mask(start, start + timedelta(hours=1)) == 1 << 6
