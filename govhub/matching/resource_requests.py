@@ -67,7 +67,7 @@ def provider_user_ids(resource: Resource) -> list[int]:
 
 
 def _points(quantity: int, resource: Resource) -> str:
-    return f"{quantity} {resource.unit_label}"
+    return f"{quantity}{resource.unit_label}"
 
 
 @transactional

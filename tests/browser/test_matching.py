@@ -138,7 +138,7 @@ def test_a_need_is_matched_invited_resourced_and_published_as_a_project(live_app
     assert no_horizontal_scroll(admin)
     row.get_by_role("checkbox").check()
     admin.get_by_role("button", name="邀请勾选的志愿者").click()
-    expect(admin.get_by_role("status").first).to_contain_text("已邀请 1 人")
+    expect(admin.get_by_role("status").first).to_contain_text("已邀请1人")
     expect(admin.locator("li.match-row", has_text=name)).to_contain_text("等待回复")
 
     # The volunteer opens the notification, reads why and accepts in one tap.

@@ -176,7 +176,7 @@ def test_my_tasks_counts_the_invitations_waiting(app, client, auth):
     assert "邀请等待您答复" not in text(client.get("/my/tasks"))
     invitations.invite(admin.id, need.shifts[0].id, [a.id], key="t", now=utcnow())
     page = text(client.get("/my/tasks"))
-    assert "1 个邀请等待您答复" in page and "/matching/invitations" in page
+    assert "1个邀请等待您答复" in page and "/matching/invitations" in page
 
 
 def test_the_providers_queue_count(app):

@@ -47,7 +47,7 @@ def test_a_request_notifies_the_partners_staff_and_takes_nothing(w):
     assert item.status is ResourceRequestStatus.pending
     assert db.session.get(Resource, resource.id).remaining == 5
     (note,) = notes(staff, "resource_requested")
-    assert note.params["points"] == "2 间" and note.params["title"] == resource.title
+    assert note.params["points"] == "2间" and note.params["title"] == resource.title
     assert note.params["what"] == need.title
     # a double submit asks once
     assert ask(admin, need, resource, 2, "k1").id == item.id
