@@ -121,6 +121,7 @@ class Action(StrEnum):
     CLAIM_MEMBER_REPORTS = "partner.claim_members"  # the unit's liaison claims free-text reports
     # Matching (govhub/matching): ranked candidates, invitations, resource requests.
     MATCH_NEED = "need.match"  # a need's candidates; invite, request resources: its admins
+    VIEW_INVITATION = "invitation.view"  # the invitee, the admins of the need's community
     RESPOND_INVITATION = "invitation.respond"  # accept or decline: the invitee only
     WITHDRAW_INVITATION = "invitation.withdraw"  # the admins of the need's community
     VIEW_RESOURCE_REQUEST = "resource_request.view"  # the provider side, the need's admins
@@ -372,7 +373,7 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
 
 def _shift_rule(user: User, action: Action, shift: Shift) -> bool:
     match action:
-        case Action.VIEW_NEED | Action.EDIT_NEED:
+        case Action.VIEW_NEED | Action.EDIT_NEED | Action.MATCH_NEED:
             return _need_rule(user, action, shift.need)
         case Action.RUN_SHIFT:
             if _within(user, shift.need.community, Role.community_admin):
@@ -554,6 +555,10 @@ def _member_report_rule(user: User, action: Action, report) -> bool:
 
 def _invitation_rule(user: User, action: Action, invitation) -> bool:
     match action:
+        case Action.VIEW_INVITATION:
+            return invitation.volunteer_id == user.id or _invitation_rule(
+                user, Action.WITHDRAW_INVITATION, invitation
+            )
         case Action.RESPOND_INVITATION:
             return invitation.volunteer_id == user.id
         case Action.WITHDRAW_INVITATION:

@@ -435,6 +435,12 @@ MATRIX = [
     (Action.MATCH_NEED, "need_a", COMMUNITY_ADMINS),
     (Action.MATCH_NEED, "need_c", {"admin_a": F, "street2": F, "sysadmin": T}),
     (
+        Action.VIEW_INVITATION,
+        "invitation_a",
+        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+    ),
+    (Action.MATCH_NEED, "shift_a", COMMUNITY_ADMINS),
+    (
         Action.RESPOND_INVITATION,
         "invitation_a",
         {"volunteer": T, "admin_a": F, "street": F, "staff_a": F, "sysadmin": F},

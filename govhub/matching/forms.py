@@ -8,18 +8,9 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from govhub.forms import BaseForm, IntegerField, KeyedForm, parse_int
+from govhub.forms import BaseForm, IntegerField, KeyedForm, id_value
 from govhub.matching import invitations, resource_requests
 from govhub.resources.models import Resource
-
-
-def _volunteer_id(value):
-    if isinstance(value, int):
-        return value
-    parsed = parse_int(value)
-    if parsed is None:
-        raise ValueError("not an id")
-    return parsed
 
 
 class InviteForm(KeyedForm):
@@ -27,7 +18,7 @@ class InviteForm(KeyedForm):
 
     volunteer = SelectMultipleField(
         _l("Volunteers"),
-        coerce=_volunteer_id,
+        coerce=id_value,
         validate_choice=False,
         validators=[DataRequired(_l("Choose at least one volunteer."))],
     )

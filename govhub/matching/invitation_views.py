@@ -3,7 +3,7 @@ and request forms, the provider side's decision."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -26,7 +26,7 @@ from govhub.matching.models import (
     ResourceRequestStatus,
 )
 from govhub.needs.claims import ClaimRefused
-from govhub.needs.models import Need, Shift
+from govhub.needs.models import ClaimStatus, Need, Shift
 from govhub.permissions import Action, can
 from govhub.security import safe_next
 
@@ -72,10 +72,7 @@ def _back(form, need: Need):
 
 @bp.post("/shifts/<int:shift_id>/invite")
 def invite(shift_id: int):
-    shift = db.session.get(Shift, shift_id)
-    if shift is None:
-        abort(404)
-    permissions.authorize(Action.MATCH_NEED, shift.need)
+    shift = permissions.get_or_403(Shift, shift_id, Action.MATCH_NEED)
     need = shift.need
     form = InviteForm()
     if not form.validate_on_submit():
@@ -146,20 +143,6 @@ def request_resource(need_id: int):
 # --- The invitee's page ----------------------------------------------------------------
 
 
-def _invitation_or_404(invitation_id: int) -> Invitation:
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None:
-        abort(404)
-    if not current_user.is_authenticated:
-        abort(401)
-    if not (
-        can(current_user, Action.RESPOND_INVITATION, invitation)
-        or can(current_user, Action.WITHDRAW_INVITATION, invitation)
-    ):
-        abort(404)
-    return invitation
-
-
 def _invitation_page(invitation: Invitation, form: AnswerForm, status: int = 200, *, full=False):
     now = utcnow()
     return (
@@ -179,7 +162,8 @@ def _invitation_page(invitation: Invitation, form: AnswerForm, status: int = 200
 
 @bp.route("/invitations/<int:invitation_id>", methods=["GET", "POST"])
 def invitation(invitation_id: int):
-    item = _invitation_or_404(invitation_id)
+    # 404 to anyone else: a refusal must not confirm that the invitation exists.
+    item = permissions.get_or_403(Invitation, invitation_id, Action.VIEW_INVITATION, denied=404)
     form = AnswerForm()
     if request.method == "GET":
         return _invitation_page(item, form)
@@ -197,7 +181,7 @@ def invitation(invitation_id: int):
         else:
             invitations.accept(current_user.id, item.id, waitlist=answer == "waitlist", now=now)
             db.session.refresh(item)
-            if item.claim is not None and item.claim.status.value == "waitlisted":
+            if item.claim is not None and item.claim.status is ClaimStatus.waitlisted:
                 flash(
                     _("You are on the waiting list. We will tell you if a place frees up."),
                     "success",
@@ -243,17 +227,6 @@ def mine():
 # --- Resource requests -----------------------------------------------------------------
 
 
-def _request_or_404(request_id: int) -> ResourceRequest:
-    item = db.session.get(ResourceRequest, request_id)
-    if item is None:
-        abort(404)
-    if not current_user.is_authenticated:
-        abort(401)
-    if not can(current_user, Action.VIEW_RESOURCE_REQUEST, item):
-        abort(404)
-    return item
-
-
 def _request_page(item: ResourceRequest, form: DecisionForm, status: int = 200):
     return (
         render_template(
@@ -271,7 +244,9 @@ def _request_page(item: ResourceRequest, form: DecisionForm, status: int = 200):
 
 @bp.route("/resource-requests/<int:request_id>", methods=["GET", "POST"])
 def resource_request(request_id: int):
-    item = _request_or_404(request_id)
+    item = permissions.get_or_403(
+        ResourceRequest, request_id, Action.VIEW_RESOURCE_REQUEST, denied=404
+    )
     form = DecisionForm()
     if request.method == "GET":
         return _request_page(item, form)

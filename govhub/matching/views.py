@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, render_template, url_for
 from flask_login import current_user, login_required
 
 from govhub.database import utcnow
 from govhub.extensions import db
+from govhub.forms import arg_int
 from govhub.matching import candidates, recommend
 from govhub.matching.forms import InviteForm, RequestResourceForm
 from govhub.needs.models import Need, Shift
@@ -16,8 +17,8 @@ bp = Blueprint("matching", __name__, url_prefix="/matching")
 
 
 def _shift_of(need: Need, now) -> Shift | None:
-    shift_id = request.args.get("shift", type=int)
-    if shift_id is None or not 0 < shift_id < 2**31:
+    shift_id = arg_int("shift")
+    if shift_id is None:
         return candidates.default_shift(need, now=now)
     shift = db.session.get(Shift, shift_id)
     if shift is None or shift.need_id != need.id:
@@ -30,8 +31,7 @@ def need(need_id: int):
     need = get_or_403(Need, need_id, Action.MATCH_NEED)
     now = utcnow()
     shift = _shift_of(need, now)
-    limit = request.args.get("limit", candidates.DEFAULT_LIMIT, type=int)
-    limit = max(1, min(limit, candidates.MAX_LIMIT))
+    limit = arg_int("limit", candidates.DEFAULT_LIMIT, hi=candidates.MAX_LIMIT)
     volunteers: list[candidates.VolunteerCandidate] = []
     more = False
     if shift is not None:
