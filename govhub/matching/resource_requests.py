@@ -16,7 +16,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from govhub.accounts.models import Role, RoleAssignment, User
+from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.database import (
     RetryTransaction,
@@ -30,6 +30,7 @@ from govhub.matching.models import ResourceRequest, ResourceRequestStatus
 from govhub.needs.models import Need, NeedStatus
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
+from govhub.partners import services as partners
 from govhub.references import RefType
 from govhub.resources import services as resources
 from govhub.resources.models import Resource, ResourceStatus
@@ -51,16 +52,7 @@ class RecordedOnBehalf(ServiceError):
 def provider_user_ids(resource: Resource) -> list[int]:
     """Who answers for a resource: its partner's staff, or the volunteer who offered it."""
     if resource.partner_id is not None:
-        return list(
-            db.session.scalars(
-                select(RoleAssignment.user_id)
-                .where(
-                    RoleAssignment.role == Role.partner_staff,
-                    RoleAssignment.partner_id == resource.partner_id,
-                )
-                .order_by(RoleAssignment.user_id)
-            )
-        )
+        return partners.staff_ids(resource.partner_id)
     if resource.volunteer_id is not None:
         return [resource.volunteer_id]
     return []

@@ -185,6 +185,19 @@ def review_queue(
 # --- Staff ---------------------------------------------------------------------------
 
 
+def staff_ids(partner_id: int) -> list[int]:
+    """The ids of the partner's staff, in id order: who hears what concerns the partner."""
+    return list(
+        db.session.scalars(
+            select(RoleAssignment.user_id)
+            .where(
+                RoleAssignment.role == Role.partner_staff, RoleAssignment.partner_id == partner_id
+            )
+            .order_by(RoleAssignment.user_id)
+        )
+    )
+
+
 def staff_of(partner_id: int) -> list[RoleAssignment]:
     """The partner's staff (their role assignments, with the users), owner first."""
     partner = get_or_raise(Partner, partner_id, _l("No such partner."))

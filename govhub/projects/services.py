@@ -31,6 +31,7 @@ from govhub.needs.models import Need, NeedStatus, Shift
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
+from govhub.partners import services as partners
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 from govhub.projects.models import (
     Project,
@@ -332,16 +333,6 @@ def _community_admin_ids(community: OrgUnit) -> list[int]:
     )
 
 
-def _staff_ids(partner_id: int) -> list[int]:
-    return list(
-        db.session.scalars(
-            select(RoleAssignment.user_id).where(
-                RoleAssignment.role == Role.partner_staff, RoleAssignment.partner_id == partner_id
-            )
-        )
-    )
-
-
 def proposal_communities(partner_id: int, today: date) -> list[OrgUnit]:
     """The communities a unit may propose projects to: those it has a counting report to."""
     from govhub.reporting.models import UnitReport
@@ -412,7 +403,7 @@ def propose(
 
 def _tell_proposer(project: Project, kind: NotificationKind, **params: str) -> None:
     assert project.proposed_by_partner_id is not None
-    for user_id in _staff_ids(project.proposed_by_partner_id):
+    for user_id in partners.staff_ids(project.proposed_by_partner_id):
         notify(
             user_id,
             kind,

@@ -51,6 +51,7 @@ from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
+from govhub.partners import services as partners
 from govhub.partners.models import Partner, PartnerKind, PartnerStatus
 from govhub.references import RefType
 from govhub.reporting import terms
@@ -516,13 +517,7 @@ def _decide(actor_id: int, report_id: int, now: datetime, **values) -> UnitRepor
 
 def recipients(report: UnitReport) -> list[int]:
     """Who hears about a report: the unit's staff and its liaison, each once."""
-    staff = db.session.scalars(
-        select(RoleAssignment.user_id).where(
-            RoleAssignment.role == Role.partner_staff,
-            RoleAssignment.partner_id == report.partner_id,
-        )
-    ).all()
-    return sorted({*staff, report.liaison_id})
+    return sorted({*partners.staff_ids(report.partner_id), report.liaison_id})
 
 
 def new_term_end(report: UnitReport, today: date) -> date:
