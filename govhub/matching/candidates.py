@@ -21,8 +21,6 @@ from govhub.matching import scoring
 from govhub.matching.models import Invitation, InvitationStatus
 from govhub.needs.models import Need, Shift, need_skill
 from govhub.orgs.models import OrgLevel, OrgUnit
-from govhub.reporting.models import UnitReport, unit_report_category
-from govhub.reporting.terms import counts_clause
 from govhub.resources.models import Resource, ResourceStatus, ResourceWindow
 from govhub.resources.services import _serves_clause
 
@@ -185,19 +183,10 @@ def resource_query(need: Need, shift: Shift | None, *, now: datetime):
     # A grid of the need's community serves the whole community: compare as communities.
     home.grid = None
     today = local_date(now)
-    unit = case(
-        (
-            exists().where(
-                UnitReport.partner_id == Resource.partner_id,
-                UnitReport.community_id == need.community_id,
-                counts_clause(UnitReport, today),
-                unit_report_category.c.report_id == UnitReport.id,
-                unit_report_category.c.category_id == need.category_id,
-            ),
-            1,
-        ),
-        else_=0,
+    takes_on = scoring.unit_takes_on(
+        Resource.partner_id, need.category_id, need.community_id, today
     )
+    unit = case((exists().where(takes_on), 1), else_=0)
     columns, total = scoring.labelled(
         {"distance": scoring.distance_value(home, there), "unit": unit}
     )

@@ -217,22 +217,27 @@ def minutes_value(user_id, now: datetime):
     )
 
 
-def unit_value(user_id, category_id, community_id, today):
-    return case(
-        (
-            exists().where(
-                MemberReport.user_id == user_id,
-                counts_clause(MemberReport, today),
-                UnitReport.partner_id == MemberReport.partner_id,
-                UnitReport.community_id == community_id,
-                counts_clause(UnitReport, today),
-                unit_report_category.c.report_id == UnitReport.id,
-                unit_report_category.c.category_id == category_id,
-            ),
-            1,
-        ),
-        else_=0,
+def unit_takes_on(partner_id, category_id, community_id, today):
+    """SQL: the unit ``partner_id`` has a report to ``community_id`` that counts ``today``
+    and takes on the category ``category_id`` (the unit term, of a volunteer's employer
+    or of a resource's provider)."""
+    return and_(
+        UnitReport.partner_id == partner_id,
+        UnitReport.community_id == community_id,
+        counts_clause(UnitReport, today),
+        unit_report_category.c.report_id == UnitReport.id,
+        unit_report_category.c.category_id == category_id,
     )
+
+
+def unit_value(user_id, category_id, community_id, today):
+    """1 when the volunteer is a reported member of a unit that takes on the category."""
+    member_of_such_a_unit = exists().where(
+        MemberReport.user_id == user_id,
+        counts_clause(MemberReport, today),
+        unit_takes_on(MemberReport.partner_id, category_id, community_id, today),
+    )
+    return case((member_of_such_a_unit, 1), else_=0)
 
 
 def party_value(party_task, is_party_member):
