@@ -92,3 +92,27 @@ def test_recommendations_respect_the_weekly_availability(w):
     away = volunteer(tree, name="Away then", weekly=(1 << 21) - 1 - (1 << bit))
     assert [i.shift.need.title for i in recommend.recommended(free.profile, now=NOW)] == ["Morning"]
     assert recommend.recommended(away.profile, now=NOW) == []
+
+
+def test_a_unit_that_takes_on_the_needs_kind_ranks_its_resource_first(w):
+    from sqlalchemy import select
+
+    from govhub.extensions import db
+    from govhub.needs.models import Category
+    from govhub.reporting.models import UnitReport
+    from tests.resources.helpers import make_liaison
+
+    tree, admin, unit, staff = w
+    need = make_need(tree, admin=admin)
+    other, other_staff = make_unit(tree, name="Other Bureau")
+    offer(staff, tree, partner=unit, title="Committed unit's room", area_id=tree.community_a)
+    offer(other_staff, tree, partner=other, title="Other's room", area_id=tree.community_a)
+    assert titles(need)[0] == "Other's room"  # the newer first while nothing tells them apart
+    make_liaison(tree, unit, community="community_a", liaison=staff, today=NOW.date())
+    report = db.session.scalars(select(UnitReport).where(UnitReport.partner_id == unit.id)).one()
+    report.categories.append(db.session.get(Category, need.category_id))
+    db.session.commit()
+    found, _ = candidates.ranked_resources(need, need.shifts[0], now=NOW)
+    assert [c.resource.title for c in found] == ["Committed unit's room", "Other's room"]
+    assert "单位认领此类需求" in found[0].scored.reasons
+    assert "单位认领此类需求" not in found[1].scored.reasons
