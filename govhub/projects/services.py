@@ -42,6 +42,8 @@ from govhub.projects.models import (
     project_partner,
 )
 from govhub.references import RefType
+from govhub.reporting.models import UnitReport
+from govhub.reporting.terms import counts_clause
 from govhub.resources.models import CommitmentStatus, Resource, ResourceCommitment
 from govhub.rewards import photos as photo_encoding
 
@@ -335,9 +337,6 @@ def _community_admin_ids(community: OrgUnit) -> list[int]:
 
 def proposal_communities(partner_id: int, today: date) -> list[OrgUnit]:
     """The communities a unit may propose projects to: those it has a counting report to."""
-    from govhub.reporting.models import UnitReport
-    from govhub.reporting.terms import counts_clause
-
     query = (
         select(OrgUnit)
         .join(UnitReport, UnitReport.community_id == OrgUnit.id)

@@ -190,14 +190,20 @@ def complete(project_id: int):
 @bp.post("/<int:project_id>/cancel")
 def cancel(project_id: int):
     project = permissions.get_or_403(Project, project_id, Action.EDIT_PROJECT)
+    return _with_reason(project, services.cancel, _("The project is cancelled."))
+
+
+def _with_reason(project: Project, change, done: str):
+    """Run ``change(actor, project_id, reason, now=)`` with the reason form's reason: back
+    to the project when it went through, else its page with the error at the field."""
     form = ReasonForm()
     if form.validate_on_submit():
         try:
-            services.cancel(current_user.id, project.id, form.reason.data, now=utcnow())
+            change(current_user.id, project.id, form.reason.data, now=utcnow())
         except ServiceError as error:
             show_service_error(form, error)
         else:
-            flash(_("The project is cancelled."), "success")
+            flash(done, "success")
             return _redirect(project)
     return _detail_page(project, reason_form=form, status=422)
 
@@ -251,16 +257,9 @@ def accept(project_id: int):
 @bp.post("/<int:project_id>/decline")
 def decline(project_id: int):
     project = permissions.get_or_403(Project, project_id, Action.DECIDE_PROPOSAL)
-    form = ReasonForm()
-    if form.validate_on_submit():
-        try:
-            services.decline_proposal(current_user.id, project.id, form.reason.data, now=utcnow())
-        except ServiceError as error:
-            show_service_error(form, error)
-        else:
-            flash(_("The proposal is declined; the unit is told why."), "success")
-            return _redirect(project)
-    return _detail_page(project, reason_form=form, status=422)
+    return _with_reason(
+        project, services.decline_proposal, _("The proposal is declined; the unit is told why.")
+    )
 
 
 @bp.get("/units/<int:partner_id>")
