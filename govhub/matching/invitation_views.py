@@ -62,6 +62,17 @@ def _form_errors(form) -> list[str]:
     return messages
 
 
+def _answer(form, allowed: tuple[str, ...]) -> str | None:
+    """The answer button pressed (``answer``), when it is one of ``allowed`` and the form
+    is valid; else None, with "choose an answer" above the form for a missing one."""
+    answer = request.form.get("answer", "")
+    if answer not in allowed:
+        form.validate_on_submit()
+        form.form_errors.append(_("Choose an answer."))
+        return None
+    return answer if form.validate_on_submit() else None
+
+
 def _back(form, need: Need):
     target = safe_next(form.next.data) or url_for("manage.need", need_id=need.id)
     return redirect(target, 303)
@@ -168,10 +179,8 @@ def invitation(invitation_id: int):
     if request.method == "GET":
         return _invitation_page(item, form)
     permissions.authorize(Action.RESPOND_INVITATION, item)
-    answer = request.form.get("answer", "")
-    if not form.validate_on_submit() or answer not in ("accept", "waitlist", "decline"):
-        if answer not in ("accept", "waitlist", "decline"):
-            form.form_errors.append(_("Choose an answer."))
+    answer = _answer(form, ("accept", "waitlist", "decline"))
+    if answer is None:
         return _invitation_page(item, form, 422)
     now = utcnow()
     try:
@@ -251,10 +260,8 @@ def resource_request(request_id: int):
     if request.method == "GET":
         return _request_page(item, form)
     permissions.authorize(Action.DECIDE_RESOURCE_REQUEST, item)
-    answer = request.form.get("answer", "")
-    if not form.validate_on_submit() or answer not in ("accept", "decline"):
-        if answer not in ("accept", "decline"):
-            form.form_errors.append(_("Choose an answer."))
+    answer = _answer(form, ("accept", "decline"))
+    if answer is None:
         return _request_page(item, form, 422)
     now = utcnow()
     try:
