@@ -674,6 +674,23 @@ def resource_scope(user: User):
     return _subtree_scope(user, *ADMIN_ROLES)
 
 
+def provider_scope(user: User):
+    """SQL condition on ``Resource``: the resources ``user`` answers requests for, as
+    ``_resource_provider_side`` decides one (the partner's staff, a unit's liaison, the
+    volunteer who offered it; nobody answers for one recorded on behalf of a unit)."""
+    from govhub.reporting.terms import liaison_units
+    from govhub.resources.models import Resource
+
+    if not _authenticated(user):
+        return false()
+    partner_ids = {p.id for p in staffed_partners(user)}
+    partner_ids |= {p.id for p in liaison_units(user, local_today())}
+    clauses = [Resource.volunteer_id == user.id]
+    if partner_ids:
+        clauses.append(Resource.partner_id.in_(sorted(partner_ids)))
+    return or_(*clauses)
+
+
 def oversight_scope(user: User):
     """SQL condition on a query joined to a community (``OrgUnit``): the subtree ``user``
     oversees (false for someone who oversees nothing)."""

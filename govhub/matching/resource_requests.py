@@ -12,7 +12,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -31,6 +31,7 @@ from govhub.needs.models import Need, NeedStatus
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
 from govhub.partners import services as partners
+from govhub.permissions import provider_scope
 from govhub.references import RefType
 from govhub.resources import services as resources
 from govhub.resources.models import Resource, ResourceStatus
@@ -237,16 +238,6 @@ def withdraw(actor_id: int, request_id: int, *, now: datetime) -> ResourceReques
 # --- Reading ---------------------------------------------------------------------------
 
 
-def _provider_clause(user: User):
-    from govhub.permissions import staffed_partners
-
-    partner_ids = [p.id for p in staffed_partners(user)]
-    clauses = [Resource.volunteer_id == user.id]
-    if partner_ids:
-        clauses.append(Resource.partner_id.in_(partner_ids))
-    return or_(*clauses)
-
-
 def queue(user: User) -> list[ResourceRequest]:
     """The requests for the resources ``user`` answers for, the waiting ones first."""
     waiting_first = ResourceRequest.status != ResourceRequestStatus.pending
@@ -255,7 +246,7 @@ def queue(user: User) -> list[ResourceRequest]:
             select(ResourceRequest)
             .join(ResourceRequest.resource)
             .options(joinedload(ResourceRequest.resource), joinedload(ResourceRequest.need))
-            .where(_provider_clause(user))
+            .where(provider_scope(user))
             .order_by(waiting_first, ResourceRequest.created_at.desc(), ResourceRequest.id.desc())
             .limit(200)
         )
@@ -268,7 +259,7 @@ def waiting_count(user: User) -> int:
             select(func.count())
             .select_from(ResourceRequest)
             .join(ResourceRequest.resource)
-            .where(_provider_clause(user), ResourceRequest.status == ResourceRequestStatus.pending)
+            .where(provider_scope(user), ResourceRequest.status == ResourceRequestStatus.pending)
         )
         or 0
     )

@@ -121,3 +121,22 @@ def test_withdraw_and_the_queues(w):
     assert [r.id for r in resource_requests.queue(staff)][0] == b.id
     assert {r.id for r in resource_requests.for_need(need.id)} == {a.id, b.id}
     assert resource_requests.queue(make_user(tree)) == []
+
+
+def test_the_units_liaison_finds_the_request_in_the_queue_they_may_decide_from(w):
+    from govhub import permissions
+    from govhub.accounts.models import User
+    from govhub.permissions import Action
+    from tests.resources.helpers import make_liaison
+
+    tree, admin, need, staff, resource = w
+    liaison = make_liaison(tree, resource.partner, liaison=make_user(tree, name="Liaison"))
+    item = ask(admin, need, resource, 2, "k-liaison")
+    liaison = db.session.get(User, liaison.id)
+    assert permissions.can(liaison, Action.DECIDE_RESOURCE_REQUEST, item)
+    assert [r.id for r in resource_requests.queue(liaison)] == [item.id]
+    assert resource_requests.waiting_count(liaison) == 1
+    stranger = make_user(tree, name="Stranger")
+    assert (
+        resource_requests.queue(stranger) == [] and resource_requests.waiting_count(stranger) == 0
+    )
