@@ -22,7 +22,7 @@ from govhub.matching.models import Invitation, InvitationStatus
 from govhub.needs.models import Need, Shift, need_skill
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.resources.models import Resource, ResourceStatus, ResourceWindow
-from govhub.resources.services import _serves_clause
+from govhub.resources.services import serves_clause
 
 DEFAULT_LIMIT = 30
 MAX_LIMIT = 300
@@ -169,7 +169,7 @@ def _window_clause(shift: Shift):
 
 
 def resource_query(need: Need, shift: Shift | None, *, now: datetime):
-    area = OrgUnit  # _serves_clause speaks of the joined area as OrgUnit
+    area = OrgUnit  # serves_clause speaks of the joined area as OrgUnit
     there = scoring.need_place(need)
     home = scoring.Place(
         grid=case((area.level == OrgLevel.grid, area.id)),
@@ -195,7 +195,7 @@ def resource_query(need: Need, shift: Shift | None, *, now: datetime):
         select(Resource, *columns, total.label("total"))
         .join(area, area.id == Resource.area_id)
         .where(
-            _serves_clause(need.community),
+            serves_clause(need.community),
             Resource.status.in_([ResourceStatus.offered, ResourceStatus.committed]),
             Resource.remaining > 0,
             or_(Resource.available_from.is_(None), Resource.available_from <= day),

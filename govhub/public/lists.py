@@ -28,7 +28,7 @@ from govhub.projects.models import Project, ProjectPhoto, ProjectStatus, project
 from govhub.reporting.models import UnitReport
 from govhub.reporting.terms import counts_clause
 from govhub.resources.models import Resource, ResourceKind, ResourceStatus
-from govhub.resources.services import _serves_clause
+from govhub.resources.services import serves_clause
 
 LIST_LIMIT = 50  # rows per list: a notice, not an archive
 
@@ -116,7 +116,7 @@ def offered_resources(unit: OrgUnit, *, today: date) -> list[OfferedResource]:
         .join(OrgUnit, OrgUnit.id == Resource.area_id)
         .options(selectinload(Resource.volunteer))
         .where(
-            _serves_clause(unit),
+            serves_clause(unit),
             Resource.status.in_([ResourceStatus.offered, ResourceStatus.committed]),
             Resource.remaining > 0,
             or_(Resource.available_until.is_(None), Resource.available_until >= today),

@@ -143,7 +143,7 @@ def area_choices(actor: User, provider: Provider) -> list[OrgUnit]:
     return list(seen.values())
 
 
-def _serves_clause(community: OrgUnit):
+def serves_clause(community: OrgUnit):
     """SQL on a query joined to the resource's area (``OrgUnit``): resources serving
     ``community`` (its own, its grids', its street's and district's)."""
     above = community.ancestor_ids[:-1]
@@ -589,7 +589,7 @@ def serving(community: OrgUnit, kind: ResourceKind | None = None) -> list[Resour
         select(Resource)
         .join(Resource.area)
         .where(
-            _serves_clause(community),
+            serves_clause(community),
             Resource.status.in_([ResourceStatus.offered, ResourceStatus.committed]),
         )
     )
