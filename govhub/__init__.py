@@ -48,6 +48,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.needs.views import bp as needs_bp
     from govhub.notifications import views as notifications
     from govhub.orgs.views import bp as orgs_bp
+    from govhub.oversight.views import bp as oversight_bp
     from govhub.partners.views import bp as partners_bp
     from govhub.points.views import bp as points_bp
     from govhub.projects.views import bp as projects_bp
@@ -110,6 +111,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         invitations_bp,
         projects_bp,
         public_bp,
+        oversight_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

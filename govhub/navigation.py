@@ -79,6 +79,8 @@ SECTIONS: dict[str, str] = {
     "matching": HOME,
     "invitations": HOME,  # requests for resources, decided by the provider side
     "projects": HOME,
+    # 监测调度: the dashboards and monthly reports of admins and offices.
+    "oversight": HOME,
     # 居务公开: the public three-lists pages, under 首页 where a visitor starts.
     "public": HOME,
     # 需求: the board, a need, claiming, asking for help.

@@ -133,6 +133,8 @@ class Action(StrEnum):
     EDIT_PROJECT = "project.edit"  # edit, complete, cancel, publish: its community's admins
     DECIDE_PROPOSAL = "project.decide"  # accept or decline a unit's proposal; not the proposer
     PROPOSE_PROJECT = "partner.propose_project"  # a unit's staff or liaison (项目认领)
+    # 监测调度 (govhub/oversight): an org unit's dashboard and monthly report.
+    VIEW_DASHBOARD = "unit.dashboard"  # the admins of its subtree (and of a grid's community)
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -455,6 +457,8 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return community.level.value == "community" and _within(
                 user, community, Role.community_admin
             )
+        case Action.VIEW_DASHBOARD:
+            return _within(user, community, *ADMIN_ROLES)
     return _refuse(action, community)
 
 
@@ -713,6 +717,26 @@ def admin_communities(user: User) -> list[OrgUnit]:
 
         return units_at_level(OrgLevel.community)
     return [u for u in scope_units(user, Role.community_admin) if u.level.value == "community"]
+
+
+def dashboard_units(user: User) -> list[OrgUnit]:
+    """The org units whose dashboards ``user`` starts from: the units they administer or
+    oversee (a system admin: the roots of the tree); each one's subtree opens below it."""
+    from sqlalchemy import select
+
+    if is_system_admin(user):
+        roots = select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.code)
+        return list(db.session.scalars(roots))
+    units = {unit.id: unit for unit in scope_units(user, *ADMIN_ROLES)}
+    # A unit inside another of the user's units is reached from that one.
+    return sorted(
+        (
+            u
+            for u in units.values()
+            if not any(o.id != u.id and o.contains(u) for o in units.values())
+        ),
+        key=lambda unit: unit.code,
+    )
 
 
 def authorize(action: Action, obj=None) -> None:

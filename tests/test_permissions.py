@@ -470,6 +470,13 @@ MATRIX = [
     (Action.DECIDE_PROPOSAL, "proposal_a", COMMUNITY_ADMINS),
     (Action.DECIDE_PROPOSAL, "own_project_a", {"admin_a": F, "sysadmin": F}),
     (Action.PROPOSE_PROJECT, "partner_a", NOBODY),
+    # 监测调度: the admins of the unit's subtree read its dashboard.
+    (Action.VIEW_DASHBOARD, "community_a", ADMINS_ONLY | {"street2": F}),
+    (
+        Action.VIEW_DASHBOARD,
+        "community_c",
+        {"admin_a": F, "street": F, "street2": T, "sysadmin": T},
+    ),
 ]
 
 
