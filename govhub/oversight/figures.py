@@ -59,7 +59,6 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    ColumnElement,
     and_,
     case,
     distinct,
@@ -225,10 +224,15 @@ class _Scope:
         return query, (current.id if self.by_child else 0)
 
 
+def _is_column(key) -> bool:
+    """Whether a scope's key is a column to group by (else a constant: 0 or None)."""
+    return key is not None and not isinstance(key, int)
+
+
 def _run(query, key, *columns, group=()) -> list[tuple]:
     """Run ``query`` for ``columns``, grouped by ``key`` (and ``group``): rows of (key,
     *columns). A constant key groups nothing: one row, or one per ``group``."""
-    if isinstance(key, ColumnElement):
+    if _is_column(key):
         query = query.with_only_columns(key.label("key"), *columns, maintain_column_froms=True)
         return [tuple(row) for row in db.session.execute(query.group_by(key, *group))]
     query = query.with_only_columns(*columns, maintain_column_froms=True)
@@ -556,7 +560,7 @@ def _requests(scope: _Scope, period: Period, out) -> None:
     answer = _answer_hours()
     ranked = select(ResidentRequest.id).where(*in_period, ResidentRequest.decided_at.is_not(None))
     ranked, key = scope.apply(ranked, ResidentRequest.community_id)
-    grouped = isinstance(key, ColumnElement)
+    grouped = _is_column(key)
     partition = {"partition_by": key} if grouped else {}
     ranked = ranked.with_only_columns(
         (key if grouped else literal_column("0")).label("key"),
