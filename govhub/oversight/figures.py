@@ -371,19 +371,18 @@ def _volunteers(scope: _Scope, period: Period, out) -> None:
         f = out(key)
         f.volunteers_registered, f.volunteers_new = registered, new
 
-    served = (
-        select(Attendance.id)
-        .join(Shift, Shift.id == Attendance.shift_id)
-        .where(Attendance.volunteer_id == VolunteerProfile.user_id, *_confirmed(start, end))
-        .exists()
-    )
+    # From the period's attendance (few) to the volunteers' homes, not the other way.
     for key, active in _grouped(
         scope,
-        VolunteerProfile,
-        [func.count(VolunteerProfile.user_id)],
+        Attendance,
+        [func.count(distinct(Attendance.volunteer_id))],
         VolunteerProfile.community_id,
         VolunteerProfile.grid_id,
-        where=[served],
+        joins=[
+            (Shift, Shift.id == Attendance.shift_id),
+            (VolunteerProfile, VolunteerProfile.user_id == Attendance.volunteer_id),
+        ],
+        where=_confirmed(start, end),
     ):
         out(key).volunteers_active = active
 
