@@ -28,7 +28,7 @@ from govhub.orgs.models import OrgUnit
 from govhub.oversight import figures
 from govhub.oversight.period import Period
 from govhub.partners.models import Partner, PartnerStatus
-from govhub.points.models import EntryKind, LedgerEntry
+from govhub.points.models import EntryKind, LedgerEntry, PointsAccount
 from govhub.rewards.models import Redemption, Reward, RewardArea, VoucherStatus
 from tests.factories import make_category, make_partner, make_tree, make_user
 from tests.public.helpers import make_project
@@ -102,7 +102,13 @@ def attended(
 
 
 def entry(user, kind: EntryKind, amount: int, day: date, n: list[int] = [0]) -> None:  # noqa: B006
+    """A ledger entry made on ``day``, with the cached balance kept equal to the ledger."""
     n[0] += 1
+    account = db.session.get(PointsAccount, user.id)
+    if account is None:
+        account = PointsAccount(volunteer_id=user.id, balance=0)
+        db.session.add(account)
+    account.balance += amount
     db.session.add(
         LedgerEntry(
             volunteer_id=user.id,
@@ -458,6 +464,9 @@ def test_other_periods(world):
         None,
     )
     assert of(world, "city", Period.year(2026)).minutes == 645
+    # Balances at the period's end: Carl's December points are not November's.
+    assert of(world, "city").points_outstanding == 166 + 20 + 40
+    assert of(world, "city", Period.year(2026)).points_outstanding == 166 + 20 + 47
 
 
 def test_the_charts_series(world):
