@@ -52,6 +52,17 @@ class Chart:
     label_title: str = ""  # the table's first column header (月份, 单位, 类别)
 
     @property
+    def caption(self) -> str:
+        """The figure's caption: its title and unit, 「每月服务时长（小时）」."""
+        if not self.unit:
+            return self.title
+        return _("%(title)s (%(unit)s)", title=self.title, unit=self.unit)
+
+    @property
+    def empty_text(self) -> str:
+        return _("Nothing to show for this period.")
+
+    @property
     def empty(self) -> bool:
         return not self.labels or not any(v for s in self.series for v in s.values)
 
@@ -121,8 +132,8 @@ def points_per_month(months: list[fig.Month]) -> Chart:
         _("Points issued and redeemed per month"),
         [_month_label(m.month) for m in months],
         [
-            Series(_("Issued"), [m.points_issued for m in months]),
-            Series(_("Redeemed"), [m.points_redeemed for m in months]),
+            Series(_("Points issued"), [m.points_issued for m in months]),
+            Series(_("Points redeemed"), [m.points_redeemed for m in months]),
         ],
         _("points"),
         _("Month"),
@@ -155,7 +166,7 @@ def ranking(rows: list[fig.Row]) -> Chart:
         [row_name(r) for r in ranked],
         [Series(_("Hours"), [_hours(r.figures.minutes) for r in ranked])],
         _hour_unit(),
-        _("Unit"),
+        _("Child unit"),
     )
 
 

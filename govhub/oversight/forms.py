@@ -18,13 +18,13 @@ class PeriodForm(BaseForm):
     period = SelectField(
         _l("Period"), choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()]
     )
-    month = StringField(_l("Month"), render_kw={"type": "month", "placeholder": "2026-11"})
+    month = StringField(_l("Month"), render_kw={"type": "month"})
     quarter = StringField(
         _l("Quarter"), render_kw={"placeholder": "2026-4", "inputmode": "numeric"}
     )
     year = StringField(_l("Year"), render_kw={"inputmode": "numeric", "placeholder": "2026"})
-    first = StringField(_l("From"), name="from", render_kw={"type": "date"})
-    last = StringField(_l("To"), name="to", render_kw={"type": "date"})
+    first = StringField(_l("First day"), name="from", render_kw={"type": "date"})
+    last = StringField(_l("Last day"), name="to", render_kw={"type": "date"})
 
     @classmethod
     def showing(cls, period: Period, error: str | None = None) -> PeriodForm:

@@ -159,7 +159,7 @@ def unit(unit_id: int):
     rows = fig.breakdown(chosen, period)
     ordered = sort_rows(rows, sort)
     community = _community_of(chosen)
-    return htmx.render(
+    response = htmx.render(
         "oversight/dashboard.html",
         "oversight/_dashboard.html",
         unit=chosen,
@@ -179,6 +179,10 @@ def unit(unit_id: int):
         row_name=charts.row_name,
         fragment=htmx.wants_fragment(),
     )
+    if htmx.wants_fragment() and parsed.error is None:
+        # The period form sends every kind's inputs: the address bar gets the period's own.
+        response.headers["HX-Push-Url"] = oversight_url(chosen.id, period, sort)
+    return response
 
 
 def _community_of(unit: OrgUnit) -> OrgUnit | None:

@@ -22,6 +22,9 @@
   const LINE = "#d7d7db";
 
   const LOCALE = (document.documentElement.lang || "").toLowerCase().startsWith("zh") ? "ZH" : "EN";
+  // Chinese puts no space between a number and its unit (12小时), English does (12 hours).
+  const GAP = LOCALE === "ZH" ? "" : " ";
+  const SEP = LOCALE === "ZH" ? "：" : ": ";
   const charts = new Set();
 
   function narrow(element) {
@@ -33,7 +36,7 @@
       trigger: "axis",
       confine: true,
       valueFormatter: function (value) {
-        return unit ? value + " " + unit : String(value);
+        return unit ? value + GAP + unit : String(value);
       },
     };
   }
@@ -60,7 +63,7 @@
           trigger: "item",
           confine: true,
           formatter: function (p) {
-            return p.name + ": " + p.value + (spec.unit ? " " + spec.unit : "") + " (" + p.percent + "%)";
+            return p.name + SEP + p.value + (spec.unit ? GAP + spec.unit : "") + " · " + p.percent + "%";
           },
         },
         legend: legend(spec.labels),
