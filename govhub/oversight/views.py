@@ -8,7 +8,9 @@ An htmx request (the period form, the sort links) gets ``_dashboard.html`` only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -42,10 +44,10 @@ class Column:
 
     key: str
     label: str
-    value: object  # Figures -> int | float | None
+    value: Callable[[fig.Figures], int | float | None]
 
-    def of(self, figures: fig.Figures):
-        return self.value(figures)  # type: ignore[operator]
+    def of(self, figures: fig.Figures) -> int | float | None:
+        return self.value(figures)
 
 
 COLUMNS = [
@@ -100,7 +102,7 @@ def sort_rows(rows: list[fig.Row], sort: Sort) -> list[fig.Row]:
     column = COLUMN_BY_KEY[sort.key]
     known = [r for r in rows if column.of(r.figures) is not None]
     unknown = [r for r in rows if column.of(r.figures) is None]
-    known.sort(key=lambda r: column.of(r.figures), reverse=sort.descending)  # type: ignore[arg-type,return-value]
+    known.sort(key=lambda r: column.of(r.figures) or 0, reverse=sort.descending)
     return known + unknown
 
 
@@ -145,7 +147,9 @@ def index():
     if not units:
         abort(403)
     if len(units) == 1:
-        return redirect(url_for("oversight.unit", unit_id=units[0].id, **request.args))
+        # The period (and order) asked for, kept on the way.
+        args: dict[str, Any] = {"unit_id": units[0].id, **request.args.to_dict()}
+        return redirect(url_for("oversight.unit", **args))
     return render_template("oversight/choose.html", units=units)
 
 
@@ -347,9 +351,9 @@ def oversight_percent(value: float | None) -> str:
 @bp.app_template_global()
 def oversight_url(unit_id: int, period: Period, sort: Sort | dict[str, str] | None = None) -> str:
     """A dashboard's URL with ``period`` (and the table's order, when given)."""
-    args = dict(period.args())
+    args: dict[str, Any] = {"unit_id": unit_id, **period.args()}
     if isinstance(sort, Sort):
         args.update(sort.args())
     elif sort:
         args.update(sort)
-    return url_for("oversight.unit", unit_id=unit_id, **args)
+    return url_for("oversight.unit", **args)
