@@ -141,6 +141,14 @@
     element.classList.add("chart-drawn");
     // SVG prints sharply at any size (a canvas prints as a screen-resolution bitmap).
     const chart = echarts.init(element, null, { renderer: "svg", locale: LOCALE });
+    // A viewBox lets the print stylesheet scale the drawn SVG to the paper's width
+    // (ECharts draws it at the screen's size, without one).
+    chart.on("finished", function () {
+      const svg = element.querySelector("svg");
+      if (svg && svg.getAttribute("width")) {
+        svg.setAttribute("viewBox", "0 0 " + svg.getAttribute("width") + " " + svg.getAttribute("height"));
+      }
+    });
     chart.setOption(options(spec, element));
     charts.add(chart);
   }
@@ -169,12 +177,14 @@
       });
     }, 150);
   });
-  // Before printing, fit the charts to the page's width.
-  window.addEventListener("beforeprint", function () {
+  // Before printing, draw the charts again at the page's width.
+  function fit() {
     charts.forEach(function (chart) {
       chart.resize();
     });
-  });
+  }
+  window.addEventListener("beforeprint", fit);
+  window.addEventListener("afterprint", fit);
 
   document.addEventListener("htmx:load", function (event) {
     forget();
