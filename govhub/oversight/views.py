@@ -60,6 +60,8 @@ COLUMNS = [
     Column("satisfaction_rate", _l("Satisfaction"), lambda f: f.satisfaction_rate),
 ]
 COLUMN_BY_KEY = {c.key: c for c in COLUMNS}
+# The query arguments of a dashboard's address: its period and the table's order.
+URL_ARGS = ("period", "month", "quarter", "year", "from", "to", "sort", "dir")
 
 
 @dataclass
@@ -148,7 +150,8 @@ def index():
         abort(403)
     if len(units) == 1:
         # The period (and order) asked for, kept on the way.
-        args: dict[str, Any] = {"unit_id": units[0].id, **request.args.to_dict()}
+        kept = {k: v for k, v in request.args.items() if k in URL_ARGS}
+        args: dict[str, Any] = {**kept, "unit_id": units[0].id}
         return redirect(url_for("oversight.unit", **args))
     return render_template("oversight/choose.html", units=units)
 

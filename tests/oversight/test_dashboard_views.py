@@ -314,3 +314,12 @@ def test_date_range_of_days(client, auth, tree, street_admin):
     response = client.get(f"/oversight/units/{tree.street}?period=dates&from={first}&to={today}")
     assert response.status_code == 200
     assert 'id="period-error"' not in text_of(response)
+
+
+def test_the_way_in_keeps_the_period_and_nothing_else(client, auth, tree, street_admin):
+    auth.login(street_admin.phone)
+    response = client.get("/oversight/?period=year&year=2025&_external=1&unit_id=7&x=1")
+    location = response.headers["Location"]
+    assert location.startswith(f"/oversight/units/{tree.street}?")
+    assert "year=2025" in location and "period=year" in location
+    assert "_external" not in location and "unit_id" not in location and "x=1" not in location
