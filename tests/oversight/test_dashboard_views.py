@@ -178,10 +178,10 @@ def test_the_period_in_the_url_changes_the_figures_shown(client, auth, tree, com
         client.get(f"/oversight/units/{tree.community_a}?period=month&month={month_arg}")
     )
     now = text_of(client.get(f"/oversight/units/{tree.community_a}"))
-    assert figure(then, "hours") == "3.0hours"
-    assert figure(now, "hours") == "0.0hours"
-    assert figure(then, "volunteers_active") == "1people"
-    assert figure(now, "volunteers_active") == "0people"
+    assert figure(then, "hours") == "3.0小时"
+    assert figure(now, "hours") == "0.0小时"
+    assert figure(then, "volunteers_active") == "1人"
+    assert figure(now, "volunteers_active") == "0人"
     # The period's label and the neighbours keep the period kind.
     assert Period.month(last_month).label in then
     assert f"month={month_arg}" not in re.search(r'rel="next" href="([^"]+)"', then).group(1)
