@@ -16,9 +16,9 @@ from enum import StrEnum
 
 from flask_babel import gettext as _
 
+import govhub.oversight.figures as fig
 from govhub.checkin.models import Evidence
 from govhub.orgs.models import OrgUnit
-from govhub.oversight import figures as fig
 from govhub.oversight.period import Period, trailing_months
 
 # Months of the charts that run by month (ending with the period's last month).

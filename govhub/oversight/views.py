@@ -17,13 +17,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+import govhub.oversight.figures as fig
 from govhub import htmx, permissions
 from govhub.checkin.models import Evidence
 from govhub.clock import local_today
 from govhub.extensions import db
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.oversight import charts
-from govhub.oversight import figures as fig
 from govhub.oversight.forms import PeriodForm
 from govhub.oversight.period import Parsed, Period, parse
 from govhub.permissions import Action
