@@ -333,7 +333,47 @@ def arrange(app) -> list[Person]:
             "a street's public affairs": f"/public/streets/{ids['public street']}",
         }
     )
+    # == dashboard: 监测调度, an oversight admin of the demo's street ==
+    oversight_phone, dashboards = _arrange_dashboard(app, ids["community"])
+    persons.append(Person("oversight admin", oversight_phone, dashboards["oversight admin"]))
+    persons[2].pages.update(dashboards["community admin"])
+    # == end dashboard ==
     return persons
+
+
+# == dashboard: 监测调度 ==
+def _arrange_dashboard(app, community_id: int) -> tuple[str, dict[str, dict[str, str]]]:
+    """A new oversight admin of the street of 金叶社区, and the dashboards they and the
+    community admin open (the demo's hours and points fill the charts)."""
+    from govhub.accounts import services as accounts
+    from govhub.accounts.models import Role, User
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    with app.app_context():
+        community = db.session.get(OrgUnit, community_id)
+        street_id, grid = community.parent_id, community.children[0].id
+        system = db.session.query(User).filter_by(phone="13800000001").one()
+        admin = accounts.register(_phone(), "钱督导", PASSWORD, community_id, grid)
+        db.session.commit()
+        accounts.assign_role(system.id, admin.id, Role.oversight_admin, org_unit_id=street_id)
+        db.session.commit()
+        phone = admin.phone
+        db.session.remove()
+    return phone, {
+        "oversight admin": {
+            "dashboards to choose from or the street's": f"/oversight/units/{street_id}",
+            "the street's dashboard for a year, sorted": (
+                f"/oversight/units/{street_id}?period=year&year=2026&sort=hours&dir=desc"
+            ),
+            "a community's dashboard for a quarter": (
+                f"/oversight/units/{community_id}?period=quarter&quarter=2026-4"
+            ),
+            "a grid's dashboard": f"/oversight/units/{grid}",
+            "a dashboard with a bad period": f"/oversight/units/{street_id}?period=month&month=x",
+        },
+        "community admin": {"the community's dashboard": f"/oversight/units/{community_id}"},
+    }
 
 
 # == units, members, liaison, holds: 双报到 ==

@@ -272,6 +272,7 @@ def _community_tools(bench: Workbench) -> list[Tool]:
     community_id = bench.community.id
     for_resident: dict[str, Any] = {"for": "resident"}  # "for" is a Python keyword
     tools = [
+        Tool(_("Dashboard"), url_for("oversight.unit", unit_id=community_id)),  # == dashboard ==
         Tool(_("Post a need"), url_for("manage.new_need"), primary=True),
         Tool(_("Manage needs"), url_for("manage.needs")),
         Tool(_("Record a request for a resident"), url_for("requests.new", **for_resident)),
@@ -339,6 +340,7 @@ def _unit_tools(partner) -> list[Tool]:
 
 def _oversight_tools(bench: Workbench) -> list[Tool]:
     tools = [
+        Tool(_("Dashboard"), url_for("oversight.index"), primary=True),  # == dashboard ==
         Tool(_("Needs board"), url_for("needs.board")),
         Tool(_("Leaderboard"), url_for("points.leaderboard")),
         Tool(_("Resources of our area"), url_for("resources.area")),  # == resources ==
