@@ -371,6 +371,10 @@ def _arrange_dashboard(app, community_id: int) -> tuple[str, dict[str, dict[str,
             ),
             "a grid's dashboard": f"/oversight/units/{grid}",
             "a dashboard with a bad period": f"/oversight/units/{street_id}?period=month&month=x",
+            "the street's monthly report": f"/oversight/units/{street_id}/report",
+            "a community's monthly report for November": (
+                f"/oversight/units/{community_id}/report?month=2026-11"
+            ),
         },
         "community admin": {"the community's dashboard": f"/oversight/units/{community_id}"},
     }

@@ -360,3 +360,45 @@ def oversight_url(unit_id: int, period: Period, sort: Sort | dict[str, str] | No
     elif sort:
         args.update(sort)
     return url_for("oversight.unit", **args)
+
+
+# --- The monthly report (月度报告) ---------------------------------------------------
+
+
+def _report_month(today) -> tuple[Period, str | None]:
+    """``?month=2026-11``: the month the report covers; none given → last month (the one
+    an office reports upward); unreadable → last month, with the reason."""
+    last_month = Period.month(today).shifted(-1) or Period.month(today)
+    text = request.args.get("month")
+    if text in (None, ""):
+        return last_month, None
+    parsed = parse({"period": "month", "month": text}, today)
+    if parsed.error is not None:
+        return last_month, parsed.error
+    return parsed.period, None
+
+
+@bp.get("/units/<int:unit_id>/report")
+def report(unit_id: int):
+    """The unit's monthly report, printable on A4 (print CSS): the figures, the
+    breakdown, the charts, the top projects and the best-rated services."""
+    chosen = _unit_or_404(unit_id)
+    today = local_today()
+    period, error = _report_month(today)
+    rows = fig.breakdown(chosen, period)
+    return render_template(
+        "oversight/report.html",
+        unit=chosen,
+        period=period,
+        error=error,
+        earlier=period.shifted(-1),
+        later=period.shifted(1) if period.last < today else None,
+        figures=fig.figures(chosen, period),
+        rows=rows,
+        columns=COLUMNS,
+        charts=charts.dashboard_charts(chosen, period, rows),
+        projects=fig.top_projects(chosen, period),
+        rated=fig.best_rated(chosen, period),
+        row_name=charts.row_name,
+        made_on=today,
+    )
