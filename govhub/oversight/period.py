@@ -137,7 +137,7 @@ class Period:
         """How the page names the period: 2026年11月, 2026年第4季度, 2026年, or a range."""
         match self.kind:
             case Kind.month:
-                return _("%(year)d-%(month)02d", year=self.first.year, month=self.first.month)
+                return _("%(month)d/%(year)d", year=self.first.year, month=self.first.month)
             case Kind.quarter:
                 return _(
                     "Q%(quarter)d %(year)d",

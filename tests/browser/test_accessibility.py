@@ -28,7 +28,14 @@ pytestmark = pytest.mark.browser
 AXE_VERSION = "4.14.1"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / f"axe-core-{AXE_VERSION}" / "axe.min.js"
 VIEWPORT = {"width": 360, "height": 780}
-PEOPLE = ["visitor", "volunteer", "community admin", "shop staff", "unit liaison"]
+PEOPLE = [
+    "visitor",
+    "volunteer",
+    "community admin",
+    "shop staff",
+    "unit liaison",
+    "oversight admin",
+]
 
 
 @pytest.fixture(scope="module")

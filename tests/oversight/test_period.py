@@ -115,6 +115,6 @@ def test_the_bounds_are_local_days_in_utc():
 
 
 def test_labels():
-    assert Period.month(date(2026, 11, 1)).label == "2026-11"
+    assert Period.month(date(2026, 11, 1)).label == "11/2026"
     assert Period.quarter(2026, 4).label == "Q4 2026"
     assert Period.year(2026).label == "Year 2026"
