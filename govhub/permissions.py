@@ -135,6 +135,14 @@ class Action(StrEnum):
     PROPOSE_PROJECT = "partner.propose_project"  # a unit's staff or liaison (项目认领)
     # 监测调度 (govhub/oversight): an org unit's dashboard and monthly report.
     VIEW_DASHBOARD = "unit.dashboard"  # the admins of its subtree (and of a grid's community)
+    # Reading the admin pages (监测调度): the admins of the subtree — community admins and
+    # oversight admins alike — read what the write actions above let community admins
+    # change; the pages show their buttons and forms only where the write action allows.
+    READ_NEEDS = "needs.read"  # the needs list of the communities one administers or oversees
+    READ_NEED = "need.read"  # a need's admin page and roster; a shift's attendance
+    READ_REQUESTS = "requests.read"  # the resident-request queue
+    READ_VOLUNTEER = "volunteer.read"  # a volunteer's admin page: points and hours
+    READ_PROJECTS = "community.read_projects"  # a community's projects list
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -184,11 +192,15 @@ def _within(user: User, unit: OrgUnit | None, *roles: Role) -> bool:
     return is_system_admin(user) or any(scope.contains(unit) for scope in scope_units(user, *roles))
 
 
-def _volunteer_in_scope(admin: User, volunteer: User) -> bool:
+def _volunteer_in_scope(admin: User, volunteer: User, *roles: Role) -> bool:
+    """The volunteer lives in the subtree where ``admin`` holds one of ``roles`` (by
+    default: is a community admin)."""
     if is_system_admin(admin):
         return True
     profile = volunteer.profile
-    return profile is not None and _within(admin, profile.community, Role.community_admin)
+    return profile is not None and _within(
+        admin, profile.community, *(roles or (Role.community_admin,))
+    )
 
 
 def _not_self(user: User, subject_id: int | None) -> bool:
@@ -240,6 +252,8 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.VIEW_LEDGER_AUDIT
             | Action.VIEW_ECONOMIES
             | Action.VIEW_AREA_RESOURCES
+            | Action.READ_NEEDS
+            | Action.READ_REQUESTS
         ):
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (
@@ -358,6 +372,8 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
     match action:
         case Action.EDIT_NEED | Action.MATCH_NEED:
             return _within(user, need.community, Role.community_admin)
+        case Action.READ_NEED:
+            return _within(user, need.community, *ADMIN_ROLES)
         case Action.VIEW_NEED:
             if _within(user, need.community, Role.community_admin):
                 return True
@@ -375,7 +391,7 @@ def _need_rule(user: User, action: Action, need: Need) -> bool:
 
 def _shift_rule(user: User, action: Action, shift: Shift) -> bool:
     match action:
-        case Action.VIEW_NEED | Action.EDIT_NEED | Action.MATCH_NEED:
+        case Action.VIEW_NEED | Action.EDIT_NEED | Action.MATCH_NEED | Action.READ_NEED:
             return _need_rule(user, action, shift.need)
         case Action.RUN_SHIFT:
             if _within(user, shift.need.community, Role.community_admin):
@@ -409,7 +425,9 @@ def _seat_rule(user: User, action: Action, seat) -> bool:
 def _volunteer_rule(user: User, action: Action, volunteer: User) -> bool:
     match action:
         case Action.VIEW_POINTS:
-            return volunteer.id == user.id or _volunteer_in_scope(user, volunteer)
+            return volunteer.id == user.id or _volunteer_in_scope(user, volunteer, *ADMIN_ROLES)
+        case Action.READ_VOLUNTEER:
+            return _volunteer_in_scope(user, volunteer, *ADMIN_ROLES)
         case Action.MANAGE_VOLUNTEER:
             return _volunteer_in_scope(user, volunteer)
         case Action.ADJUST_POINTS:
@@ -431,9 +449,7 @@ def _request_rule(user: User, action: Action, item: ResidentRequest) -> bool:
         case Action.DECIDE_REQUEST:
             return _within(user, item.community, Role.community_admin)
         case Action.VIEW_REQUEST:
-            return item.requester_id == user.id or _within(
-                user, item.community, Role.community_admin
-            )
+            return item.requester_id == user.id or _within(user, item.community, *ADMIN_ROLES)
     return _refuse(action, item)
 
 
@@ -459,6 +475,8 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             )
         case Action.VIEW_DASHBOARD:
             return _within(user, community, *ADMIN_ROLES)
+        case Action.READ_PROJECTS:
+            return community.level.value == "community" and _within(user, community, *ADMIN_ROLES)
     return _refuse(action, community)
 
 
@@ -548,9 +566,7 @@ def _member_report_rule(user: User, action: Action, report) -> bool:
         case Action.OWN_MEMBER_REPORT:
             return report.user_id == user.id
         case Action.VIEW_MEMBER_REPORT:
-            return report.user_id == user.id or _within(
-                user, report.community, Role.community_admin
-            )
+            return report.user_id == user.id or _within(user, report.community, *ADMIN_ROLES)
     return _refuse(action, report)
 
 
@@ -701,6 +717,34 @@ def oversight_scope(user: User):
     if not scope_units(user, Role.oversight_admin):
         return false()
     return _subtree_scope(user, Role.oversight_admin)
+
+
+def read_scope(user: User):
+    """SQL condition on a query joined to a community (``OrgUnit``): the subtree whose
+    admin pages ``user`` reads (community admins and oversight admins, ``READ_*``)."""
+    return _subtree_scope(user, *ADMIN_ROLES)
+
+
+def read_communities(user: User) -> list[OrgUnit]:
+    """The communities whose admin pages ``user`` reads, by code."""
+    return economy_communities(user)
+
+
+def reads_community(user: User, community: OrgUnit | None) -> bool:
+    """Whether ``community`` is a community whose admin pages ``user`` reads (a list
+    narrowed to it with ``?community=``)."""
+    return (
+        community is not None
+        and community.level.value == "community"
+        and _within(user, community, *ADMIN_ROLES)
+    )
+
+
+def sees_phones(user: User, community: OrgUnit | None) -> bool:
+    """Whether ``user`` sees volunteers' whole phone numbers on the admin pages of
+    ``community``: its community admins and system admins; an oversight admin reading
+    them sees them masked (138****0010)."""
+    return _within(user, community, Role.community_admin)
 
 
 def community_admin_scope(user: User):

@@ -57,7 +57,31 @@ def hours_input(minutes: int | float | None) -> str:
     return format(_rounded(minutes, "0.01").normalize(), "f")
 
 
+def phone_of(person, community) -> str:
+    """``person``'s phone as the viewer may see it on ``community``'s admin pages: whole
+    for its community admins, masked for oversight admins (``permissions.sees_phones``)."""
+    from flask_login import current_user
+
+    from govhub import permissions
+
+    if permissions.sees_phones(current_user, community):
+        return person.phone
+    return person.masked_phone
+
+
+def can(action: str, obj=None) -> bool:
+    """``permissions.can`` for the current user: templates show a control only when the
+    action behind it is allowed (the view checks it again)."""
+    from flask_login import current_user
+
+    from govhub import permissions
+
+    return permissions.can(current_user, action, obj)
+
+
 def init_app(app: Flask) -> None:
+    app.add_template_global(phone_of, "phone_of")
+    app.add_template_global(can, "can")
     app.add_template_filter(show_when, "when")
     app.add_template_filter(show_day, "day")
     app.add_template_filter(show_clock, "clock")

@@ -311,7 +311,12 @@ MATRIX = [
     (Action.CONFIRM_ATTENDANCE, "seat_a", COMMUNITY_ADMINS),
     (Action.CONFIRM_ATTENDANCE, "seat_c", {"admin_a": F, "sysadmin": T}),
     (Action.CONFIRM_ATTENDANCE, "own_seat_a", {"admin_a": F, "sysadmin": F}),  # their own hours
-    (Action.VIEW_POINTS, "volunteer_a", {"admin_a": T, "street": F, "staff_a": F, "sysadmin": T}),
+    # Oversight admins read the points of their subtree's volunteers (监测调度).
+    (
+        Action.VIEW_POINTS,
+        "volunteer_a",
+        {"admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
+    ),
     (Action.VIEW_POINTS, "volunteer_c", {"volunteer": F, "admin_a": F, "sysadmin": T}),
     (Action.VIEW_POINTS, "self", {"volunteer": T, "staff_a": T, "street": T}),
     (Action.MANAGE_VOLUNTEER, "volunteer_a", COMMUNITY_ADMINS),
@@ -331,7 +336,7 @@ MATRIX = [
     (
         Action.VIEW_REQUEST,
         "request_a",
-        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+        {"volunteer": T, "admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
     ),
     (Action.VIEW_REQUEST, "request_c", {"volunteer": F, "admin_a": F, "sysadmin": T}),
     (Action.SUBMIT_FOR_COMMUNITY, "community_a", COMMUNITY_ADMINS),
@@ -419,7 +424,7 @@ MATRIX = [
     (
         Action.VIEW_MEMBER_REPORT,
         "member_report_a",
-        {"volunteer": T, "admin_a": T, "street": F, "staff_a": F, "sysadmin": T},
+        {"volunteer": T, "admin_a": T, "street": T, "street2": F, "staff_a": F, "sysadmin": T},
     ),
     (Action.OWN_MEMBER_REPORT, "member_report_a", {"volunteer": T, "admin_a": F, "sysadmin": F}),
     (Action.SHOW_REPORTING_QR, "community_a", COMMUNITY_ADMINS),

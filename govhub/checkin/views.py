@@ -297,7 +297,9 @@ def card_action(token: str, mode: str):
 
 @bp.get("/manage/shifts/<int:shift_id>/attendance")
 def attendance(shift_id: int):
-    shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
+    """The attendance of a shift: confirmed by the community's admins, read by those who
+    oversee it."""
+    shift = permissions.get_or_403(Shift, shift_id, Action.READ_NEED)
     return _attendance_page(shift)
 
 

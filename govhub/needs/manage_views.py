@@ -7,6 +7,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from sqlalchemy import and_
 
 from govhub import permissions
 from govhub.accounts import services as accounts
@@ -21,6 +22,7 @@ from govhub.needs import posting, resident_requests, unit_holds
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
 from govhub.orgs import settings as org_settings
+from govhub.orgs.models import OrgUnit
 from govhub.pagination import cursor_from_request
 from govhub.permissions import Action
 
@@ -30,23 +32,38 @@ EDITOR_ACTIONS = ("add_shift", "remove_shift", "preview_recurring", "add_recurri
 
 
 @bp.get("/needs")
-@permissions.require(Action.MANAGE_NEEDS)
+@permissions.require(Action.READ_NEEDS)
 def needs():
+    """The needs of the communities the viewer administers or oversees (``?community=``:
+    one of them); an oversight admin reads them, with nothing to act on."""
     status = request.args.get("status")
     chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
-    page = needs_board.managed_needs(
-        permissions.community_admin_scope(current_user), chosen, cursor_from_request()
-    )
+    scope = permissions.read_scope(current_user)
+    community = _chosen_community()
+    if community is not None:
+        scope = and_(scope, OrgUnit.id == community.id)
+    page = needs_board.managed_needs(scope, chosen, cursor_from_request())
     return render_template(
         "needs/manage_list.html",
         page=page,
         status=chosen,
         statuses=list(NeedStatus),
+        community=community,
         now=utcnow(),
+        manages=permissions.can(current_user, Action.MANAGE_NEEDS),
         pending_requests=resident_requests.pending_count(
             permissions.community_admin_scope(current_user)
         ),
     )
+
+
+def _chosen_community() -> OrgUnit | None:
+    """``?community=<id>``: a community whose needs the viewer reads, else None (all)."""
+    wanted = arg_int("community")
+    if wanted is None:
+        return None
+    community = db.session.get(OrgUnit, wanted)
+    return community if permissions.reads_community(current_user, community) else None
 
 
 # --- The editor ----------------------------------------------------------------------
@@ -328,7 +345,7 @@ def _shift_row_errors(row, name: str) -> list[str]:
 
 @bp.get("/needs/<int:need_id>")
 def need(need_id: int):
-    need = permissions.get_or_403(Need, need_id, Action.EDIT_NEED)
+    need = permissions.get_or_403(Need, need_id, Action.READ_NEED)
     return _need_page(need)
 
 
@@ -346,6 +363,7 @@ def _need_page(
         ratings=resident_requests.ratings_for(need.id),
         transitions=posting.TRANSITIONS[need.status],
         NeedStatus=NeedStatus,
+        edits=permissions.can(current_user, Action.EDIT_NEED, need),
     ), status
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import and_
 
 from govhub import permissions
 from govhub.accounts.throttle import submission_limits
 from govhub.database import ServiceError, utcnow
 from govhub.extensions import db
-from govhub.forms import form_status, show_service_error
+from govhub.forms import arg_int, form_status, show_service_error
 from govhub.needs import resident_requests
 from govhub.needs.forms import OnBehalfForm, ReasonForm, RequestForm
 from govhub.needs.models import ResidentRequest, Urgency
@@ -88,12 +89,19 @@ def mine():
 
 
 @bp.get("/review")
-@permissions.require(Action.REVIEW_REQUESTS)
+@permissions.require(Action.READ_REQUESTS)
 def review():
-    page = resident_requests.review_queue(
-        permissions.community_admin_scope(current_user), cursor_from_request(size=2)
-    )
-    return render_template("needs/request_review.html", page=page)
+    """The requests waiting for a decision in the communities the viewer administers or
+    oversees (``?community=``: one of them); oversight admins read them."""
+    scope = permissions.read_scope(current_user)
+    wanted = arg_int("community")
+    community = db.session.get(OrgUnit, wanted) if wanted else None
+    if not permissions.reads_community(current_user, community):
+        community = None
+    if community is not None:
+        scope = and_(scope, OrgUnit.id == community.id)
+    page = resident_requests.review_queue(scope, cursor_from_request(size=2))
+    return render_template("needs/request_review.html", page=page, community=community)
 
 
 @bp.get("/<int:request_id>")

@@ -167,6 +167,7 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
         records=records.records_of(volunteer.id),
         # An admin's own points and records are someone else's call (separation of duties).
         can_adjust=permissions.can(current_user, Action.ADJUST_POINTS, volunteer),
+        manages=permissions.can(current_user, Action.MANAGE_VOLUNTEER, volunteer),
         adjust_form=adjust_form or AdjustForm(formdata=None),
         issue_form=issue_form or IssueRecordForm(formdata=None),
         **context,
@@ -175,7 +176,9 @@ def _volunteer_page(volunteer: User, adjust_form=None, issue_form=None, status: 
 
 @bp.get("/manage/volunteers/<int:user_id>")
 def volunteer(user_id: int):
-    return _volunteer_page(permissions.get_or_403(User, user_id, Action.MANAGE_VOLUNTEER))
+    """A volunteer's points and hours: managed by their community's admins, read by the
+    offices that oversee it."""
+    return _volunteer_page(permissions.get_or_403(User, user_id, Action.READ_VOLUNTEER))
 
 
 @bp.post("/manage/volunteers/<int:user_id>/adjust")

@@ -60,7 +60,8 @@ def _redirect(project: Project):
 
 @bp.get("/communities/<int:community_id>")
 def index(community_id: int):
-    community = permissions.get_or_403(OrgUnit, community_id, Action.MANAGE_PROJECTS)
+    """A community's projects list: kept by its admins, read by the offices above."""
+    community = permissions.get_or_403(OrgUnit, community_id, Action.READ_PROJECTS)
     status = request.args.get("status", "")
     chosen = ProjectStatus(status) if status in ProjectStatus.__members__ else None
     year = local_date(utcnow()).year
@@ -72,6 +73,7 @@ def index(community_id: int):
         statuses=list(ProjectStatus),
         figures=services.figures(community.id, year),
         year=year,
+        manages=permissions.can(current_user, Action.MANAGE_PROJECTS, community),
     )
 
 
