@@ -104,8 +104,23 @@ def _no_evidence() -> dict[str, int]:
     return dict.fromkeys(EVIDENCE, 0)
 
 
+class _Hours:
+    """Hours from ``minutes_by_evidence`` (a Figures' or a Month's)."""
+
+    minutes_by_evidence: dict[str, int]
+
+    @property
+    def minutes(self) -> int:
+        return sum(self.minutes_by_evidence.values())
+
+    @property
+    def hours(self) -> float:
+        """Hours, to one decimal place."""
+        return round(self.minutes / 60, 1)
+
+
 @dataclass
-class Figures:
+class Figures(_Hours):
     needs_posted: int = 0
     needs_open: int = 0
     needs_fulfilled: int = 0
@@ -142,14 +157,6 @@ class Figures:
         return self.places_filled / self.places_offered if self.places_offered else None
 
     @property
-    def minutes(self) -> int:
-        return sum(self.minutes_by_evidence.values())
-
-    @property
-    def hours(self) -> float:
-        return round(self.minutes / 60, 1)
-
-    @property
     def completion_rate(self) -> float | None:
         return self.requests_completed / self.requests_received if self.requests_received else None
 
@@ -165,19 +172,11 @@ class Row:
 
 
 @dataclass
-class Month:
+class Month(_Hours):
     month: date  # its first day
     minutes_by_evidence: dict[str, int] = field(default_factory=_no_evidence)
     points_issued: int = 0
     points_redeemed: int = 0
-
-    @property
-    def minutes(self) -> int:
-        return sum(self.minutes_by_evidence.values())
-
-    @property
-    def hours(self) -> float:
-        return round(self.minutes / 60, 1)
 
 
 @dataclass
