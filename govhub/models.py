@@ -16,6 +16,7 @@ from govhub.needs.models import (
 )
 from govhub.notifications.models import Notification
 from govhub.orgs.models import CommunitySettings, OrgUnit
+from govhub.oversight.models import attendance_hours, ledger_amounts
 from govhub.partners.models import Partner
 from govhub.points.models import LedgerAudit, LedgerEntry, PointsAccount
 from govhub.projects.models import Project, ProjectPhoto
@@ -25,6 +26,8 @@ from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
+    "attendance_hours",
+    "ledger_amounts",
     "Invitation",
     "ResourceRequest",
     "Project",
