@@ -143,6 +143,7 @@ class Action(StrEnum):
     READ_REQUESTS = "requests.read"  # the resident-request queue
     READ_VOLUNTEER = "volunteer.read"  # a volunteer's admin page: points and hours
     READ_PROJECTS = "community.read_projects"  # a community's projects list
+    READ_REPORTS = "reports.read"  # the queues of units' and members' reports (双报到)
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -254,6 +255,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.VIEW_AREA_RESOURCES
             | Action.READ_NEEDS
             | Action.READ_REQUESTS
+            | Action.READ_REPORTS
         ):
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (

@@ -12,6 +12,7 @@ write actions stay the community admins'):
 | the request queue ``/requests/review`` and a request | decides | reads | 403 (a request) |
 | a volunteer's points and hours | adjusts | reads | 403 |
 | a community's projects list and a project | keeps | reads | 403 |
+| the queues of units' and members' reports, a member's report | decides | reads | 200 without them / 403 |
 
 (Partners, the points economy, units' reporting figures, a unit's report and the area's
 resources were already readable by oversight admins; partner decisions are theirs to
@@ -32,8 +33,10 @@ from govhub.needs import claims
 from govhub.needs import resident_requests as requests_service
 from govhub.needs.models import Claim, Need, NeedStatus, RequestStatus, ResidentRequest, Urgency
 from govhub.points.models import LedgerEntry
+from govhub.reporting.models import ReportStatus
 from tests.factories import NOW, make_admin, make_need, make_tree, make_user
 from tests.public.helpers import make_project
+from tests.reporting.rows import member_report
 
 
 @pytest.fixture
@@ -61,6 +64,14 @@ def world(app):
         now=NOW,
     )
     project = make_project(tree.community_a, title="Riverside clean-up")
+    member = member_report(
+        volunteer,
+        tree.community_a,
+        None,
+        confirmed_on=NOW.date(),
+        status=ReportStatus.pending,
+        employer_name="Tax Bureau",
+    )
     return {
         "tree": tree,
         "admin": admin,
@@ -69,6 +80,7 @@ def world(app):
         "shift": shift,
         "request": request,
         "project": project,
+        "member_report": member,
         "street": make_admin(tree, Role.oversight_admin, "street", name="Street Office"),
         "street2": make_admin(tree, Role.oversight_admin, "street2", name="South Office"),
         "district": make_admin(tree, Role.oversight_admin, "district", name="District Office"),
@@ -85,6 +97,9 @@ def pages(w) -> dict[str, str]:
         "volunteer": f"/manage/volunteers/{w['volunteer'].id}",
         "projects list": f"/projects/communities/{w['tree'].community_a}",
         "project": f"/projects/{w['project'].id}",
+        "units' reports": "/reporting/units/review",
+        "members' reports": "/reporting/members/review",
+        "a member's report": f"/reporting/members/review/{w['member_report'].id}",
     }
 
 
@@ -102,6 +117,9 @@ PAGES = [
     "volunteer",
     "projects list",
     "project",
+    "units' reports",
+    "members' reports",
+    "a member's report",
 ]
 
 
@@ -124,7 +142,16 @@ def test_the_community_admin_acts_where_the_oversight_admin_reads(client, auth, 
 
 
 @pytest.mark.parametrize(
-    "name", ["need and roster", "attendance", "request", "volunteer", "projects list", "project"]
+    "name",
+    [
+        "need and roster",
+        "attendance",
+        "request",
+        "volunteer",
+        "projects list",
+        "project",
+        "a member's report",
+    ],
 )
 def test_an_oversight_admin_of_another_street_is_refused(client, auth, world, name):
     auth.login(world["street2"].phone)
@@ -137,6 +164,7 @@ def test_the_lists_of_another_street_hold_nothing_of_this_one(client, auth, worl
     assert world["need"].title not in needs
     queue = main_of(client.get("/requests/review"))
     assert "Fix a lamp" not in queue
+    assert "Xiaoming" not in main_of(client.get("/reporting/members/review"))
 
 
 def test_what_the_oversight_admin_reads(client, auth, world):
@@ -150,6 +178,7 @@ def test_what_the_oversight_admin_reads(client, auth, world):
     assert "Scanned the code" in attendance or "扫码" in attendance  # the evidence
     assert "Fix a lamp" in main_of(client.get(pages(world)["request queue"]))
     assert "Riverside clean-up" in main_of(client.get(pages(world)["projects list"]))
+    assert "Xiaoming" in main_of(client.get(pages(world)["members' reports"]))
 
 
 def test_the_community_admin_sees_whole_phones(client, auth, world):
@@ -179,6 +208,7 @@ def test_an_oversight_admin_writes_nothing(client, auth, world):
         f"/manage/volunteers/{w['volunteer'].id}/adjust",
         f"/manage/volunteers/{w['volunteer'].id}/records",
         f"/projects/{w['project'].id}/publish",
+        f"/reporting/members/review/{w['member_report'].id}/confirm",
         "/manage/needs/new",
     ]
     for url in writes:

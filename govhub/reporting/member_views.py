@@ -210,13 +210,13 @@ def refuse_claim(report_id: int):
 
 
 @bp.get("/review")
-@permissions.require(Action.REVIEW_MEMBER_REPORTS)
+@permissions.require(Action.READ_REPORTS)
 def review():
+    """Members' reports of the communities the viewer administers (to decide) or
+    oversees (to read)."""
     status = request.args.get("status", ReportStatus.pending.value)
     chosen = ReportStatus(status) if status in ReportStatus.__members__ else None
-    page = members.review_queue(
-        permissions.community_admin_scope(current_user), chosen, cursor_from_request()
-    )
+    page = members.review_queue(permissions.read_scope(current_user), chosen, cursor_from_request())
     return render_template(
         "reporting/member_review.html", page=page, status=chosen, statuses=list(ReportStatus)
     )

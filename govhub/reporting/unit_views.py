@@ -224,11 +224,11 @@ def detail(report_id: int):
 
 
 @bp.get("/review")
-@permissions.require(Action.REVIEW_UNIT_REPORTS)
+@permissions.require(Action.READ_REPORTS)
 def review():
-    page = units.review_queue(
-        permissions.community_admin_scope(current_user), cursor_from_request()
-    )
+    """The units' reports of the communities the viewer administers (to decide) or
+    oversees (to read)."""
+    page = units.review_queue(permissions.read_scope(current_user), cursor_from_request())
     return render_template("reporting/unit_review.html", page=page)
 
 
