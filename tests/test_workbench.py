@@ -328,7 +328,17 @@ def test_every_header_tool_of_an_oversight_admin_is_on_their_workbench(app, clie
     _tools_open(
         client,
         page,
-        {"/partners/review", "/manage/economy", "/manage/ledger-audit", "/needs", "/leaderboard"},
+        {
+            "/partners/review",
+            "/manage/economy",
+            "/manage/ledger-audit",
+            "/needs",
+            "/leaderboard",
+            "/manage/needs",
+            "/requests/review",
+            "/reporting/units/review",
+            "/reporting/members/review",
+        },
     )
 
 

@@ -362,6 +362,14 @@ def _oversight_tools(bench: Workbench) -> list[Tool]:
         for unit in bench.units
         if unit.level is OrgLevel.street
     ]
+    # == access ==: the admin pages of the subtree's communities, read only.
+    reads = (
+        (Action.READ_NEEDS, _("Needs list"), "manage.needs"),
+        (Action.READ_REQUESTS, _("Resident requests"), "requests.review"),
+        (Action.READ_REPORTS, _("Unit reports to confirm"), "unit_reports.review"),
+        (Action.READ_REPORTS, _("Party members' reports"), "member_reports.review"),
+    )
+    tools += [Tool(label, url_for(endpoint)) for action, label, endpoint in reads if _can(action)]
     if _can(Action.VIEW_ECONOMIES):
         tools.append(Tool(_("Points economy"), url_for("rewards.economy")))
     if _can(Action.VIEW_LEDGER_AUDIT):
