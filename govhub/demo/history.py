@@ -36,6 +36,7 @@ from govhub.needs import claims as needs_claims
 from govhub.needs import posting, resident_requests
 from govhub.needs.models import Category, Need, Urgency
 from govhub.orgs.models import OrgUnit
+from govhub.points import services as points
 from govhub.projects import services as projects
 from govhub.rewards import vouchers
 from govhub.rewards.models import Reward
@@ -100,7 +101,7 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
     rng = random.Random(14)  # noqa: S311 - demo data, the same every time
     users = {u.phone: u for u in db.session.scalars(select(User))}
     categories = {c.code: c.id for c in db.session.scalars(select(Category))}
-    start = _month_start(now, MONTHS - 1)
+    start = _month_start(now, MONTHS)
 
     # Residents, registered over the year (most in the first months, then a few a month).
     homes: dict[str, list[tuple[User, datetime]]] = {name: [] for name in PLANS}
@@ -131,9 +132,9 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
     cashier = users["13800000020"]
     completed: dict[str, list[Need]] = {name: [] for name in PLANS}
     voucher_no = 0
-    for ago in range(MONTHS - 1, -1, -1):
+    for ago in range(MONTHS, -1, -1):
         month = _month_start(now, ago)
-        grown = (MONTHS - 1 - ago) / (MONTHS - 1)
+        grown = (MONTHS - ago) / MONTHS
         for community_name, (admin_phone, (low, high), share) in PLANS.items():
             if community_name == "华舟社区" and ago % 3:
                 continue
@@ -166,18 +167,18 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
             for user, joined in homes["金叶社区"][:6]:
                 if joined > when or when > now:
                     continue
-                voucher_no += 1
-                reward = soap if voucher_no % 3 == 0 else shop
-                try:
-                    voucher = vouchers.redeem(
-                        user.id, reward.id, key=f"demo:history:{voucher_no}", now=when
-                    )
-                except Exception:  # noqa: BLE001 - not enough points yet: skip
+                balance = points.account(user.id).balance
+                reward = soap if balance >= soap.price + 40 else shop
+                if balance < reward.price:
                     continue
+                voucher_no += 1
+                voucher = vouchers.redeem(
+                    user.id, reward.id, key=f"demo:history:{voucher_no}", now=when
+                )
                 added["vouchers"] += 1
-                if voucher_no == 5:
+                if voucher_no == 3:
                     vouchers.cancel(user.id, voucher.id, now=when + timedelta(hours=2))
-                elif voucher_no == 9:
+                elif voucher_no == 5:
                     vouchers.expire_voucher(voucher.id, now=voucher.expires_at)
                 else:
                     vouchers.fulfil(cashier.id, voucher.id, now=when + timedelta(days=1))
