@@ -35,7 +35,7 @@ from govhub.extensions import db
 from govhub.needs import claims as needs_claims
 from govhub.needs import posting, resident_requests
 from govhub.needs.models import Category, Need, Urgency
-from govhub.orgs.models import OrgUnit
+from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.points import services as points
 from govhub.projects import services as projects
 from govhub.rewards import vouchers
@@ -45,9 +45,28 @@ PASSWORD = "demo-volunteer-2026"  # noqa: S105
 MONTHS = 12
 FIRST_PHONE = 100  # 13800000100, the marker
 # (home, how many residents): grids of 金叶 and 南昌路, 香城 and 华舟 have none.
-HOMES = [("金叶一网格", 12), ("金叶二网格", 10), ("南昌路一网格", 8), ("香城社区", 8), ("华舟社区", 3)]
+HOMES = [
+    ("金叶一网格", 12),
+    ("金叶二网格", 10),
+    ("南昌路一网格", 8),
+    ("香城社区", 8),
+    ("华舟社区", 3),
+]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余"
-GIVEN = ["建华", "秀英", "志强", "桂兰", "海燕", "国平", "丽娟", "文博", "晓燕", "红梅", "德明", "春花"]
+GIVEN = [
+    "建华",
+    "秀英",
+    "志强",
+    "桂兰",
+    "海燕",
+    "国平",
+    "丽娟",
+    "文博",
+    "晓燕",
+    "红梅",
+    "德明",
+    "春花",
+]
 # community: (admin phone, needs a month at the start and at the end, share of the
 # places taken, activities)
 PLANS = {
@@ -98,7 +117,7 @@ def _month_start(now: datetime, ago: int) -> date:
 def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datetime) -> None:
     if accounts.find_by_phone(f"13800000{FIRST_PHONE:03d}") is not None:
         return
-    rng = random.Random(14)  # noqa: S311 - demo data, the same every time
+    rng = random.Random(14)
     users = {u.phone: u for u in db.session.scalars(select(User))}
     categories = {c.code: c.id for c in db.session.scalars(select(Category))}
     start = _month_start(now, MONTHS)
@@ -108,18 +127,16 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
     residents = _residents()
     for index, (phone, name, home) in enumerate(residents):
         unit = by_name[home]
-        grid = unit if unit.parent and unit.parent.level.value == "community" else None
-        community = grid.parent if grid else unit
+        grid = unit if unit.level is OrgLevel.grid else None
+        community = unit.parent if grid and unit.parent else unit
         user = accounts.register(phone, name, PASSWORD, community.id, grid.id if grid else None)
         share = index / len(residents)
-        months_in = int((share**1.5) * (MONTHS - 1))
+        months_in = int((share**1.5) * MONTHS)
         joined = to_utc(
             datetime.combine(start, time(10)) + timedelta(days=months_in * 30 + index % 20)
         )
         joined = min(joined, now - timedelta(days=2))
         user.created_at = joined
-        assert user.profile is not None
-        user.profile.moved_at = joined
         for assignment in db.session.scalars(
             select(RoleAssignment).where(RoleAssignment.user_id == user.id)
         ):
@@ -155,7 +172,9 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
                     begins,
                     capacity=6 if community_name == "南昌路社区" else 5,
                 )
-                people = [u for u, joined in homes[community_name] if joined < begins - timedelta(days=4)]
+                people = [
+                    u for u, joined in homes[community_name] if joined < begins - timedelta(days=4)
+                ]
                 rng.shuffle(people)
                 taken = people[: max(1, round(need.shifts[0].capacity * share))]
                 _run(need, admin, taken, rng, added)
@@ -205,6 +224,7 @@ def _activity(
         [posting.ShiftInput(begins, begins + timedelta(hours=2), capacity)],
         now=posted,
     )
+    need.created_at = posted  # save_need stamps the real time; the figures count by it
     posting.publish(admin.id, need.id, now=posted)
     return need
 
@@ -212,8 +232,10 @@ def _activity(
 def _run(need: Need, admin: User, people: list[User], rng: random.Random, added) -> None:
     """Claims, check-ins (a mix of evidence), check-outs, confirmation and completion."""
     shift = need.shifts[0]
+    claimed = shift.starts_at - timedelta(days=1)
     for person in people:
-        needs_claims.claim_shift(person.id, shift.id, now=shift.starts_at - timedelta(days=3))
+        claim = needs_claims.claim_shift(person.id, shift.id, now=claimed)
+        claim.created_at = claim.queued_at = claimed  # stamped with the real time
     ends = shift.ends_at
     for person in people:
         roll = rng.random()
@@ -245,14 +267,15 @@ def _run(need: Need, admin: User, people: list[User], rng: random.Random, added)
     )
     posting.complete(admin.id, need.id, now=ends + timedelta(hours=4))
     for person in people[:2]:
-        resident_requests.rate(
-            person.id,
-            need.id,
-            5 if rng.random() < 0.7 else 4,
-            "组织有序，很有意义。",
-            now=ends + timedelta(days=1),
-        )
+        _rate(person, need, 5 if rng.random() < 0.7 else 4, "组织有序，很有意义。", ends)
         added["ratings"] += 1
+
+
+def _rate(person: User, need: Need, stars: int, comment: str, ended: datetime) -> None:
+    """A rating the day after; ``rate`` stamps the real time, the figures count by it."""
+    when = ended + timedelta(days=1)
+    rating = resident_requests.rate(person.id, need.id, stars, comment, now=when)
+    rating.created_at = when
 
 
 def _requests(by_name, users, homes, completed, now: datetime, added: Counter) -> None:
@@ -303,12 +326,11 @@ def _requests(by_name, users, homes, completed, now: datetime, added: Counter) -
                 now=decided,
                 request_id=request.id,
             )
+            need.created_at = decided
             posting.publish(admin.id, need.id, now=decided)
             helpers = [u for u in people if u.id != requester.id and u.created_at < decided][:2]
             _run(need, admin, helpers, random.Random(number), added)
-            resident_requests.rate(
-                requester.id, need.id, 5, "志愿者很热心，谢谢！", now=need.shifts[0].ends_at
-            )
+            _rate(requester, need, 5, "志愿者很热心，谢谢！", need.shifts[0].ends_at)
             added["ratings"] += 1
         # One request lately, not yet answered (overdue), in the lagging and the far one.
         if community_name != "金叶社区":
