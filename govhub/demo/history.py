@@ -1,7 +1,7 @@
 """A year of history in the demo, added at the end of ``demo.seed``.
 
-Over the twelve months before now, 金叶社区, 南昌路社区 and 香城社区 (and, every third
-month, 华舟社区) post a few needs a month in several categories; demo residents
+In each of the twelve whole months before this one, 金叶社区, 南昌路社区 and 香城社区
+(and, every third month, 华舟社区) post a few needs a month in several categories; demo residents
 (138000001xx, registered over the year, so the city grows and "new this period" varies)
 claim their shifts, check in (mostly scanning the code, some cards scanned by the
 organizer, a few entered by the admin with a reason, some checked out automatically at
@@ -120,7 +120,6 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
     rng = random.Random(14)
     users = {u.phone: u for u in db.session.scalars(select(User))}
     categories = {c.code: c.id for c in db.session.scalars(select(Category))}
-    start = _month_start(now, MONTHS)
 
     # Residents, registered over the year (most in the first months, then a few a month).
     homes: dict[str, list[tuple[User, datetime]]] = {name: [] for name in PLANS}
@@ -131,11 +130,11 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
         community = unit.parent if grid and unit.parent else unit
         user = accounts.register(phone, name, PASSWORD, community.id, grid.id if grid else None)
         share = index / len(residents)
-        months_in = int((share**1.5) * MONTHS)
+        months_in = int((share**1.5) * (MONTHS - 1))  # months after the first
         joined = to_utc(
-            datetime.combine(start, time(10)) + timedelta(days=months_in * 30 + index % 20)
+            datetime.combine(_month_start(now, MONTHS - months_in), time(10))
+            + timedelta(days=index % 20)
         )
-        joined = min(joined, now - timedelta(days=2))
         user.created_at = joined
         for assignment in db.session.scalars(
             select(RoleAssignment).where(RoleAssignment.user_id == user.id)
@@ -149,9 +148,9 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
     cashier = users["13800000020"]
     completed: dict[str, list[Need]] = {name: [] for name in PLANS}
     voucher_no = 0
-    for ago in range(MONTHS, -1, -1):
+    for ago in range(MONTHS, 0, -1):  # the twelve whole months before this one
         month = _month_start(now, ago)
-        grown = (MONTHS - ago) / MONTHS
+        grown = (MONTHS - ago) / (MONTHS - 1)
         for community_name, (admin_phone, (low, high), share) in PLANS.items():
             if community_name == "华舟社区" and ago % 3:
                 continue
@@ -161,8 +160,6 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
             for number in range(count):
                 day = month + timedelta(days=4 + number * 8 + rng.randrange(3))
                 begins = to_utc(datetime.combine(day, time(9 if number % 2 else 14)))
-                if begins + timedelta(hours=4) > now - timedelta(days=1):
-                    continue  # this month's later activities are still to come
                 code, title, _tag = ACTIVITIES[(ago * 3 + number + len(community_name)) % 8]
                 need = _activity(
                     community,
@@ -184,7 +181,7 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
         if ago % 2 == 0 and ago < MONTHS - 2:
             when = to_utc(datetime.combine(month + timedelta(days=25), time(16)))
             for user, joined in homes["金叶社区"][:6]:
-                if joined > when or when > now:
+                if joined > when:
                     continue
                 balance = points.account(user.id).balance
                 reward = soap if balance >= soap.price + 40 else shop
