@@ -31,8 +31,8 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     statuses = [row[3] for row in first["claim"]]
     # 8 on the board and the finished activity, 9 of the party members' service, the
     # place a member took of those a unit holds, and the accepted invitation's; and the
-    # history's 164.
-    assert statuses.count("confirmed") == 183 and statuses.count("waitlisted") == 1
+    # history's 215.
+    assert statuses.count("confirmed") == 234 and statuses.count("waitlisted") == 1
     # Matching: two invitations (one accepted), two resource requests (one accepted), a
     # completed project and two units' proposals (one accepted, one waiting).
     assert sorted(row[4] for row in first["invitation"]) == ["accepted", "pending"]
@@ -48,10 +48,10 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert len(first["project_photo"]) == 1
     assert len(first["resident_request"]) == 2 + 14  # and the history's
     # The finished activity left confirmed hours and points behind; the history's year
-    # 164 attendances (18 no-shows) and 156 entries (146 credits, 8 vouchers, 2 refunds).
+    # 215 attendances (25 no-shows) and 212 entries (190 credits, 20 vouchers, 2 refunds).
     # The history is laid out by whole months before today's, so these do not depend on
     # the day of the month the tests run.
-    assert len(first["ledger_entry"]) == 167 and len(first["attendance"]) == 175
+    assert len(first["ledger_entry"]) == 223 and len(first["attendance"]) == 226
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

@@ -96,13 +96,16 @@ REQUESTS = [
 
 
 def _residents() -> list[tuple[str, str, str]]:
-    rows, number = [], FIRST_PHONE
-    for home, count in HOMES:
-        for _i in range(count):
-            index = number - FIRST_PHONE
-            name = SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)]
-            rows.append((f"13800000{number:03d}", name, home))
-            number += 1
+    """(phone, name, home), the homes interleaved so every community grows over the year."""
+    order = sorted(
+        ((k + 0.5) / count, position, home)
+        for position, (home, count) in enumerate(HOMES)
+        for k in range(count)
+    )
+    rows = []
+    for index, (_key, _position, home) in enumerate(order):
+        name = SURNAMES[index % len(SURNAMES)] + GIVEN[index % len(GIVEN)]
+        rows.append((f"13800000{FIRST_PHONE + index:03d}", name, home))
     return rows
 
 
