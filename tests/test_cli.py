@@ -19,27 +19,39 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     assert "13800000002" in result.output and "demo-jinye-2026" in result.output
     first = snapshot()
     assert len(first["org_unit"]) == 13
-    # 8 from city.json, 4 extra residents, 2 units' liaisons and 1 party member (双报到)
-    assert len(first["user_account"]) == 15
+    # 10 from city.json, 4 extra residents, 2 units' liaisons and 1 party member (双报到),
+    # and the history's 41 residents
+    assert len(first["user_account"]) == 58
     assert len(first["partner"]) == 4
     # A living board: open needs with claims, a full shift with a waiting list, and
     # resident requests waiting for review.
     # 5 open, 1 completed two weeks ago, 1 completed last week (the party members' hours),
-    # and the matched need (open)
-    assert len(first["need"]) == 8
+    # and the matched need (open); the history's 67 (58 activities, 9 from requests)
+    assert len(first["need"]) == 75
     statuses = [row[3] for row in first["claim"]]
     # 8 on the board and the finished activity, 9 of the party members' service, the
-    # place a member took of those a unit holds, and the accepted invitation's.
-    assert statuses.count("confirmed") == 19 and statuses.count("waitlisted") == 1
+    # place a member took of those a unit holds, and the accepted invitation's; and the
+    # history's 215.
+    assert statuses.count("confirmed") == 234 and statuses.count("waitlisted") == 1
     # Matching: two invitations (one accepted), two resource requests (one accepted), a
     # completed project and two units' proposals (one accepted, one waiting).
     assert sorted(row[4] for row in first["invitation"]) == ["accepted", "pending"]
     assert len(first["resource_request"]) == 2
-    assert sorted(row[4] for row in first["project"]) == ["active", "completed", "proposed"]
+    # (and the history's two completed projects)
+    assert sorted(row[4] for row in first["project"]) == [
+        "active",
+        "completed",
+        "completed",
+        "completed",
+        "proposed",
+    ]
     assert len(first["project_photo"]) == 1
-    assert len(first["resident_request"]) == 2
-    # The finished activity left confirmed hours and points behind.
-    assert len(first["ledger_entry"]) == 11 and len(first["attendance"]) == 11
+    assert len(first["resident_request"]) == 2 + 14  # and the history's
+    # The finished activity left confirmed hours and points behind; the history's year
+    # 215 attendances (25 no-shows) and 212 entries (190 credits, 20 vouchers, 2 refunds).
+    # The history is laid out by whole months before today's, so these do not depend on
+    # the day of the month the tests run.
+    assert len(first["ledger_entry"]) == 223 and len(first["attendance"]) == 226
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

@@ -129,6 +129,9 @@ def seed() -> Counter:
     from govhub.demo.matching import seed_matching  # matching and the projects list
 
     seed_matching(by_name, added)
+    from govhub.demo.history import seed_history_year  # a year of needs, hours and points
+
+    seed_history_year(by_name, added, now=utcnow())
     return added
 
 
