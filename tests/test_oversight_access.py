@@ -12,7 +12,7 @@ write actions stay the community admins'):
 | the request queue ``/requests/review`` and a request | decides | reads | 403 (a request) |
 | a volunteer's points and hours | adjusts | reads | 403 |
 | a community's projects list and a project | keeps | reads | 403 |
-| the queues of units' and members' reports, a member's report | decides | reads | 200 without them / 403 |
+| units' and members' report queues, a member's report | decides | reads | none / 403 |
 
 (Partners, the points economy, units' reporting figures, a unit's report and the area's
 resources were already readable by oversight admins; partner decisions are theirs to
