@@ -173,6 +173,8 @@ def test_what_the_oversight_admin_reads(client, auth, world):
     assert world["need"].title in needs and "Alpha Community" in needs
     roster = main_of(client.get(pages(world)["need and roster"]))
     assert "Xiaoming" in roster and "139****5678" in roster
+    # Each claimant leads to their points and hours.
+    assert f'href="/manage/volunteers/{world["volunteer"].id}"' in roster
     attendance = main_of(client.get(pages(world)["attendance"]))
     assert "Xiaoming" in attendance and "139****5678" in attendance
     assert "Scanned the code" in attendance or "扫码" in attendance  # the evidence
