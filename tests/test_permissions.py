@@ -482,6 +482,17 @@ MATRIX = [
         "community_c",
         {"admin_a": F, "street": F, "street2": T, "sysadmin": T},
     ),
+    # Reading the admin pages: the admins of the subtree, oversight included.
+    (Action.READ_NEEDS, "-", ADMINS_ONLY),
+    (Action.READ_REQUESTS, "-", ADMINS_ONLY),
+    (Action.READ_REPORTS, "-", ADMINS_ONLY),
+    (Action.READ_NEED, "need_a", ADMINS_ONLY | {"street2": F}),
+    (Action.READ_NEED, "need_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
+    (Action.READ_NEED, "shift_a", ADMINS_ONLY | {"street2": F}),
+    (Action.READ_VOLUNTEER, "volunteer_a", ADMINS_ONLY | {"street2": F}),
+    (Action.READ_VOLUNTEER, "volunteer_c", {"admin_a": F, "street": F, "street2": T}),
+    (Action.READ_PROJECTS, "community_a", ADMINS_ONLY | {"street2": F}),
+    (Action.READ_PROJECTS, "community_c", {"admin_a": F, "street": F, "street2": T}),
 ]
 
 
