@@ -742,6 +742,16 @@ def reads_community(user: User, community: OrgUnit | None) -> bool:
     )
 
 
+def read_filter(user: User, community_id: int | None):
+    """A list's ``?community=`` narrowing: (the SQL scope on ``OrgUnit`` of what ``user``
+    reads, narrowed to that community when it is one they read; the community or None)."""
+    scope = read_scope(user)
+    community = db.session.get(OrgUnit, community_id) if community_id else None
+    if community is None or not reads_community(user, community):
+        return scope, None
+    return and_(scope, OrgUnit.id == community.id), community
+
+
 def sees_phones(user: User, community: OrgUnit | None) -> bool:
     """Whether ``user`` sees volunteers' whole phone numbers on the admin pages of
     ``community``: its community admins and system admins; an oversight admin reading

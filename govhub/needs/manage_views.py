@@ -7,7 +7,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import and_
 
 from govhub import permissions
 from govhub.accounts import services as accounts
@@ -22,7 +21,6 @@ from govhub.needs import posting, resident_requests, unit_holds
 from govhub.needs.forms import NeedForm, ReasonForm, SettingsForm
 from govhub.needs.models import Claim, Need, NeedStatus, PointsMode, Shift, Visibility
 from govhub.orgs import settings as org_settings
-from govhub.orgs.models import OrgUnit
 from govhub.pagination import cursor_from_request
 from govhub.permissions import Action
 
@@ -38,10 +36,7 @@ def needs():
     one of them); an oversight admin reads them, with nothing to act on."""
     status = request.args.get("status")
     chosen = NeedStatus(status) if status and status in NeedStatus.__members__ else None
-    scope = permissions.read_scope(current_user)
-    community = _chosen_community()
-    if community is not None:
-        scope = and_(scope, OrgUnit.id == community.id)
+    scope, community = permissions.read_filter(current_user, arg_int("community"))
     page = needs_board.managed_needs(scope, chosen, cursor_from_request())
     return render_template(
         "needs/manage_list.html",
@@ -55,15 +50,6 @@ def needs():
             permissions.community_admin_scope(current_user)
         ),
     )
-
-
-def _chosen_community() -> OrgUnit | None:
-    """``?community=<id>``: a community whose needs the viewer reads, else None (all)."""
-    wanted = arg_int("community")
-    if wanted is None:
-        return None
-    community = db.session.get(OrgUnit, wanted)
-    return community if permissions.reads_community(current_user, community) else None
 
 
 # --- The editor ----------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from sqlalchemy import and_
 
 from govhub import permissions
 from govhub.accounts.throttle import submission_limits
@@ -93,13 +92,7 @@ def mine():
 def review():
     """The requests waiting for a decision in the communities the viewer administers or
     oversees (``?community=``: one of them); oversight admins read them."""
-    scope = permissions.read_scope(current_user)
-    wanted = arg_int("community")
-    community = db.session.get(OrgUnit, wanted) if wanted else None
-    if not permissions.reads_community(current_user, community):
-        community = None
-    if community is not None:
-        scope = and_(scope, OrgUnit.id == community.id)
+    scope, community = permissions.read_filter(current_user, arg_int("community"))
     page = resident_requests.review_queue(scope, cursor_from_request(size=2))
     return render_template("needs/request_review.html", page=page, community=community)
 
