@@ -727,11 +727,6 @@ def read_scope(user: User):
     return _subtree_scope(user, *ADMIN_ROLES)
 
 
-def read_communities(user: User) -> list[OrgUnit]:
-    """The communities whose admin pages ``user`` reads, by code."""
-    return economy_communities(user)
-
-
 def reads_community(user: User, community: OrgUnit | None) -> bool:
     """Whether ``community`` is a community whose admin pages ``user`` reads (a list
     narrowed to it with ``?community=``)."""
