@@ -291,6 +291,26 @@ def browser_log(page_and_log) -> BrowserLog:
 # --- Helpers for tests -------------------------------------------------------------------
 
 
+def settled(page) -> None:
+    """Wait until the page has loaded with its stylesheets and fonts, before measuring.
+
+    A click that navigates returns once the new document has committed; under load its
+    stylesheet may still be on the way, and a measurement then sees unstyled text (a
+    13.3px button, a page wider than the phone)."""
+    page.wait_for_load_state("load")
+    page.wait_for_function(
+        "() => document.readyState === 'complete'"
+        " && [...document.querySelectorAll('link[rel=stylesheet]')].every((l) => l.sheet)"
+        " && document.fonts.status === 'loaded'"
+    )
+
+
+def page_width(page) -> int:
+    """The page's scrolling width in CSS pixels, once it is styled (``settled``)."""
+    settled(page)
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
 def unique_phone() -> str:
     """A mobile number no demo account uses: 139 and eight random digits."""
     return f"139{uuid.uuid4().int % 10**8:08d}"

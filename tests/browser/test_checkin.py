@@ -16,7 +16,7 @@ from PIL import Image
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, PHONE, VOLUNTEER_PASSWORD, log_in
+from tests.browser.conftest import JINYE_ADMIN, PHONE, VOLUNTEER_PASSWORD, log_in, settled
 
 pytestmark = pytest.mark.browser
 
@@ -265,6 +265,7 @@ def test_check_in_screen_fits_a_phone(page, browser_log, demo_shift):
     log_in(page, *JINYE_ADMIN)
     for mode in ("in", "out"):
         open_screen(page, demo_shift.id, mode)
+        settled(page)
         widths = page.evaluate(
             "() => [document.documentElement.scrollWidth, document.body.scrollWidth]"
         )

@@ -20,7 +20,13 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, VOLUNTEER_PASSWORD, log_in, unique_phone
+from tests.browser.conftest import (
+    JINYE_ADMIN,
+    VOLUNTEER_PASSWORD,
+    log_in,
+    page_width,
+    unique_phone,
+)
 from tests.browser.test_checkin import demo_shift, read_code  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
@@ -358,6 +364,6 @@ def test_attendance_cells_carry_their_labels_and_rows_stand_apart(
     boxes = [row.bounding_box() for row in rows.all()]
     for upper, lower in zip(boxes, boxes[1:], strict=False):
         assert lower["y"] >= upper["y"] + upper["height"] + 4, "rows touch"
-    widths = page.evaluate("() => document.documentElement.scrollWidth")
+    widths = page_width(page)
     assert widths <= PHONE["width"]
     log.assert_clean()

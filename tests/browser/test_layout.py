@@ -17,6 +17,7 @@ from tests.browser.conftest import (
     PHONE,
     VOLUNTEER_PASSWORD,
     log_in,
+    settled,
     unique_phone,
 )
 
@@ -309,6 +310,7 @@ HEADER_CONTROLS = """() => [...document.querySelectorAll('header button, header 
 
 
 def _check_no_sideways_scroll(page) -> None:
+    settled(page)
     widths = page.evaluate(
         "() => ({scroll: document.documentElement.scrollWidth, body: document.body.scrollWidth})"
     )

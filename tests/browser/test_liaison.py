@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, demo_server, log_in, watched_page
+from tests.browser.conftest import PHONE, demo_server, log_in, page_width, watched_page
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def test_the_liaison_sees_the_members_hours_and_prints_the_card(phone):
     expect(member.locator(".member-quarter-hours")).to_have_text("1.5小时")
     expect(member.locator(".member-year-hours")).to_contain_text("/ 50小时")
     expect(member).not_to_contain_text("13900007002")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
     # The cards to receive: last quarter's card of the member.
     page.get_by_role("link", name=re.compile("服务登记卡")).first.click()
@@ -93,7 +93,7 @@ def test_the_liaison_sees_the_members_hours_and_prints_the_card(phone):
     expect(card.locator("#card-quarter-hours")).to_have_text("3小时")
     expect(card.locator("#card-target")).to_have_text("未达标")
     expect(card.get_by_role("img", name="核验此登记卡的二维码")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
     # Printed: the navigation is hidden and the card fits one A4 page.
     page.emulate_media(media="print")

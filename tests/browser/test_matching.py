@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import expect
 
 from govhub.demo.reporting import LIAISON_PASSWORD
-from tests.browser.conftest import JINYE_ADMIN, log_in, unique_phone
+from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, page_width, unique_phone
 
 pytestmark = pytest.mark.browser
 
@@ -108,7 +108,7 @@ def arrange(live_app) -> dict:
 
 
 def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page_width(page) <= PHONE["width"]
 
 
 def test_a_need_is_matched_invited_resourced_and_published_as_a_project(live_app, new_page):

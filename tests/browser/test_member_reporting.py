@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, unique_phone
+from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, page_width, unique_phone
 
 pytestmark = pytest.mark.browser
 
@@ -61,7 +61,7 @@ def _arrange(live_app) -> tuple[str, str]:
 
 
 def _fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
 
 

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import PHONE, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -26,7 +26,7 @@ def test_the_notice_prints_on_a4_with_a_qr_code_to_the_live_page(new_page, live_
     page.get_by_role("link", name=JINYE, exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(JINYE)
     live_url = page.url
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     for heading in ("需求清单", "资源清单", "项目清单", "光荣榜"):
         expect(page.get_by_role("heading", level=2, name=heading)).to_be_visible()
 

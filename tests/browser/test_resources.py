@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from govhub.demo.reporting import LIAISON_PASSWORD
-from tests.browser.conftest import JINYE_ADMIN, log_in
+from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ TAX_LIAISON = ("13800000040", LIAISON_PASSWORD)  # 何晓东, staff and liaison 
 
 
 def no_horizontal_scroll(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    return page_width(page) <= PHONE["width"]
 
 
 def test_a_units_staff_offer_a_resource_with_a_weekly_window(page, browser_log):

@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     VOLUNTEER_PASSWORD,
     BrowserLog,
     log_in,
+    page_width,
     watched_page,
 )
 
@@ -233,7 +234,7 @@ def test_the_scanner_is_large_in_both_modes(page, browser_log):
         assert min(sizes) >= (body_px if elder else 16), sizes
         for selector in (".scan-type input", ".scan-type button"):
             assert page.locator(selector).bounding_box()["height"] >= (56 if elder else 44)
-        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert page_width(page) <= 360
         page.goto("/my/tasks")
         entry = page.locator("a.scan-entry")
         assert entry.bounding_box()["height"] >= 56

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
 from tests.browser.test_layout import (
     PUBLIC_PAGES,
     Volunteer,
@@ -106,6 +107,7 @@ MEASURE = """(elder) => {
 
 
 def measure(page, elder: bool) -> dict:
+    settled(page)
     return page.evaluate(MEASURE, elder)
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, log_in, unique_phone
+from tests.browser.conftest import JINYE_ADMIN, log_in, page_width, unique_phone
 
 pytestmark = pytest.mark.browser
 
@@ -150,4 +150,4 @@ def test_a_liaison_holds_two_places_and_a_member_takes_one(live_app, new_page):
     # The liaison's page of the unit's holds shows the member by name.
     liaison.reload()
     expect(liaison.locator("li.shift").first).to_contain_text("成员已认领1个")
-    assert liaison.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page_width(liaison) <= 360

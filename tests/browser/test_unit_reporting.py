@@ -10,7 +10,14 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, PHONE, choose_place, log_in, unique_phone
+from tests.browser.conftest import (
+    JINYE_ADMIN,
+    PHONE,
+    choose_place,
+    log_in,
+    page_width,
+    unique_phone,
+)
 from tests.browser.test_sizes import assert_sizes
 
 pytestmark = pytest.mark.browser
@@ -71,7 +78,7 @@ def arrange_unit_staff(live_app) -> tuple[str, str]:
 
 def fits_the_phone(page) -> None:
     """No sideways scrolling; text, lines and tap targets at the sizes every page keeps."""
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
     assert_sizes(page, elder=False)
 

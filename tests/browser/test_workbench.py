@@ -8,7 +8,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, PHONE, VOLUNTEER_PASSWORD, log_in
+from tests.browser.conftest import JINYE_ADMIN, PHONE, VOLUNTEER_PASSWORD, log_in, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -25,7 +25,7 @@ TARGETS = """() => [...document.querySelectorAll('main a, main button')]
 
 
 def _check_fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
     targets = page.evaluate(TARGETS)
     assert targets, f"no links on {page.url}"
