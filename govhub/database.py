@@ -24,7 +24,7 @@ from sqlalchemy import Enum as SAEnum
 from sqlalchemy import String, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, Session
 
 from govhub.extensions import db
 
@@ -232,3 +232,19 @@ def insert_ignoring_conflict(model, values: dict, *conflict_columns: str) -> int
         .returning(*model.__table__.primary_key.columns)
     )
     return 1 if db.session.execute(statement).first() is not None else 0
+
+
+class AppendOnly(RuntimeError):
+    """An append-only row (``__append_only__ = True``) was about to change or go."""
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_append_only(session, _flush_context, _instances) -> None:
+    """The ledger and the audit trail are written once: the app never updates or deletes
+    a row of a model that says ``__append_only__ = True``."""
+    for obj in session.deleted:
+        if getattr(obj, "__append_only__", False):
+            raise AppendOnly(f"{type(obj).__name__} rows are never deleted")
+    for obj in session.dirty:
+        if getattr(obj, "__append_only__", False) and session.is_modified(obj):
+            raise AppendOnly(f"{type(obj).__name__} rows are never changed")

@@ -144,6 +144,7 @@ class Action(StrEnum):
     READ_VOLUNTEER = "volunteer.read"  # a volunteer's admin page: points and hours
     READ_PROJECTS = "community.read_projects"  # a community's projects list
     READ_REPORTS = "reports.read"  # the queues of units' and members' reports (双报到)
+    READ_AUDIT = "audit.read"  # the audit trail of the subtree one administers or oversees
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -256,6 +257,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.READ_NEEDS
             | Action.READ_REQUESTS
             | Action.READ_REPORTS
+            | Action.READ_AUDIT
         ):
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (
@@ -725,6 +727,12 @@ def read_scope(user: User):
     """SQL condition on a query joined to a community (``OrgUnit``): the subtree whose
     admin pages ``user`` reads (community admins and oversight admins, ``READ_*``)."""
     return _subtree_scope(user, *ADMIN_ROLES)
+
+
+def audit_scope(user: User):
+    """SQL condition on the ``OrgUnit`` of an audit event: the events ``user`` reads (their
+    subtrees'); None for a system admin, who reads every event, those of no unit too."""
+    return None if is_system_admin(user) else read_scope(user)
 
 
 def reads_community(user: User, community: OrgUnit | None) -> bool:

@@ -486,6 +486,7 @@ MATRIX = [
     (Action.READ_NEEDS, "-", ADMINS_ONLY),
     (Action.READ_REQUESTS, "-", ADMINS_ONLY),
     (Action.READ_REPORTS, "-", ADMINS_ONLY),
+    (Action.READ_AUDIT, "-", ADMINS_ONLY),
     (Action.READ_NEED, "need_a", ADMINS_ONLY | {"street2": F}),
     (Action.READ_NEED, "need_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
     (Action.READ_NEED, "shift_a", ADMINS_ONLY | {"street2": F}),

@@ -163,7 +163,7 @@ def change_password(user_id: int, current_password: str, new_password: str) -> U
     _check_new_password(new_password, user.phone, field="new_password")
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
-    audit.record(user.id, "account.password_changed", RefType.user, user.id)
+    audit.record(user.id, "account.password_changed", RefType.user, user.id, unit_id=None)
     return user
 
 
@@ -318,6 +318,7 @@ def assign_role(
         "role.assigned",
         RefType.user,
         user.id,
+        unit_id=unit.id if unit else partner.community_id if partner else None,
         role=role.value,
         org_unit_id=unit.id if unit else None,
         partner_id=partner.id if partner else None,
@@ -344,6 +345,11 @@ def revoke_role(actor_id: int | None, assignment_id: int, reason: str | None = N
         RefType.user,
         assignment.user_id,
         reason=reason,
+        unit_id=assignment.org_unit_id
+        if assignment.org_unit_id
+        else assignment.partner.community_id
+        if assignment.partner
+        else None,
         role=assignment.role.value,
         org_unit_id=assignment.org_unit_id,
         partner_id=assignment.partner_id,

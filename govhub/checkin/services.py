@@ -429,6 +429,15 @@ def confirm_shift(
             attendance.status = AttendanceStatus.no_show
             attendance.minutes, attendance.note = 0, _reason(decision.note, note_field)
             attendance.confirmed_at, attendance.confirmed_by_id = now, actor_id
+            audit.record(
+                actor_id,
+                "attendance.no_show",
+                RefType.attendance,
+                attendance.id,
+                reason=attendance.note,
+                shift_id=shift_id,
+                volunteer_id=attendance.volunteer_id,
+            )
             continue
         minutes = recorded if decision.minutes is None else decision.minutes
         if not 0 <= minutes <= shift.minutes:
@@ -440,6 +449,18 @@ def confirm_shift(
         note = _reason(decision.note, note_field) if changed else (decision.note or None)
         check_text(Attendance.note, note, field=note_field)
         _confirm_one(attendance, minutes, actor_id=actor_id, now=now, note=note)
+        if changed:
+            audit.record(
+                actor_id,
+                "attendance.hours_changed",
+                RefType.attendance,
+                attendance.id,
+                reason=note,
+                shift_id=shift_id,
+                volunteer_id=attendance.volunteer_id,
+                recorded=recorded,
+                minutes=minutes,
+            )
         confirmed += 1
     audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, confirmed=confirmed)
     return confirmed

@@ -31,6 +31,7 @@ class LedgerEntry(Model):
     """
 
     __tablename__ = "ledger_entry"
+    __append_only__ = True  # govhub.database._keep_append_only
     __table_args__ = (
         Index("ix_ledger_entry_volunteer_created", "volunteer_id", "created_at"),
         Index("ix_ledger_entry_kind_created", "kind", "created_at"),

@@ -295,6 +295,8 @@ def _community_tools(bench: Workbench) -> list[Tool]:
     ]
     # == public ==: the community's public three-lists page (居务公开).
     tools.append(Tool(_("Public affairs page"), url_for("public.community", unit_id=community_id)))
+    # == audit ==: the community's audit trail.
+    tools.append(Tool(_("Audit trail"), url_for("audit.trail", unit=community_id)))
     if _can(Action.VIEW_LEDGER_AUDIT):
         tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
     return tools
@@ -368,6 +370,7 @@ def _oversight_tools(bench: Workbench) -> list[Tool]:
         (Action.READ_REQUESTS, _("Resident requests"), "requests.review"),
         (Action.READ_REPORTS, _("Unit reports to confirm"), "unit_reports.review"),
         (Action.READ_REPORTS, _("Party members' reports"), "member_reports.review"),
+        (Action.READ_AUDIT, _("Audit trail"), "audit.trail"),
     )
     tools += [Tool(label, url_for(endpoint)) for action, label, endpoint in reads if _can(action)]
     if _can(Action.VIEW_ECONOMIES):
