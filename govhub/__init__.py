@@ -39,6 +39,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.checkin.views import bp as checkin_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.help.views import bp as help_bp
+    from govhub.integrity.views import bp as integrity_bp
     from govhub.main.views import bp as main_bp
     from govhub.matching.invitation_views import bp as invitations_bp
     from govhub.matching.views import bp as matching_bp
@@ -112,6 +113,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         projects_bp,
         public_bp,
         oversight_bp,
+        integrity_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -90,6 +90,13 @@ def remind_report_renewals(*, now: datetime) -> int:
     return report_renewal.send_reminders(now=now)
 
 
+def scan_integrity(*, now: datetime) -> int:
+    """The integrity review's queue: what needs a second look (govhub/integrity)."""
+    from govhub.integrity.services import scan
+
+    return scan(now=now)
+
+
 def refresh_statistics(*, now: datetime) -> int:
     """SQLite: refresh the query planner's statistics (a sampled ``ANALYZE``), so that the
     dashboard's aggregate queries start from their narrowest index (without them SQLite
@@ -127,6 +134,8 @@ JOBS = {
     "expire_points": Job(
         expire_points, "cron", {"day": "last", "hour": 18, "minute": 30}, 5 * 24 * 60 * 60
     ),
+    # 防代刷时长: what needs a second look, every 10 minutes.
+    "scan_integrity": Job(scan_integrity, "interval", {"minutes": 10}, 20 * 60),
     # SQLite's planner statistics: nightly, 04:07 in Shanghai.
     "refresh_statistics": Job(refresh_statistics, "cron", {"hour": 20, "minute": 7}, 12 * 60 * 60),
     # 双报到 renewal reminders: daily, 09:30 in Shanghai.

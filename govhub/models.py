@@ -3,6 +3,7 @@
 from govhub.accounts.models import RoleAssignment, Skill, User, VolunteerProfile
 from govhub.audit.models import AuditEvent
 from govhub.checkin.models import Attendance, ShiftLeader, VolunteerCard
+from govhub.integrity.models import ReviewItem
 from govhub.matching.models import Invitation, ResourceRequest
 from govhub.needs.models import (
     Category,
@@ -26,6 +27,7 @@ from govhub.rewards.models import Redemption, Reward, RewardPhoto
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
+    "ReviewItem",
     "attendance_hours",
     "ledger_amounts",
     "Invitation",

@@ -145,6 +145,10 @@ class Action(StrEnum):
     READ_PROJECTS = "community.read_projects"  # a community's projects list
     READ_REPORTS = "reports.read"  # the queues of units' and members' reports (双报到)
     READ_AUDIT = "audit.read"  # the audit trail of the subtree one administers or oversees
+    # The integrity review (防代刷时长, govhub/integrity).
+    REVIEW_INTEGRITY = "integrity.review"  # open the review queue at all: the subtree's admins
+    VIEW_REVIEW_ITEM = "review_item.view"  # an item: the admins of its community's subtree
+    DECIDE_REVIEW_ITEM = "review_item.decide"  # clear or reject: those, never who had a hand in it
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -258,6 +262,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.READ_REQUESTS
             | Action.READ_REPORTS
             | Action.READ_AUDIT
+            | Action.REVIEW_INTEGRITY
         ):
             return is_system_admin(user) or bool(scope_units(user, *ADMIN_ROLES))
         case (
@@ -624,10 +629,24 @@ def _project_rule(user: User, action: Action, project) -> bool:
     return _refuse(action, project)
 
 
+def _review_item_rule(user: User, action: Action, item) -> bool:
+    """The integrity review: the community's admins and the offices above it read an item
+    and decide it — everyone but those who had a hand in it (``integrity.involved``)."""
+    match action:
+        case Action.VIEW_REVIEW_ITEM:
+            return _within(user, item.community, *ADMIN_ROLES)
+        case Action.DECIDE_REVIEW_ITEM:
+            from govhub.integrity.services import involved
+
+            return _within(user, item.community, *ADMIN_ROLES) and user.id not in involved(item)
+    return _refuse(action, item)
+
+
 @cache
 def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     # Imported here: these modules import this one (directly or through their services).
     from govhub.checkin.services import Seat
+    from govhub.integrity.models import ReviewItem
     from govhub.matching.models import Invitation, ResourceRequest
     from govhub.points.models import ServiceRecord
     from govhub.projects.models import Project
@@ -655,6 +674,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         Invitation: _invitation_rule,
         ResourceRequest: _resource_request_rule,
         Project: _project_rule,
+        ReviewItem: _review_item_rule,
     }
 
 

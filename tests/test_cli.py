@@ -26,13 +26,14 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     # A living board: open needs with claims, a full shift with a waiting list, and
     # resident requests waiting for review.
     # 5 open, 1 completed two weeks ago, 1 completed last week (the party members' hours),
-    # and the matched need (open); the history's 67 (58 activities, 9 from requests)
-    assert len(first["need"]) == 75
+    # and the matched need (open); the history's 67 (58 activities, 9 from requests); and
+    # the two of the integrity review's faked-looking entries
+    assert len(first["need"]) == 77
     statuses = [row[3] for row in first["claim"]]
     # 8 on the board and the finished activity, 9 of the party members' service, the
     # place a member took of those a unit holds, and the accepted invitation's; and the
-    # history's 215.
-    assert statuses.count("confirmed") == 234 and statuses.count("waitlisted") == 1
+    # history's 215; and the integrity review's 15 (11 + 4).
+    assert statuses.count("confirmed") == 249 and statuses.count("waitlisted") == 1
     # Matching: two invitations (one accepted), two resource requests (one accepted), a
     # completed project and two units' proposals (one accepted, one waiting).
     assert sorted(row[4] for row in first["invitation"]) == ["accepted", "pending"]
@@ -51,7 +52,12 @@ def test_seed_demo_loads_the_city_and_is_idempotent(app, runner):
     # 215 attendances (25 no-shows) and 212 entries (190 credits, 20 vouchers, 2 refunds).
     # The history is laid out by whole months before today's, so these do not depend on
     # the day of the month the tests run.
-    assert len(first["ledger_entry"]) == 223 and len(first["attendance"]) == 226
+    # The integrity review's: 11 hand-entered attendances confirmed (11 earn entries), 4
+    # at 香城社区 not yet confirmed, and a hand adjustment of 200 points.
+    assert len(first["ledger_entry"]) == 235 and len(first["attendance"]) == 241
+    # On the review queue: the 11 and the back-dated one, the adjustment, and the history's
+    # hand entries of the last 45 days.
+    assert len(first["review_item"]) >= 13
 
     result = runner.invoke(args=["seed-demo"])
     assert result.exit_code == 0, result.output

@@ -6,6 +6,7 @@ from govhub import permissions
 from govhub.accounts.models import Role, User
 from govhub.checkin.services import Seat
 from govhub.extensions import db
+from govhub.integrity.models import ReviewItem
 from govhub.matching.models import Invitation, ResourceRequest
 from govhub.needs.models import (
     Claim,
@@ -215,6 +216,12 @@ RELATIONS = {
         proposed_by=w.partner_a,
         created_by_id=w.staff_a.id,
     ),
+    # The integrity review: an item of A (the volunteer's), of C, and of the one asking.
+    "review_item_a": lambda w, me: ReviewItem(community=w.community_a, volunteer_id=w.volunteer.id),
+    "review_item_c": lambda w, me: ReviewItem(
+        community=w.community_c, volunteer_id=w.volunteer_c.id
+    ),
+    "own_review_item_a": lambda w, me: ReviewItem(community=w.community_a, volunteer_id=me.id),
 }
 
 
@@ -487,6 +494,16 @@ MATRIX = [
     (Action.READ_REQUESTS, "-", ADMINS_ONLY),
     (Action.READ_REPORTS, "-", ADMINS_ONLY),
     (Action.READ_AUDIT, "-", ADMINS_ONLY),
+    # The integrity review: the subtree's admins decide what they had no hand in.
+    (Action.REVIEW_INTEGRITY, "-", ADMINS_ONLY),
+    (Action.VIEW_REVIEW_ITEM, "review_item_a", ADMINS_ONLY | {"street2": F}),
+    (
+        Action.VIEW_REVIEW_ITEM,
+        "review_item_c",
+        {"admin_a": F, "street": F, "street2": T, "sysadmin": T},
+    ),
+    (Action.DECIDE_REVIEW_ITEM, "review_item_a", ADMINS_ONLY | {"street2": F}),
+    (Action.DECIDE_REVIEW_ITEM, "own_review_item_a", {"admin_a": F, "street": F, "sysadmin": F}),
     (Action.READ_NEED, "need_a", ADMINS_ONLY | {"street2": F}),
     (Action.READ_NEED, "need_c", {"admin_a": F, "street": F, "street2": T, "sysadmin": T}),
     (Action.READ_NEED, "shift_a", ADMINS_ONLY | {"street2": F}),

@@ -32,13 +32,15 @@ def record(
     *,
     reason: str | None = None,
     unit_id: int | None | _FromTarget = FROM_TARGET,
+    at: datetime | None = None,
     **data,
 ) -> AuditEvent:
     """Add an audit event to the current transaction (call it from inside a service).
 
     ``unit_id`` is the org unit whose admins read the event (None: system admins only);
     by default the target's (``audit.scopes.unit_of``: an attendance's community, a
-    voucher's partner's, a volunteer's home)."""
+    voucher's partner's, a volunteer's home). ``at`` is when it happened (the service's
+    ``now``; the wall clock when not given)."""
     if isinstance(unit_id, _FromTarget):
         unit_id = unit_of(str(target_type), target_id)
     event = AuditEvent(
@@ -50,6 +52,8 @@ def record(
         data=data,
         org_unit_id=unit_id,
     )
+    if at is not None:
+        event.created_at = at
     db.session.add(event)
     return event
 

@@ -38,6 +38,9 @@ class VoidReason(LabelledEnum):
     need_cancelled = "need_cancelled", _l("The need was cancelled")
     # the organizer took the volunteer off the shift
     removed = "removed", _l("Removed from the shift by the organizer")
+    # a second admin or the street found it faked (govhub/integrity); any points it earned
+    # were reversed through the ledger
+    rejected = "rejected", _l("Rejected in the integrity review")
 
 
 class Attendance(Model):

@@ -160,6 +160,7 @@ def check_in(
             _("This activity is not running (%(status)s).", status=need.status.label)
         )
     manual = evidence is Evidence.manual
+    entered_at = now  # when the admin typed it in (``now`` becomes the time entered)
     if manual:
         _not_own(actor_id, volunteer_id, _own_hours_message())
         reason = _reason(reason)
@@ -218,6 +219,7 @@ def check_in(
             RefType.attendance,
             attendance.id,
             reason=reason,
+            at=entered_at,
             shift_id=shift_id,
             volunteer_id=volunteer_id,
         )
@@ -248,6 +250,7 @@ def check_out(
     if attendance.checked_out_at is not None:
         return ScanResult(attendance, already=True)
     manual = evidence is Evidence.manual
+    entered_at = now
     if manual:
         _not_own(actor_id, volunteer_id, _own_hours_message())
         reason = _reason(reason)
@@ -265,6 +268,7 @@ def check_out(
             RefType.attendance,
             attendance.id,
             reason=reason,
+            at=entered_at,
             shift_id=shift_id,
             volunteer_id=volunteer_id,
         )
@@ -435,6 +439,7 @@ def confirm_shift(
                 RefType.attendance,
                 attendance.id,
                 reason=attendance.note,
+                at=now,
                 shift_id=shift_id,
                 volunteer_id=attendance.volunteer_id,
             )
@@ -456,13 +461,14 @@ def confirm_shift(
                 RefType.attendance,
                 attendance.id,
                 reason=note,
+                at=now,
                 shift_id=shift_id,
                 volunteer_id=attendance.volunteer_id,
                 recorded=recorded,
                 minutes=minutes,
             )
         confirmed += 1
-    audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, confirmed=confirmed)
+    audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, at=now, confirmed=confirmed)
     return confirmed
 
 
@@ -493,7 +499,9 @@ def mark_no_show(
     )
     attendance = attendance_of(shift_id, volunteer_id)
     assert attendance is not None  # inserted just now or before
-    audit.record(actor_id, "attendance.no_show", RefType.attendance, attendance.id, reason=reason)
+    audit.record(
+        actor_id, "attendance.no_show", RefType.attendance, attendance.id, reason=reason, at=now
+    )
     return attendance
 
 

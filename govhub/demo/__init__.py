@@ -132,6 +132,9 @@ def seed() -> Counter:
     from govhub.demo.history import seed_history_year  # a year of needs, hours and points
 
     seed_history_year(by_name, added, now=utcnow())
+    from govhub.demo.integrity import seed_integrity  # faked-looking entries to review
+
+    seed_integrity(by_name, added, now=utcnow())
     return added
 
 

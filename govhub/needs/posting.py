@@ -395,7 +395,7 @@ def complete(actor_id: int, need_id: int, *, now: datetime) -> Need:
     if need.shifts and min(s.starts_at for s in need.shifts) > now:
         raise ServiceError(_("A need can be completed once its first shift has started."))
     _transition(need, NeedStatus.completed)
-    audit.record(actor_id, "need.completed", RefType.need, need.id)
+    audit.record(actor_id, "need.completed", RefType.need, need.id, at=now)
     return need
 
 

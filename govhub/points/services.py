@@ -245,6 +245,7 @@ def adjust(
             RefType.user,
             volunteer_id,
             reason=reason,
+            at=now,
             amount=amount,
             entry_id=entry.id,
         )

@@ -295,7 +295,8 @@ def _community_tools(bench: Workbench) -> list[Tool]:
     ]
     # == public ==: the community's public three-lists page (居务公开).
     tools.append(Tool(_("Public affairs page"), url_for("public.community", unit_id=community_id)))
-    # == audit ==: the community's audit trail.
+    # == audit ==: the community's audit trail and integrity review (防代刷时长).
+    tools.append(Tool(_("Integrity review"), url_for("integrity.queue", unit=community_id)))
     tools.append(Tool(_("Audit trail"), url_for("audit.trail", unit=community_id)))
     if _can(Action.VIEW_LEDGER_AUDIT):
         tools.append(Tool(_("Ledger audit"), url_for("points.ledger_audit")))
@@ -370,6 +371,7 @@ def _oversight_tools(bench: Workbench) -> list[Tool]:
         (Action.READ_REQUESTS, _("Resident requests"), "requests.review"),
         (Action.READ_REPORTS, _("Unit reports to confirm"), "unit_reports.review"),
         (Action.READ_REPORTS, _("Party members' reports"), "member_reports.review"),
+        (Action.REVIEW_INTEGRITY, _("Integrity review"), "integrity.queue"),
         (Action.READ_AUDIT, _("Audit trail"), "audit.trail"),
     )
     tools += [Tool(label, url_for(endpoint)) for action, label, endpoint in reads if _can(action)]
