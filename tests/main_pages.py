@@ -351,6 +351,8 @@ def _arrange_dashboard(app, community_id: int) -> tuple[str, dict[str, dict[str,
     from govhub.orgs.models import OrgUnit
 
     with app.app_context():
+        from sqlalchemy import select
+
         community = db.session.get(OrgUnit, community_id)
         street_id, grid = community.parent_id, community.children[0].id
         system = db.session.query(User).filter_by(phone="13800000001").one()
@@ -359,6 +361,16 @@ def _arrange_dashboard(app, community_id: int) -> tuple[str, dict[str, dict[str,
         accounts.assign_role(system.id, admin.id, Role.oversight_admin, org_unit_id=street_id)
         db.session.commit()
         phone = admin.phone
+        from govhub.integrity.models import ReviewItem
+
+        # == integrity: an item of the demo's faked-looking entries at 金叶社区 ==
+        item = db.session.scalars(
+            select(ReviewItem)
+            .where(ReviewItem.community_id == community_id)
+            .order_by(ReviewItem.id.desc())
+        ).first()
+        assert item is not None, "the demo seeds items to review"
+        item_id = item.id
         db.session.remove()
     return phone, {
         "oversight admin": {
@@ -375,8 +387,19 @@ def _arrange_dashboard(app, community_id: int) -> tuple[str, dict[str, dict[str,
             "a community's monthly report for November": (
                 f"/oversight/units/{community_id}/report?month=2026-11"
             ),
+            # == integrity and audit ==
+            "the street's review queue": f"/integrity/?unit={street_id}",
+            "the street's cleared items": f"/integrity/?unit={street_id}&status=cleared",
+            "an item to review": f"/integrity/items/{item_id}",
+            "the street's audit trail": f"/admin/audit?unit={street_id}",
+            "the audit trail's check-ins": "/admin/audit?category=attendance",
         },
-        "community admin": {"the community's dashboard": f"/oversight/units/{community_id}"},
+        "community admin": {
+            "the community's dashboard": f"/oversight/units/{community_id}",
+            "the community's review queue": f"/integrity/?unit={community_id}",
+            "an item of the community": f"/integrity/items/{item_id}",
+            "the community's audit trail": f"/admin/audit?unit={community_id}",
+        },
     }
 
 

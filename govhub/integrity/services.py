@@ -294,20 +294,22 @@ class Counts:
     rejected_minutes: int = 0
 
 
-def counts(unit: OrgUnit) -> Counts:
-    """How many items of ``unit``'s subtree wait, were cleared and were rejected (with
-    the minutes the rejected attendance had claimed)."""
+def counts(unit: OrgUnit, start: datetime | None = None, end: datetime | None = None) -> Counts:
+    """How many items of ``unit``'s subtree wait now, and were cleared and rejected (with
+    the minutes the rejected attendance had claimed) — decided in [``start``, ``end``)
+    when given."""
+    decided = ReviewItem.status != ReviewStatus.pending
+    if start is not None:
+        decided = decided & (ReviewItem.decided_at >= start)
+    if end is not None:
+        decided = decided & (ReviewItem.decided_at < end)
+    rejected = decided & (ReviewItem.status == ReviewStatus.rejected)
     row = db.session.execute(
         select(
             func.count().filter(ReviewItem.status == ReviewStatus.pending),
-            func.count().filter(ReviewItem.status == ReviewStatus.cleared),
-            func.count().filter(ReviewItem.status == ReviewStatus.rejected),
-            func.coalesce(
-                func.sum(
-                    case((ReviewItem.status == ReviewStatus.rejected, Attendance.minutes), else_=0)
-                ),
-                0,
-            ),
+            func.count().filter(decided & (ReviewItem.status == ReviewStatus.cleared)),
+            func.count().filter(rejected),
+            func.coalesce(func.sum(case((rejected, Attendance.minutes), else_=0)), 0),
         )
         .select_from(ReviewItem)
         .join(OrgUnit, OrgUnit.id == ReviewItem.community_id)

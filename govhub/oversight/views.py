@@ -22,6 +22,7 @@ from govhub import htmx, permissions
 from govhub.checkin.models import Evidence
 from govhub.clock import local_today
 from govhub.extensions import db
+from govhub.integrity import services as integrity
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.oversight import charts
 from govhub.oversight.forms import PeriodForm
@@ -184,6 +185,7 @@ def unit(unit_id: int):
         charts=charts.dashboard_charts(chosen, period, rows),
         community=community,
         row_name=charts.row_name,
+        integrity=integrity.counts(chosen, *period.bounds),
         fragment=htmx.wants_fragment(),
     )
     if htmx.wants_fragment() and parsed.error is None:
@@ -400,5 +402,7 @@ def report(unit_id: int):
         projects=fig.top_projects(chosen, period),
         rated=fig.best_rated(chosen, period),
         row_name=charts.row_name,
+        integrity=integrity.counts(chosen, *period.bounds),
+        printing=True,
         made_on=today,
     )

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from govhub.accounts.models import Role
+from govhub.clock import local_date
 from govhub.database import utcnow
 from govhub.extensions import db
 from govhub.integrity import services as integrity
@@ -109,7 +110,7 @@ def test_the_queue_counts_by_child_unit(world, client, auth):
     tree, admin, colleague, street, street2, activity, item = world
     auth.login(street.phone)
     body = text_of(client.get(f"/integrity/?unit={tree.street}"))
-    assert 'id="integrity-waiting">1<' in body
+    assert '<span class="figure-value" id="integrity-waiting">1</span>' in body
     assert "Alpha Community" in body and "Beta Community" in body
 
 
@@ -130,3 +131,20 @@ def test_confirmation_is_untouched_by_a_cleared_item(world, client, auth):
     from govhub.points import services as points
 
     assert points.account(activity.people[2].id).balance == 20
+
+
+def test_the_dashboard_and_the_monthly_report_carry_the_review_figures(world, client, auth):
+    tree, admin, colleague, street, street2, activity, item = world
+    auth.login(street.phone)
+    dashboard = text_of(client.get(f"/oversight/units/{tree.street}"))
+    assert '<span class="figure-value" id="integrity-waiting">1</span>' in dashboard
+    assert f"/integrity/?unit={tree.street}" in dashboard
+    integrity.decide(street.id, item.id, reject=True, reason="代刷", now=utcnow())
+    month = local_date(utcnow()).strftime("%Y-%m")
+    report = text_of(client.get(f"/oversight/units/{tree.street}/report?month={month}"))
+    assert '<span class="figure-value" id="integrity-rejected">1</span>' in report
+    assert '<span class="figure-value" id="integrity-waiting">0</span>' in report
+    auth.logout()
+    auth.login(street2.phone)
+    other = text_of(client.get(f"/oversight/units/{tree.street2}"))
+    assert '<span class="figure-value" id="integrity-waiting">0</span>' in other
