@@ -207,9 +207,18 @@ def seed_history_year(by_name: dict[str, OrgUnit], added: Counter, *, now: datet
 
 
 def _activity(
-    community: OrgUnit, admin: User, category_id: int, title: str, begins: datetime, *, capacity
+    community: OrgUnit,
+    admin: User,
+    category_id: int,
+    title: str,
+    begins: datetime,
+    *,
+    capacity,
+    posted: datetime | None = None,
 ) -> Need:
-    posted = begins - timedelta(days=6)
+    """A published need of one 2-hour shift starting ``begins``, posted ``posted`` (six
+    days before, by default)."""
+    posted = posted or begins - timedelta(days=6)
     need = posting.save_need(
         admin.id,
         community.id,

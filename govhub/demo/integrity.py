@@ -21,6 +21,7 @@ from govhub.accounts.models import User, VolunteerProfile
 from govhub.checkin import services as checkin
 from govhub.checkin.models import Evidence
 from govhub.clock import local_date, to_utc
+from govhub.demo.history import _activity
 from govhub.extensions import db
 from govhub.integrity import services as integrity
 from govhub.needs import claims, posting
@@ -48,23 +49,7 @@ def _residents(community: OrgUnit, count: int) -> list[User]:
 def _need(community: OrgUnit, admin: User, title: str, begins: datetime, posted: datetime):
     category = db.session.scalars(select(Category).order_by(Category.id)).first()
     assert category is not None  # the demo seeds its categories first
-    need = posting.save_need(
-        admin.id,
-        community.id,
-        posting.NeedInput(
-            title=title,
-            description="社区志愿服务活动。",
-            category_id=category.id,
-            place=f"{community.name}党群服务中心",
-            contact_name=admin.name,
-            contact_phone=admin.phone,
-        ),
-        [posting.ShiftInput(begins, begins + timedelta(hours=2), 15)],
-        now=posted,
-    )
-    need.created_at = posted  # save_need stamps the real time
-    posting.publish(admin.id, need.id, now=posted)
-    return need
+    return _activity(community, admin, category.id, title, begins, capacity=15, posted=posted)
 
 
 def seed_integrity(by_name: dict[str, OrgUnit], added: Counter, *, now: datetime) -> None:
