@@ -144,6 +144,11 @@ class Action(StrEnum):
     READ_VOLUNTEER = "volunteer.read"  # a volunteer's admin page: points and hours
     READ_PROJECTS = "community.read_projects"  # a community's projects list
     READ_REPORTS = "reports.read"  # the queues of units' and members' reports (双报到)
+    # Importing a roster (花名册, govhub/roster): community admins for their own community
+    # subtree, system admins anywhere; oversight writes nothing here.
+    IMPORT_ROSTER = "rosters.import"  # open the import page at all
+    IMPORT_ROSTER_FOR = "community.import_roster"  # a community: import people into it
+    OWN_ROSTER_BATCH = "roster_batch.own"  # preview, confirm, print slips: who uploaded it
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -265,6 +270,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.FIND_VOLUNTEERS
             | Action.RECORD_RESOURCE_ON_BEHALF
             | Action.REVIEW_MEMBER_REPORTS
+            | Action.IMPORT_ROSTER
         ):
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.SCAN_CARDS:
@@ -479,7 +485,20 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return _within(user, community, *ADMIN_ROLES)
         case Action.READ_PROJECTS:
             return community.level.value == "community" and _within(user, community, *ADMIN_ROLES)
+        case Action.IMPORT_ROSTER_FOR:
+            return community.level.value == "community" and _within(
+                user, community, Role.community_admin
+            )
     return _refuse(action, community)
+
+
+def _roster_batch_rule(user: User, action: Action, batch) -> bool:
+    match action:
+        case Action.OWN_ROSTER_BATCH:
+            # Which of its rows the uploader may import is decided row by row
+            # (IMPORT_ROSTER_FOR); someone who can no longer import opens nothing.
+            return batch.uploaded_by_id == user.id and _global_rule(user, Action.IMPORT_ROSTER)
+    return _refuse(action, batch)
 
 
 # --- liaison: a unit's liaison and its service cards -----------------------------------
@@ -632,6 +651,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
     from govhub.resources.models import Resource, ResourceCommitment
     from govhub.rewards.models import Redemption
+    from govhub.roster.models import RosterBatch
 
     return {
         Partner: _partner_rule,
@@ -653,6 +673,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         Invitation: _invitation_rule,
         ResourceRequest: _resource_request_rule,
         Project: _project_rule,
+        RosterBatch: _roster_batch_rule,
     }
 
 
