@@ -122,7 +122,12 @@ def slips(batch_id: int):
         image = base64.b64encode(qr_png(url)).decode()
         cards.append((slip, services.shown_code(slip.code), url, image))
     response = current_app.make_response(
-        render_template("roster/slips.html", batch=found, cards=cards)
+        render_template(
+            "roster/slips.html",
+            batch=found,
+            cards=cards,
+            activate_url=external_url("roster.activate"),
+        )
     )
     response.headers["Cache-Control"] = "no-store"
     return response
