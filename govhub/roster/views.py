@@ -167,7 +167,9 @@ def _activation_limits(view):
 def activate():
     form = ActivateForm()
     if request.method == "GET" and request.args.get("code"):
-        form.code.data = services.normalize_code(request.args.get("code"))[:32]
+        code = services.normalize_code(request.args.get("code"))[:32]
+        # As the slip prints it (ABCD-EFGH), so the person sees it is the same code.
+        form.code.data = services.shown_code(code) if len(code) == services.CODE_LENGTH else code
     if form.validate_on_submit():
         try:
             user = services.activate(
