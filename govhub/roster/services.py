@@ -408,22 +408,40 @@ class Slip:
     expires_at: datetime
 
 
+# One print run: 20 A4 pages of six slips (each slip carries its QR as an image).
+SLIPS_PER_PRINT = 120
+
+
+def slips_to_print(batch_members: list[RosterMember]) -> list[RosterMember]:
+    """Who the next print run is for, at most ``SLIPS_PER_PRINT``: the people without a
+    slip yet; when everyone has one, new slips for those not activated, the fewest printed
+    first (a code someone holds is replaced only when every slip has been printed)."""
+    waiting = [m for m in batch_members if m.activated_at is None]
+    chosen = [m for m in waiting if m.slips_printed == 0] or sorted(
+        waiting, key=lambda m: (m.slips_printed, m.row_number)
+    )
+    return chosen[:SLIPS_PER_PRINT]
+
+
 @transactional
 def issue_slips(
     actor_id: int, batch_id: int, *, now: datetime, user_ids: list[int] | None = None
 ) -> list[Slip]:
-    """New codes for the people of ``batch_id`` who have not activated yet (or only those
-    in ``user_ids``); a code printed before stops working."""
+    """New codes for the next print run of ``batch_id`` (``slips_to_print``), or for the
+    people in ``user_ids`` who have not activated yet; a code printed before stops
+    working."""
     batch = get_or_raise(RosterBatch, batch_id, _l("This roster no longer exists."))
     if batch.confirmed_at is None:
         raise ServiceError(_("Import the roster first; slips are printed for imported people."))
     expires = now + timedelta(days=current_app.config["ROSTER_CODE_DAYS"])
+    everyone = members(batch_id)
+    if user_ids is None:
+        chosen = slips_to_print(everyone)
+    else:
+        wanted = set(user_ids)
+        chosen = [m for m in everyone if m.activated_at is None and m.user_id in wanted]
     slips = []
-    for member in members(batch_id):
-        if member.activated_at is not None or (
-            user_ids is not None and member.user_id not in user_ids
-        ):
-            continue
+    for member in chosen:
         code = new_code()
         member.code_digest = code_digest(member.user_id, code)
         member.code_expires_at = expires

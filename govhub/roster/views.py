@@ -66,10 +66,13 @@ def _batch(batch_id: int) -> RosterBatch:
 def batch(batch_id: int):
     found = _batch(batch_id)
     if found.confirmed_at is not None:
+        everyone = services.members(found.id)
         return render_template(
             "roster/imported.html",
             batch=found,
-            members=services.members(found.id),
+            members=everyone,
+            next_run=services.slips_to_print(everyone),
+            slips_per_print=services.SLIPS_PER_PRINT,
             form=ActionForm(),
         )
     try:

@@ -70,7 +70,7 @@ def test_an_admin_imports_a_roster_and_the_person_activates_with_the_slip(new_pa
 
     # The slips open in a new tab, ready to print.
     with admin.context.expect_page() as opened:
-        admin.get_by_role("button", name="打印1人的激活单（尚未激活）").click()
+        admin.get_by_role("button", name="打印激活单（1人还没有）").click()
     slips = opened.value
     slips.set_default_timeout(10_000)
     slip = slips.locator(".activation-slip")

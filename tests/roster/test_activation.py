@@ -179,3 +179,20 @@ def test_registering_with_an_imported_phone_points_to_the_slip(app, client, impo
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert "社区已经为您登记" in html and "/activate" in html
+
+
+def test_a_print_run_prints_who_has_no_slip_first_and_keeps_the_codes_people_hold(
+    app, client, imported, monkeypatch
+):
+    _tree, admin, batch_id = imported
+    monkeypatch.setattr(services, "SLIPS_PER_PRINT", 1)
+    (first,) = services.issue_slips(admin.id, batch_id, now=NOW)
+    (second,) = services.issue_slips(admin.id, batch_id, now=NOW)
+    assert (first.name, second.name) == ("张三", "李四")
+    # Both hold a slip; 张三's code still works.
+    assert services.activate(PHONE, first.code, NEW_PASSWORD, now=NOW).active
+    # Everyone not activated has one: the next run replaces 李四's.
+    (third,) = services.issue_slips(admin.id, batch_id, now=NOW)
+    assert third.name == "李四" and third.code != second.code
+    with pytest.raises(services.CodeRefused):
+        services.activate("13700000002", second.code, NEW_PASSWORD, now=NOW)

@@ -118,7 +118,7 @@ def test_confirm_imports_exactly_the_good_rows_as_inactive_accounts(app, world):
     assert event.actor_id == admin.id and event.target_id == batch_id
     assert (event.data["created"], event.data["already"], event.data["errors"]) == (2, 1, 7)
     page = client.get(f"/roster/batches/{batch_id}").get_data(as_text=True)
-    assert "打印2人的激活单" in page
+    assert "打印激活单（2人还没有）" in page
 
 
 def test_confirming_again_or_uploading_the_same_file_again_creates_nothing(app, world):
