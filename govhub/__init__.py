@@ -61,6 +61,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.rewards.shop_views import bp as shop_bp
     from govhub.rewards.views import bp as rewards_bp
     from govhub.rewards.vouchers import connect_signals as connect_reward_signals
+    from govhub.roster.views import bp as roster_bp
     from govhub.scan.views import bp as scan_bp
     from govhub.workbench.views import bp as workbench_bp
 
@@ -114,6 +115,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         public_bp,
         oversight_bp,
         integrity_bp,
+        roster_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

@@ -52,6 +52,9 @@ LOGIN_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 # logged-in resident's own).
 SUBMIT_LIMIT_PER_ADDRESS = "20 per hour"
 SUBMIT_LIMIT_PER_PHONE = "5 per hour"
+# Activating an imported account with the code on its slip: only refused codes count.
+ACTIVATE_LIMIT_PER_PHONE = "5 per 15 minutes"
+ACTIVATE_LIMIT_PER_ADDRESS = "30 per 15 minutes"
 # The same resident request sent again within this many minutes is refused as a duplicate.
 REQUEST_DUPLICATE_MINUTES = 30
 
@@ -78,6 +81,11 @@ REWARD_AREA_SETTLED_DAYS = 30
 # Largest reward photo accepted (it is re-encoded to a small JPEG anyway). Keep it below
 # MAX_CONTENT_LENGTH so an oversized photo gets an error at the field.
 REWARD_PHOTO_MAX_BYTES = 3 * 1024 * 1024
+# Importing a roster (花名册): the largest .xlsx and the most rows accepted, and how many
+# days the one-time code on an activation slip works.
+ROSTER_MAX_BYTES = 2 * 1024 * 1024
+ROSTER_MAX_ROWS = 5000
+ROSTER_CODE_DAYS = 30
 
 # Points expiry: 0 (the default) keeps points forever; N expires what is left of each
 # credit N months after it was credited, after a notice this many days before.

@@ -24,6 +24,7 @@ from govhub.projects.models import Project, ProjectPhoto
 from govhub.reporting.models import ClaimRefusal, MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment, ResourceWindow
 from govhub.rewards.models import Redemption, Reward, RewardPhoto
+from govhub.roster.models import RosterBatch, RosterMember
 from govhub.scheduler import SchedulerLease
 
 __all__ = [
@@ -59,6 +60,8 @@ __all__ = [
     "Redemption",
     "ResidentRequest",
     "Reward",
+    "RosterBatch",
+    "RosterMember",
     "RewardPhoto",
     "RoleAssignment",
     "SchedulerLease",

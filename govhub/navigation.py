@@ -82,6 +82,8 @@ SECTIONS: dict[str, str] = {
     # 监测调度: the dashboards and monthly reports of admins and offices.
     "oversight": HOME,
     "integrity": HOME,
+    # Importing a roster (花名册) and printing its activation slips: the community's work.
+    "roster": HOME,
     # 居务公开: the public three-lists pages, under 首页 where a visitor starts.
     "public": HOME,
     # 需求: the board, a need, claiming, asking for help.
@@ -101,6 +103,7 @@ SECTIONS: dict[str, str] = {
     "rewards": POINTS,
     # 我的: the person, their settings and messages.
     "accounts": ME,
+    "roster.activate": ME,  # an imported person activates their account with their slip
     "notifications": ME,
     "member_reports": ME,  # a party member reporting to their home community
     "help": ME,  # the user guide

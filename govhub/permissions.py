@@ -149,6 +149,11 @@ class Action(StrEnum):
     REVIEW_INTEGRITY = "integrity.review"  # open the review queue at all: the subtree's admins
     VIEW_REVIEW_ITEM = "review_item.view"  # an item: the admins of its community's subtree
     DECIDE_REVIEW_ITEM = "review_item.decide"  # clear or reject: those, never who had a hand in it
+    # Importing a roster (花名册, govhub/roster): community admins for their own community
+    # subtree, system admins anywhere; oversight writes nothing here.
+    IMPORT_ROSTER = "rosters.import"  # open the import page at all
+    IMPORT_ROSTER_FOR = "community.import_roster"  # a community: import people into it
+    OWN_ROSTER_BATCH = "roster_batch.own"  # preview, confirm, print slips: who uploaded it
 
 
 ADMIN_ROLES = (Role.community_admin, Role.oversight_admin)
@@ -272,6 +277,7 @@ def _global_rule(user: User, action: Action) -> bool:
             | Action.FIND_VOLUNTEERS
             | Action.RECORD_RESOURCE_ON_BEHALF
             | Action.REVIEW_MEMBER_REPORTS
+            | Action.IMPORT_ROSTER
         ):
             return is_system_admin(user) or bool(scope_units(user, Role.community_admin))
         case Action.SCAN_CARDS:
@@ -486,7 +492,20 @@ def _community_rule(user: User, action: Action, community: OrgUnit) -> bool:
             return _within(user, community, *ADMIN_ROLES)
         case Action.READ_PROJECTS:
             return community.level.value == "community" and _within(user, community, *ADMIN_ROLES)
+        case Action.IMPORT_ROSTER_FOR:
+            return community.level.value == "community" and _within(
+                user, community, Role.community_admin
+            )
     return _refuse(action, community)
+
+
+def _roster_batch_rule(user: User, action: Action, batch) -> bool:
+    match action:
+        case Action.OWN_ROSTER_BATCH:
+            # Which of its rows the uploader may import is decided row by row
+            # (IMPORT_ROSTER_FOR); someone who can no longer import opens nothing.
+            return batch.uploaded_by_id == user.id and _global_rule(user, Action.IMPORT_ROSTER)
+    return _refuse(action, batch)
 
 
 # --- liaison: a unit's liaison and its service cards -----------------------------------
@@ -653,6 +672,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
     from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
     from govhub.resources.models import Resource, ResourceCommitment
     from govhub.rewards.models import Redemption
+    from govhub.roster.models import RosterBatch
 
     return {
         Partner: _partner_rule,
@@ -675,6 +695,7 @@ def _rules() -> dict[type, Callable[[User, Action, Any], bool]]:
         ResourceRequest: _resource_request_rule,
         Project: _project_rule,
         ReviewItem: _review_item_rule,
+        RosterBatch: _roster_batch_rule,
     }
 
 

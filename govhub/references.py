@@ -27,6 +27,7 @@ class RefType(StrEnum):
     resource = "resource"
     resource_request = "resource_request"  # a request for part of a resource, for a need
     reward = "reward"
+    roster_batch = "roster_batch"  # an uploaded roster (花名册) and its import
     service_card = "service_card"  # a quarterly service card (服务登记卡)
     service_record = "service_record"
     shift = "shift"

@@ -24,6 +24,7 @@ from govhub.projects.models import Project, ProjectOrigin
 from govhub.reporting.models import MemberReport, ServiceCard, UnitReport
 from govhub.resources.models import Resource, ResourceCommitment
 from govhub.rewards.models import Redemption
+from govhub.roster.models import RosterBatch
 from tests.factories import make_admin, make_partner, make_system_admin, make_tree, make_user
 
 
@@ -157,6 +158,9 @@ RELATIONS = {
     ),
     "community_a": lambda w, me: w.community_a,
     "community_c": lambda w, me: w.community_c,
+    # 导入花名册: a roster uploaded by admin A; one uploaded by whoever asks.
+    "roster_batch_a": lambda w, me: RosterBatch(uploaded_by_id=w.admin_a.id),
+    "own_roster_batch": lambda w, me: RosterBatch(uploaded_by_id=me.id),
     # 双报到 (units): staff_a's partner as a stationed unit, and its reports.
     "unit_a": lambda w, me: Partner(id=w.partner_a.id, kind=PartnerKind.unit),
     "unit_report_a": lambda w, me: _unit_report(w, "community_a", w.staff_a, w.volunteer),
@@ -511,6 +515,13 @@ MATRIX = [
     (Action.READ_VOLUNTEER, "volunteer_c", {"admin_a": F, "street": F, "street2": T}),
     (Action.READ_PROJECTS, "community_a", ADMINS_ONLY | {"street2": F}),
     (Action.READ_PROJECTS, "community_c", {"admin_a": F, "street": F, "street2": T}),
+    # Importing a roster: community admins into their own community, system admins anywhere;
+    # oversight reads only; a roster is opened by who uploaded it.
+    (Action.IMPORT_ROSTER, "-", COMMUNITY_ADMINS),
+    (Action.IMPORT_ROSTER_FOR, "community_a", COMMUNITY_ADMINS),
+    (Action.IMPORT_ROSTER_FOR, "community_c", {"admin_a": F, "street2": F, "sysadmin": T}),
+    (Action.OWN_ROSTER_BATCH, "roster_batch_a", COMMUNITY_ADMINS | {"sysadmin": F}),
+    (Action.OWN_ROSTER_BATCH, "own_roster_batch", COMMUNITY_ADMINS),
 ]
 
 

@@ -300,6 +300,7 @@ def test_every_header_tool_of_a_community_admin_is_on_their_workbench(app, clien
             "/requests/review",
             "/requests/new",
             "/partners/review",
+            "/roster/import",
         },
     )
 
@@ -367,6 +368,7 @@ def test_every_system_tool_is_on_the_system_workbench(app, client, auth):
             "/manage/volunteers",
             "/manage/economy",
             "/manage/ledger-audit",
+            "/roster/import",
         },
     )
 

@@ -24,6 +24,11 @@ class Role(LabelledEnum):
     system_admin = "system_admin", _l("System admin")
 
 
+# The password hash of an account created for someone (an imported roster) who has not
+# chosen a password yet: no password ever matches it (it is not a hash werkzeug can read).
+NO_PASSWORD = "!unset"  # noqa: S105 - a marker, not a password
+
+
 def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
@@ -64,6 +69,11 @@ class User(UserMixin, Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    @property
+    def awaiting_activation(self) -> bool:
+        """Created for the person (an imported roster); they have not activated it yet."""
+        return not self.active and self.password_hash == NO_PASSWORD
 
     @property
     def masked_phone(self) -> str:

@@ -101,11 +101,20 @@ def resolve_home(community_id: int | None, grid_id: int | None) -> Home:
 
 
 def _check_phone_free(phone: str) -> None:
-    if db.session.scalar(select(func.count()).where(User.phone == phone)):
+    existing = db.session.scalar(select(User).where(User.phone == phone))
+    if existing is not None and existing.awaiting_activation:
+        raise ServiceError(
+            _(
+                "Your community has already added you. Activate your account with the code "
+                "on the slip they gave you."
+            ),
+            field="phone",
+        )
+    if existing is not None:
         raise ServiceError(_("This phone number is already registered."), field="phone")
 
 
-def _check_new_password(password: str, phone: str, field: str = "password") -> None:
+def check_new_password(password: str, phone: str, field: str = "password") -> None:
     if error := password_error(password, phone):
         raise ServiceError(error, field=field)
 
@@ -128,7 +137,7 @@ def register(
     name = (name or "").strip()
     if not name:
         raise ServiceError(_("Enter your name."), field="name")
-    _check_new_password(password, phone)
+    check_new_password(password, phone)
     home = resolve_home(community_id, grid_id)
     _check_phone_free(phone)
 
@@ -160,7 +169,7 @@ def change_password(user_id: int, current_password: str, new_password: str) -> U
     user = get_or_raise(User, user_id, _l("No such user."))
     if not check_password_hash(user.password_hash, current_password):
         raise ServiceError(_("The current password is wrong."), field="current_password")
-    _check_new_password(new_password, user.phone, field="new_password")
+    check_new_password(new_password, user.phone, field="new_password")
     user.password_hash = hash_password(new_password)
     user.session_token = new_session_token()
     audit.record(user.id, "account.password_changed", RefType.user, user.id, unit_id=None)
@@ -365,7 +374,7 @@ def create_admin(phone: str, name: str, password: str, org_unit_id: int | None =
         raise ServiceError(error, field="phone")
     user = find_by_phone(phone)
     if user is None:
-        _check_new_password(password, phone)
+        check_new_password(password, phone)
         if not (name or "").strip():
             raise ServiceError(_("Enter your name."), field="name")
         user = User(phone=phone, name=name.strip(), password_hash=hash_password(password))

@@ -277,6 +277,7 @@ def _community_tools(bench: Workbench) -> list[Tool]:
         Tool(_("Manage needs"), url_for("manage.needs")),
         Tool(_("Record a request for a resident"), url_for("requests.new", **for_resident)),
         Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
+        Tool(_("Import a roster"), url_for("roster.upload")),  # 导入花名册 (govhub/roster)
         Tool(_("Points economy"), url_for("rewards.economy", community=community_id)),
         Tool(_("Community settings"), url_for("manage.settings", community=community_id)),
         Tool(
@@ -392,6 +393,7 @@ def _system_tools() -> list[Tool]:
         Tool(_("Manage needs"), url_for("manage.needs")),
         Tool(_("Community settings"), url_for("manage.settings")),
         Tool(_("Volunteers' points"), url_for("points.find_volunteer")),
+        Tool(_("Import a roster"), url_for("roster.upload")),  # 导入花名册 (govhub/roster)
         Tool(_("Points economy"), url_for("rewards.economy")),
         Tool(_("Ledger audit"), url_for("points.ledger_audit")),
     ]
