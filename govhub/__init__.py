@@ -37,6 +37,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.accounts.views import bp as accounts_bp
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
+    from govhub.exports.views import bp as exports_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.help.views import bp as help_bp
     from govhub.main.views import bp as main_bp
@@ -112,6 +113,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         projects_bp,
         public_bp,
         oversight_bp,
+        exports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

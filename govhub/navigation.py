@@ -81,6 +81,7 @@ SECTIONS: dict[str, str] = {
     "projects": HOME,
     # 监测调度: the dashboards and monthly reports of admins and offices.
     "oversight": HOME,
+    "exports": HOME,  # the oversight exports (CSV, Excel)
     # 居务公开: the public three-lists pages, under 首页 where a visitor starts.
     "public": HOME,
     # 需求: the board, a need, claiming, asking for help.
