@@ -45,7 +45,7 @@ from govhub.reporting.figures import counted_clause, minutes_by_volunteer
 from govhub.reporting.models import MemberReport, UnitReport
 from govhub.rewards.models import Redemption, VoucherStatus
 
-BATCH = 1000  # rows fetched from the database at a time
+BATCH = 500  # rows fetched from the database at a time
 
 # The org units a row is joined to: where the thing belongs, the volunteer's home, and
 # the grid and street beside them.

@@ -44,7 +44,7 @@ MIMETYPES = {
 }
 # What a spreadsheet reads as the start of a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-CSV_BATCH = 500  # rows per chunk of a streamed CSV
+CSV_BATCH = 200  # rows per chunk of a streamed CSV
 XLSX_MAX_ROWS = 1_048_576  # Excel's rows per sheet, the header row included
 CHUNK_BYTES = 64 * 1024
 

@@ -8,12 +8,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
-from flask.testing import FlaskClient
 
 from govhub.exports.datasets import DATASETS
 from tests.exports.helpers import (
     FORMULA_TITLE,
-    make_world,
     period_args,
     read_csv,
     read_xlsx,
@@ -48,18 +46,6 @@ NORTH_AND_SOUTH = {
     "redemptions": ("早餐券", "理发券"),
     "unit-reports": ("咸安区税务局", "温泉供电所"),
 }
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def plain_client(app):
-    """A client whose requests run in the test's own context, so a streamed body can be
-    read piece by piece after the view has returned."""
-    return FlaskClient(app, app.response_class, use_cookies=True)
 
 
 def url(dataset: str, fmt: str, world, unit: int | str | None = None, **extra) -> str:
