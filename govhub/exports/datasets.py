@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import LazyString, get_locale
@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 
 from govhub.accounts.models import User, VolunteerProfile
 from govhub.checkin.models import Attendance, AttendanceStatus, Evidence
-from govhub.clock import local_days, to_local
+from govhub.clock import local_days, local_zone
 from govhub.extensions import db
 from govhub.needs.models import Category, Need, NeedStatus, Shift
 from govhub.orgs.models import OrgLevel, OrgUnit
@@ -92,7 +92,9 @@ class Dataset:
     description: LazyString
     columns: Sequence[LazyString]
     query: Callable[[Scope], Select]
-    row: Callable[[Any], tuple]
+    # Called once per export, as it starts streaming (labels and the time zone are looked
+    # up then, not once per row): the function that turns a row into cells.
+    row: Callable[[], Callable[[Any], tuple]]
     # The national system's import layout: its headers and labels always in Chinese.
     chinese: bool = False
 
@@ -105,7 +107,8 @@ def rows(dataset: Dataset, scope: Scope) -> Iterator[tuple]:
     return _stream(dataset.query(scope), dataset.row)
 
 
-def _stream(query: Select, convert: Callable[[Any], tuple]) -> Iterator[tuple]:
+def _stream(query: Select, make_row: Callable[[], Callable[[Any], tuple]]) -> Iterator[tuple]:
+    convert = make_row()
     for record in db.session.execute(query.execution_options(yield_per=BATCH)):
         yield convert(record)
 
@@ -122,20 +125,30 @@ def _hours(minutes) -> float:
     return round(int(minutes or 0) / 60, 2)
 
 
-def _moment(value: datetime | None) -> str | None:
-    return to_local(value).strftime("%Y-%m-%d %H:%M:%S") if value else None
+class _Clock:
+    """Stored (naive UTC) moments as local text, the zone looked up once."""
 
+    def __init__(self) -> None:
+        self.zone = local_zone()
 
-def _day(value: datetime | None) -> str | None:
-    return to_local(value).date().isoformat() if value else None
+    def moment(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC).astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S")
+
+    def day(self, value: datetime | None) -> str | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC).astimezone(self.zone).date().isoformat()
 
 
 def _phone(phone: str, whole) -> str:
     return phone if whole else f"{phone[:3]}****{phone[-4:]}"
 
 
-def _yes(value: bool) -> str:
-    return str(_l("Yes") if value else _l("No"))
+def _labels(enum) -> dict:
+    """``{member: label}`` of a ``LabelledEnum`` in the current language."""
+    return {member: member.label for member in enum}
 
 
 def _whole(clause):
@@ -189,21 +202,26 @@ def _volunteers(scope: Scope) -> Select:
     )
 
 
-def _volunteer_row(r) -> tuple:
-    total = int(r.total_minutes or 0)
-    return (
-        r.id,
-        r.name,
-        _phone(r.phone, r.whole_phone),
-        r.community,
-        r.grid,
-        _yes(r.is_party_member),
-        _day(r.created_at),
-        _hours(r.minutes),
-        _hours(total),
-        star_level(total),
-        int(r.balance or 0),
-    )
+def _volunteer_row() -> Callable[[Any], tuple]:
+    clock, yes, no = _Clock(), str(_l("Yes")), str(_l("No"))
+
+    def row(r) -> tuple:
+        total = int(r.total_minutes or 0)
+        return (
+            r.id,
+            r.name,
+            _phone(r.phone, r.whole_phone),
+            r.community,
+            r.grid,
+            yes if r.is_party_member else no,
+            clock.day(r.created_at),
+            _hours(r.minutes),
+            _hours(total),
+            star_level(total),
+            int(r.balance or 0),
+        )
+
+    return row
 
 
 # --- 志愿服务记录: the national system's service-record import layout ---------------------
@@ -243,23 +261,29 @@ def _service_records(scope: Scope) -> Select:
     )
 
 
-def _service_record_row(r) -> tuple:
-    return (
-        r.name,
-        None,  # 证件类型: govhub keeps no identity documents
-        None,  # 证件号码: likewise (README, "Exports")
-        _phone(r.phone, r.whole_phone),
-        r.title,
-        _moment(r.checked_in_at or r.starts_at),
-        _moment(r.checked_out_at or r.ends_at),
-        _hours(r.minutes),
-        r.place,
-        r.name_en if _english() else r.name_zh,
-        r.community,
-        Evidence(r.evidence).label,
-        _moment(r.confirmed_at),
-        f"GH-{r.id}",
-    )
+def _service_record_row() -> Callable[[Any], tuple]:
+    clock, english = _Clock(), _english()
+    evidence = {e.value: e.label for e in Evidence}
+
+    def row(r) -> tuple:
+        return (
+            r.name,
+            None,  # 证件类型: govhub keeps no identity documents
+            None,  # 证件号码: likewise (README, "Exports")
+            _phone(r.phone, r.whole_phone),
+            r.title,
+            clock.moment(r.checked_in_at or r.starts_at),
+            clock.moment(r.checked_out_at or r.ends_at),
+            _hours(r.minutes),
+            r.place,
+            r.name_en if english else r.name_zh,
+            r.community,
+            evidence[r.evidence],
+            clock.moment(r.confirmed_at),
+            f"GH-{r.id}",
+        )
+
+    return row
 
 
 # --- 需求与满员率: needs with their fill rates --------------------------------------------
@@ -306,21 +330,26 @@ def _needs(scope: Scope) -> Select:
     )
 
 
-def _need_row(r) -> tuple:
-    offered, filled = int(r.offered), int(r.filled)
-    return (
-        r.id,
-        r.community,
-        r.grid,
-        r.title,
-        r.name_en if _english() else r.name_zh,
-        NeedStatus(r.status).label,
-        _day(r.created_at),
-        int(r.shifts),
-        offered,
-        filled,
-        round(filled * 100 / offered, 1) if offered else None,
-    )
+def _need_row() -> Callable[[Any], tuple]:
+    clock, english, status = _Clock(), _english(), _labels(NeedStatus)
+
+    def row(r) -> tuple:
+        offered, filled = int(r.offered), int(r.filled)
+        return (
+            r.id,
+            r.community,
+            r.grid,
+            r.title,
+            r.name_en if english else r.name_zh,
+            status[NeedStatus(r.status)],
+            clock.day(r.created_at),
+            int(r.shifts),
+            offered,
+            filled,
+            round(filled * 100 / offered, 1) if offered else None,
+        )
+
+    return row
 
 
 # --- 各社区积分: points per community -----------------------------------------------------
@@ -395,19 +424,22 @@ def _points(scope: Scope) -> Select:
     )
 
 
-def _points_row(r) -> tuple:
-    return (
-        r.street,
-        r.code,
-        r.name,
-        int(r.people or 0),
-        int(r.earned or 0),
-        -int(r.redeemed or 0),
-        int(r.refunded or 0),
-        -int(r.expired or 0),
-        int(r.adjusted or 0),
-        int(r.balance or 0) - int(r.since or 0),
-    )
+def _points_row() -> Callable[[Any], tuple]:
+    def row(r) -> tuple:
+        return (
+            r.street,
+            r.code,
+            r.name,
+            int(r.people or 0),
+            int(r.earned or 0),
+            -int(r.redeemed or 0),
+            int(r.refunded or 0),
+            -int(r.expired or 0),
+            int(r.adjusted or 0),
+            int(r.balance or 0) - int(r.since or 0),
+        )
+
+    return row
 
 
 # --- 商家兑换: vouchers of the subtree's partners -------------------------------------------
@@ -445,19 +477,24 @@ def _redemptions(scope: Scope) -> Select:
     )
 
 
-def _redemption_row(r) -> tuple:
-    return (
-        r.id,
-        r.partner,
-        r.community,
-        r.title,
-        r.price,
-        r.name,
-        _phone(r.phone, r.whole_phone),
-        _moment(r.issued_at),
-        VoucherStatus(r.status).label,
-        _moment(r.fulfilled_at),
-    )
+def _redemption_row() -> Callable[[Any], tuple]:
+    clock, status = _Clock(), _labels(VoucherStatus)
+
+    def row(r) -> tuple:
+        return (
+            r.id,
+            r.partner,
+            r.community,
+            r.title,
+            r.price,
+            r.name,
+            _phone(r.phone, r.whole_phone),
+            clock.moment(r.issued_at),
+            status[VoucherStatus(r.status)],
+            clock.moment(r.fulfilled_at),
+        )
+
+    return row
 
 
 # --- 驻区单位报到: units' reports counted on the reference day ------------------------------
@@ -500,20 +537,25 @@ def _unit_reports(scope: Scope) -> Select:
     )
 
 
-def _unit_report_row(r) -> tuple:
-    declared, reported = int(r.party_members or 0), int(r.members or 0)
-    return (
-        r.id,
-        r.unit,
-        r.community,
-        r.liaison,
-        declared,
-        reported,
-        # Rounded down to one decimal, as the reporting figures show it.
-        math.floor(reported * 1000 / declared) / 10 if declared else None,
-        _day(r.decided_at),
-        r.valid_until.isoformat() if r.valid_until else None,
-    )
+def _unit_report_row() -> Callable[[Any], tuple]:
+    clock = _Clock()
+
+    def row(r) -> tuple:
+        declared, reported = int(r.party_members or 0), int(r.members or 0)
+        return (
+            r.id,
+            r.unit,
+            r.community,
+            r.liaison,
+            declared,
+            reported,
+            # Rounded down to one decimal, as the reporting figures show it.
+            math.floor(reported * 1000 / declared) / 10 if declared else None,
+            clock.day(r.decided_at),
+            r.valid_until.isoformat() if r.valid_until else None,
+        )
+
+    return row
 
 
 # --- The list ----------------------------------------------------------------------------

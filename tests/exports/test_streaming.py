@@ -30,9 +30,9 @@ EARLY = 10  # chunks read before the first measure (2,000 rows of 20,000)
 GROWTH_BYTES = 100_000  # how much the peak may grow from then to the end
 
 
-def insert_service(world) -> int:
-    """VOLUNTEERS volunteers of community A, each confirmed at SHIFTS shifts of one need
-    (bulk INSERTs, not the services: this is about reading many rows)."""
+def insert_service(world, volunteers: int = VOLUNTEERS, shifts: int = SHIFTS) -> int:
+    """``volunteers`` volunteers of community A, each confirmed at ``shifts`` shifts of
+    one need (bulk INSERTs, not the services: this is about reading many rows)."""
     day = world.today - timedelta(days=3)
     first_id = (db.session.scalar(select(func.max(User.id))) or 0) + 1
     users = [
@@ -43,7 +43,7 @@ def insert_service(world) -> int:
             password_hash="!",
             session_token=f"bulk-{n}",
         )
-        for n in range(VOLUNTEERS)
+        for n in range(volunteers)
     ]
     db.session.execute(insert(User), users)
     db.session.execute(
@@ -63,12 +63,12 @@ def insert_service(world) -> int:
     db.session.flush()
     starts = to_utc(datetime.combine(day, time(8)))
     shift_ids = []
-    for n in range(SHIFTS):
+    for n in range(shifts):
         shift = Shift(
             need_id=need.id,
             starts_at=starts + timedelta(minutes=n),
             ends_at=starts + timedelta(minutes=n, hours=1),
-            capacity=VOLUNTEERS,
+            capacity=volunteers,
         )
         db.session.add(shift)
         db.session.flush()
@@ -92,7 +92,7 @@ def insert_service(world) -> int:
             ],
         )
     db.session.commit()
-    return VOLUNTEERS * SHIFTS
+    return volunteers * shifts
 
 
 def measured(response) -> tuple[int, int, int, int]:
