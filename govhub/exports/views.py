@@ -11,6 +11,7 @@ else is 403. An unreadable unit or period is the page again with the error at it
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from functools import partial
 
 from flask import Blueprint, abort, current_app, render_template
@@ -104,14 +105,11 @@ def download(dataset: str, fmt: str):
     scope = Scope.of(unit, parsed.period, today, partial(permissions.sees_phones_clause, user))
     rows = datasets.rows(chosen, scope)
     filename = f"{unit.code}-{chosen.key}-{datasets.period_slug(parsed.period)}"
-    if chosen.chinese:
-        with force_locale(_chinese()):
-            header, title = chosen.header(), str(chosen.title)
-            display = _display_name(chosen, unit, parsed.period.label)
-        rows = _in_chinese(rows)
-    else:
+    with force_locale(_chinese()) if chosen.chinese else nullcontext():
         header, title = chosen.header(), str(chosen.title)
         display = _display_name(chosen, unit, parsed.period.label)
+    if chosen.chinese:
+        rows = _in_chinese(rows)
     return stream_table(fmt, filename, header, rows, display_name=display, title=title)
 
 
