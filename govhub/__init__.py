@@ -37,6 +37,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.accounts.views import bp as accounts_bp
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
+    from govhub.exports.views import bp as exports_bp
     from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
     from govhub.help.views import bp as help_bp
     from govhub.integrity.views import bp as integrity_bp
@@ -116,6 +117,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
         oversight_bp,
         integrity_bp,
         roster_bp,
+        exports_bp,
     )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)

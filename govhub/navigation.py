@@ -84,6 +84,7 @@ SECTIONS: dict[str, str] = {
     "integrity": HOME,
     # Importing a roster (花名册) and printing its activation slips: the community's work.
     "roster": HOME,
+    "exports": HOME,  # the oversight exports (CSV, Excel)
     # 居务公开: the public three-lists pages, under 首页 where a visitor starts.
     "public": HOME,
     # 需求: the board, a need, claiming, asking for help.

@@ -803,6 +803,18 @@ def sees_phones(user: User, community: OrgUnit | None) -> bool:
     return _within(user, community, Role.community_admin)
 
 
+def sees_phones_clause(user: User, community_path):
+    """SQL twin of ``sees_phones`` for a list of many communities (an export): true on
+    the rows whose volunteer's community (its ``path`` column, ``community_path``) is one
+    where ``user`` sees whole phone numbers."""
+    if is_system_admin(user):
+        return true()
+    units = scope_units(user, Role.community_admin)
+    if not units:
+        return false()
+    return or_(*(OrgUnit.subtree_clause(unit.path, community_path) for unit in units))
+
+
 def community_admin_scope(user: User):
     """SQL condition on a query joined to a community (``OrgUnit``): where ``user`` posts
     needs and reviews resident requests."""

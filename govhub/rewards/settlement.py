@@ -3,8 +3,6 @@ fulfilled, for settling with the community. Reads only."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -12,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from govhub.clock import local_date, local_days, local_month, to_local
+from govhub.exports.writer import csv_text
 from govhub.extensions import db
 from govhub.rewards.models import COUNTED_STATUSES, Redemption, VoucherStatus
 
@@ -107,29 +106,21 @@ CSV_HEADER = (
 )
 
 
-def _cells(*values) -> list:
-    """Text that a spreadsheet would run as a formula is quoted."""
-    return [f"'{v}" if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in values]
-
-
 def export_csv(partner_id: int, first: date, last: date) -> str:
     """The vouchers the partner fulfilled from ``first`` to ``last`` as CSV, for settlement
     with the community: UTF-8 with a byte-order mark, so Excel opens the Chinese text
-    correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(CSV_HEADER)
-    for r in fulfilled_between(partner_id, first, last):
-        writer.writerow(
-            _cells(
-                r.display_code,
-                r.title,
-                r.price,
-                r.volunteer.name,
-                r.volunteer.masked_phone,
-                to_local(r.issued_at).strftime("%Y-%m-%d %H:%M"),
-                to_local(r.fulfilled_at).strftime("%Y-%m-%d %H:%M") if r.fulfilled_at else "",
-                r.fulfilled_by.name if r.fulfilled_by else "",
-            )
+    correctly, and formula-like text quoted (``govhub.exports.writer``)."""
+    rows = (
+        (
+            r.display_code,
+            r.title,
+            r.price,
+            r.volunteer.name,
+            r.volunteer.masked_phone,
+            to_local(r.issued_at).strftime("%Y-%m-%d %H:%M"),
+            to_local(r.fulfilled_at).strftime("%Y-%m-%d %H:%M") if r.fulfilled_at else "",
+            r.fulfilled_by.name if r.fulfilled_by else "",
         )
-    return "\ufeff" + buffer.getvalue()
+        for r in fulfilled_between(partner_id, first, last)
+    )
+    return csv_text(CSV_HEADER, rows)
