@@ -233,3 +233,44 @@ def test_each_event_names_the_unit_it_happened_in(world):
     assert [e.org_unit_id for e in street_role] == [tree.street2]
     assert by_action["account.home_changed"] == tree.community_a
     assert by_action["points.adjusted"] == tree.community_c  # the last one: community C's
+
+
+# --- Exporting the trail -----------------------------------------------------------------
+
+
+def test_the_trail_exports_as_csv_and_excel_for_the_readers_subtree_only(world, client, auth):
+    from tests.exports.helpers import read_csv, read_xlsx
+
+    tree, admin, street, street2, admin_c, system = world
+    points.adjust(admin.id, make_user(tree).id, 5, '=HYPERLINK("http://x")', key="formula")
+    auth.login(street.phone)
+    tables = {}
+    for fmt, read in (("csv", read_csv), ("xlsx", read_xlsx)):
+        response = client.get(f"/admin/audit/export.{fmt}?category=points", buffered=True)
+        assert response.status_code == 200
+        assert "attachment" in response.headers["Content-Disposition"]
+        tables[fmt] = [[str(cell) for cell in row] for row in read(response)]
+    # The same rows; a formula is text in both (quoted in CSV, a text cell in Excel).
+    unquote = [[cell.removeprefix("'") for cell in row] for row in tables["csv"]]
+    assert unquote == tables["xlsx"]
+    header, *lines = tables["csv"]
+    assert len(header) == 8
+    body = "\n".join("\t".join(line) for line in lines)
+    assert "补发上月积分" in body and "王书记" in body and "Alpha Community" in body
+    assert "南街的调整" not in body
+    assert "'=HYPERLINK" in body  # a formula is text, never run
+    assert {line[3] for line in lines} == {"points.adjusted"}
+    auth.logout()
+    auth.login(street2.phone)
+    other = read_csv(client.get("/admin/audit/export.csv", buffered=True))
+    text = "\n".join("\t".join(row) for row in other)
+    assert "南街的调整" in text and "补发上月积分" not in text
+
+
+def test_an_unreadable_filter_is_said_not_exported(world, client, auth):
+    tree, admin, *_ = world
+    auth.login(admin.phone)
+    response = client.get("/admin/audit/export.csv?from=2026-13-01&to=x")
+    assert response.status_code == 303
+    assert client.get(f"/admin/audit/export.csv?unit={tree.community_c}").status_code == 403
+    assert client.get("/admin/audit/export.pdf").status_code == 404
