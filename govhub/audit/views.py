@@ -4,6 +4,7 @@ read that subtree (a system admin reads it all). Nothing here changes an event."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -109,7 +110,8 @@ def export(fmt: str):
         for field in form:
             for error in field.errors:
                 flash(_("%(field)s: %(error)s", field=field.label.text, error=error), "error")
-        return redirect(url_for("audit.trail", **args), 303)
+        back: dict[str, Any] = dict(args)
+        return redirect(url_for("audit.trail", **back), 303)
     header = [
         _("When"),
         _("Who"),
