@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import PHONE, log_in
+from tests.browser.conftest import PHONE, log_in, page_width
 
 pytestmark = pytest.mark.browser
 
@@ -50,7 +50,7 @@ def test_the_district_office_downloads_the_service_records_and_they_open(new_pag
     page.locator("#export-form").get_by_role("button", name="筛选").click()
     expect(page.locator("#period-label")).to_contain_text(today.isoformat())
     page.evaluate("document.fonts.ready")
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
     card = page.locator("#export-service-records")
     expect(card.get_by_role("heading")).to_have_text("志愿服务记录（全国系统格式）")

@@ -14,7 +14,7 @@ import zxingcpp
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, unique_phone
+from tests.browser.conftest import JINYE_ADMIN, PHONE, log_in, page_width, unique_phone
 
 pytestmark = pytest.mark.browser
 
@@ -34,7 +34,7 @@ def _roster(phone: str, name: str) -> bytes:
 
 
 def _fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{page.url} scrolls sideways ({width}px)"
 
 
