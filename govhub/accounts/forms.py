@@ -34,19 +34,10 @@ def strong_password(form, field) -> None:
 PHONE_KW = {"render_kw": {"inputmode": "numeric", "autocomplete": "tel", "maxlength": 13}}
 
 
-class RegisterForm(PlaceFields, BaseForm):
-    phone = StringField(
-        _l("Mobile number"),
-        validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
-        **PHONE_KW,
-    )
-    name = StringField(
-        _l("Full name"),
-        validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
-        render_kw={"autocomplete": "name"},
-    )
+def new_password_fields(label) -> tuple[PasswordField, PasswordField]:
+    """A new password and its repetition (registering, activating an imported account)."""
     password = PasswordField(
-        _l("Password"),
+        label,
         validators=[DataRequired(_l("Enter a password.")), strong_password],
         description=_l("At least 8 characters, with letters and digits."),
         render_kw={"autocomplete": "new-password"},
@@ -59,6 +50,21 @@ class RegisterForm(PlaceFields, BaseForm):
         ],
         render_kw={"autocomplete": "new-password"},
     )
+    return password, confirm
+
+
+class RegisterForm(PlaceFields, BaseForm):
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[DataRequired(_l("Enter your mobile number.")), valid_phone],
+        **PHONE_KW,
+    )
+    name = StringField(
+        _l("Full name"),
+        validators=[DataRequired(_l("Enter your name.")), Length(max=40)],
+        render_kw={"autocomplete": "name"},
+    )
+    password, confirm = new_password_fields(_l("Password"))
     next = HiddenField()  # where to go once registered (a scanned QR's page), if safe
 
 

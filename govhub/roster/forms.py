@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import PasswordField, StringField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
 
-from govhub.accounts.forms import PHONE_KW, strong_password, valid_phone
+from govhub.accounts.forms import PHONE_KW, new_password_fields, valid_phone
 from govhub.forms import BaseForm
 
 
@@ -36,17 +36,4 @@ class ActivateForm(BaseForm):
         description=_l("The 8 letters and digits on the slip your community gave you."),
         render_kw={"autocomplete": "one-time-code", "autocapitalize": "characters"},
     )
-    password = PasswordField(
-        _l("Choose a password"),
-        validators=[DataRequired(_l("Enter a password.")), strong_password],
-        description=_l("At least 8 characters, with letters and digits."),
-        render_kw={"autocomplete": "new-password"},
-    )
-    confirm = PasswordField(
-        _l("Password again"),
-        validators=[
-            DataRequired(_l("Enter the password again.")),
-            EqualTo("password", _l("The two passwords do not match.")),
-        ],
-        render_kw={"autocomplete": "new-password"},
-    )
+    password, confirm = new_password_fields(_l("Choose a password"))
