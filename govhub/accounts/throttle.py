@@ -24,29 +24,42 @@ from govhub.accounts.validation import normalize_phone
 from govhub.extensions import limiter
 
 
-def _phone_key() -> str:
-    return "login-phone:" + (normalize_phone(request.form.get("phone")) or get_remote_address())
+def phone_and_address_limits(name: str, per_phone: str, per_address: str, deduct_when):
+    """A view decorator limiting POSTs per phone number (the form's ``phone``) and per
+    client address, with the limits in the config keys ``per_phone`` and ``per_address``;
+    only responses ``deduct_when`` says yes to are counted (``name`` scopes the counters)."""
+
+    def phone_key() -> str:
+        return f"{name}-phone:" + (
+            normalize_phone(request.form.get("phone")) or get_remote_address()
+        )
+
+    def decorate(view):
+        view = limiter.limit(
+            lambda: current_app.config[per_phone],
+            key_func=phone_key,
+            methods=["POST"],
+            deduct_when=deduct_when,
+            scope=f"{name}-phone",
+        )(view)
+        return limiter.limit(
+            lambda: current_app.config[per_address],
+            methods=["POST"],
+            deduct_when=deduct_when,
+            scope=f"{name}-address",
+        )(view)
+
+    return decorate
 
 
 def _failed(response) -> bool:
     return response.status_code == 422
 
 
-def login_limits(view):
-    """Decorate the login view with both limits."""
-    view = limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_PHONE"],
-        key_func=_phone_key,
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-phone",
-    )(view)
-    return limiter.limit(
-        lambda: current_app.config["LOGIN_LIMIT_PER_ADDRESS"],
-        methods=["POST"],
-        deduct_when=_failed,
-        scope="login-address",
-    )(view)
+# Logins: only failed attempts count.
+login_limits = phone_and_address_limits(
+    "login", "LOGIN_LIMIT_PER_PHONE", "LOGIN_LIMIT_PER_ADDRESS", _failed
+)
 
 
 def _accepted(response) -> bool:

@@ -7,13 +7,11 @@ import base64
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_user
 
 from govhub import permissions
-from govhub.accounts.validation import normalize_phone
+from govhub.accounts.throttle import phone_and_address_limits
 from govhub.database import ServiceError, utcnow
-from govhub.extensions import limiter
 from govhub.forms import form_status, show_service_error
 from govhub.permissions import Action
 from govhub.qr import qr_png
@@ -139,30 +137,14 @@ def slips(batch_id: int):
 # --- Activation (no login) -----------------------------------------------------------
 
 
-def _phone_key() -> str:
-    return "activate-phone:" + (normalize_phone(request.form.get("phone")) or get_remote_address())
-
-
 def _code_refused(_response) -> bool:
     return bool(g.get("activation_code_refused"))
 
 
-def _activation_limits(view):
-    """Refused codes count, per phone and per client address; a typo in the password
-    does not."""
-    view = limiter.limit(
-        lambda: current_app.config["ACTIVATE_LIMIT_PER_PHONE"],
-        key_func=_phone_key,
-        methods=["POST"],
-        deduct_when=_code_refused,
-        scope="activate-phone",
-    )(view)
-    return limiter.limit(
-        lambda: current_app.config["ACTIVATE_LIMIT_PER_ADDRESS"],
-        methods=["POST"],
-        deduct_when=_code_refused,
-        scope="activate-address",
-    )(view)
+# Refused codes count, per phone and per client address; a typo in the password does not.
+_activation_limits = phone_and_address_limits(
+    "activate", "ACTIVATE_LIMIT_PER_PHONE", "ACTIVATE_LIMIT_PER_ADDRESS", _code_refused
+)
 
 
 @bp.route("/activate", methods=["GET", "POST"])
