@@ -294,18 +294,18 @@ class Counts:
     rejected_minutes: int = 0
 
 
-def counts(unit: OrgUnit, start: datetime | None = None, end: datetime | None = None) -> Counts:
-    """How many items of ``unit``'s subtree wait now, and were cleared and rejected (with
-    the minutes the rejected attendance had claimed) — decided in [``start``, ``end``)
-    when given."""
+def _grouped_counts(unit: OrgUnit, start: datetime | None, end: datetime | None):
+    """(community path, waiting, cleared, rejected, minutes rejected) per community of
+    ``unit``'s subtree that has items: one statement."""
     decided = ReviewItem.status != ReviewStatus.pending
     if start is not None:
         decided = decided & (ReviewItem.decided_at >= start)
     if end is not None:
         decided = decided & (ReviewItem.decided_at < end)
     rejected = decided & (ReviewItem.status == ReviewStatus.rejected)
-    row = db.session.execute(
+    return db.session.execute(
         select(
+            OrgUnit.path,
             func.count().filter(ReviewItem.status == ReviewStatus.pending),
             func.count().filter(decided & (ReviewItem.status == ReviewStatus.cleared)),
             func.count().filter(rejected),
@@ -315,5 +315,38 @@ def counts(unit: OrgUnit, start: datetime | None = None, end: datetime | None = 
         .join(OrgUnit, OrgUnit.id == ReviewItem.community_id)
         .outerjoin(Attendance, Attendance.id == ReviewItem.attendance_id)
         .where(OrgUnit.subtree_clause(unit.path))
-    ).one()
-    return Counts(*(int(v or 0) for v in row))
+        .group_by(OrgUnit.path)
+    ).all()
+
+
+def _add(total: Counts, row) -> Counts:
+    """``total`` with one row of ``_grouped_counts`` added."""
+    waiting, cleared, rejected, minutes = (int(value or 0) for value in row[1:])
+    return Counts(
+        total.waiting + waiting,
+        total.cleared + cleared,
+        total.rejected + rejected,
+        total.rejected_minutes + minutes,
+    )
+
+
+def counts(unit: OrgUnit, start: datetime | None = None, end: datetime | None = None) -> Counts:
+    """How many items of ``unit``'s subtree wait now, and were cleared and rejected (with
+    the minutes the rejected attendance had claimed) — decided in [``start``, ``end``)
+    when given."""
+    total = Counts()
+    for row in _grouped_counts(unit, start, end):
+        total = _add(total, row)
+    return total
+
+
+def counts_by_child(unit: OrgUnit) -> list[tuple[OrgUnit, Counts]]:
+    """``counts`` of each child of ``unit``, in one statement whatever their number."""
+    children = list(unit.children)
+    found = {child.path: Counts() for child in children}
+    parts = unit.path.count("/")  # "/1/3/" has 3; a child's "/1/3/4/" one part more
+    for row in _grouped_counts(unit, None, None):
+        child_path = "/".join(row[0].split("/")[: parts + 1]) + "/"
+        if child_path in found:
+            found[child_path] = _add(found[child_path], row)
+    return [(child, found[child.path]) for child in children]

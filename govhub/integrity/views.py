@@ -116,7 +116,7 @@ def queue():
         unit=unit,
         cursor=cursor_from_request(),
     )
-    children = [(child, services.counts(child)) for child in unit.children]
+    children = services.counts_by_child(unit)
     return render(
         "integrity/queue.html",
         "integrity/_queue.html",

@@ -414,3 +414,10 @@ def test_the_counts_of_a_subtree(tree, admin, colleague):
         assert (counts.waiting, counts.cleared, counts.rejected) == (1, 1, 1)
         assert counts.rejected_minutes == 120
     assert integrity.counts(db.session.get(OrgUnit, tree.street2)).waiting == 0
+    by_child = {
+        child.id: (c.waiting, c.cleared, c.rejected)
+        for child, c in integrity.counts_by_child(db.session.get(OrgUnit, tree.street))
+    }
+    assert by_child == {tree.community_a: (1, 1, 1), tree.community_b: (0, 0, 0)}
+    by_district = integrity.counts_by_child(db.session.get(OrgUnit, tree.district))
+    assert {child.id: c.waiting for child, c in by_district} == {tree.street: 1, tree.street2: 0}
