@@ -103,13 +103,11 @@ def _manual_events(since: datetime) -> list:
     )
 
 
-def manual_and_back_dated(since: datetime) -> list[Finding]:
-    """Hand-entered check-ins and check-outs; back-dated when entered more than
-    ``BACK_DATED`` after the moment they record."""
+def manual_and_back_dated(events: list) -> list[Finding]:
+    """Hand-entered check-ins and check-outs (``events``: ``_manual_events``); back-dated
+    when entered more than ``BACK_DATED`` after the moment they record."""
     found = []
-    for attendance_id, actor_id, reason, action, entered, checked_in, checked_out in _manual_events(
-        since
-    ):
+    for attendance_id, actor_id, reason, action, entered, checked_in, checked_out in events:
         side = "in" if action.endswith("check_in") else "out"
         found.append(
             Finding(
@@ -134,11 +132,11 @@ def manual_and_back_dated(since: datetime) -> list[Finding]:
     return found
 
 
-def bursts(since: datetime) -> list[Finding]:
-    """Every hand entry of a person who entered ``BURST_COUNT`` or more within
-    ``BURST_WITHIN``."""
+def bursts(events: list) -> list[Finding]:
+    """Every hand entry (``events``: ``_manual_events``) of a person who entered
+    ``BURST_COUNT`` or more within ``BURST_WITHIN``."""
     by_actor: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
-    for attendance_id, actor_id, _reason, _action, entered, *_times in _manual_events(since):
+    for attendance_id, actor_id, _reason, _action, entered, *_times in events:
         if actor_id is not None:
             by_actor[actor_id].append((entered, attendance_id))
     found = []
@@ -371,9 +369,10 @@ def adjustments(since: datetime) -> list[Finding]:
     return found
 
 
+# Read from the hand entries of the window, fetched once for both.
+ENTRY_DETECTORS = (manual_and_back_dated, bursts)
+# Each reads what it needs from ``since`` on.
 DETECTORS = (
-    manual_and_back_dated,
-    bursts,
     hours_changed,
     over_length,
     mostly_manual,
@@ -387,9 +386,11 @@ def detect(*, now: datetime) -> dict[tuple[str, int], list[Finding]]:
     """Every finding of the window ending at ``now``, by attendance or entry."""
     since = now - WINDOW
     found: dict[tuple[str, int], list[Finding]] = defaultdict(list)
-    for detector in DETECTORS:
-        for finding in detector(since):
-            found[finding.key].append(finding)
+    events = _manual_events(since)
+    findings = [f for detector in ENTRY_DETECTORS for f in detector(events)]
+    findings += [f for detector in DETECTORS for f in detector(since)]
+    for finding in findings:
+        found[finding.key].append(finding)
     return found
 
 
