@@ -142,7 +142,13 @@ def _item_page(item: ReviewItem, form: DecisionForm, status: int = 200):
     target_id = target[1]
     assert target_id is not None  # an item is of an attendance or of an entry
     events = audit.events_for(target[0], [target_id]).get(target_id, [])
-    involved = current_user.id in services.involved(item)
+    may_decide = permissions.can(current_user, Action.DECIDE_REVIEW_ITEM, item)
+    # Why the form is not there, for someone who had a hand in it.
+    hands_on = (
+        services.hands_on_message()
+        if not may_decide and current_user.id in services.involved(item)
+        else None
+    )
     earned = (
         points.earned_for(RefType.attendance, [item.attendance_id]).get(item.attendance_id, 0)
         if item.attendance_id is not None
@@ -160,8 +166,8 @@ def _item_page(item: ReviewItem, form: DecisionForm, status: int = 200):
         events=events,
         action_label=action_label,
         form=form,
-        may_decide=permissions.can(current_user, Action.DECIDE_REVIEW_ITEM, item),
-        involved=involved,
+        may_decide=may_decide,
+        hands_on=hands_on,
         earned=earned,
         reversal=reversal,
         volunteer=db.session.get(User, item.volunteer_id),
