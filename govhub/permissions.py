@@ -875,6 +875,23 @@ def get_or_403(model: type[M], ident: int, action: Action, *, denied: int = 403)
     return obj
 
 
+def unit_of_request(arg: str = "unit") -> OrgUnit | None:
+    """The org unit named by the query argument ``arg`` (``?unit=``) whose dashboard — and
+    so its review queue, audit trail and exports — the current user may open: None when
+    not named; 404 when it cannot be read or does not exist; 403 when it is not theirs."""
+    from flask import request
+
+    from govhub.forms import parse_int
+
+    raw = request.args.get(arg)
+    if raw in (None, ""):
+        return None
+    unit_id = parse_int(raw)
+    if unit_id is None:
+        abort(404)
+    return get_or_403(OrgUnit, unit_id, Action.VIEW_DASHBOARD)
+
+
 def require(action: Action) -> Callable:
     """View decorator for actions on no particular object."""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,8 +18,6 @@ from govhub.audit.forms import TrailForm
 from govhub.audit.kinds import Category, action_label
 from govhub.clock import local_today, to_local
 from govhub.exports.writer import stream_table
-from govhub.extensions import db
-from govhub.orgs.models import OrgUnit
 from govhub.oversight import period as periods
 from govhub.pagination import cursor_from_request
 from govhub.permissions import Action
@@ -33,13 +31,8 @@ def _filter() -> tuple[services.TrailFilter, TrailForm, dict[str, str]]:
     field and left out of the filter."""
     form = TrailForm(request.args)
     args: dict[str, str] = {}
-    unit = None
-    unit_id = request.args.get("unit", type=int)
-    if unit_id is not None:
-        unit = db.session.get(OrgUnit, unit_id) if 0 < unit_id < 2**31 else None
-        if unit is None:
-            abort(404)
-        permissions.authorize(Action.VIEW_DASHBOARD, unit)
+    unit = permissions.unit_of_request()
+    if unit is not None:
         args["unit"] = str(unit.id)
     category = None
     if form.category.data:

@@ -84,17 +84,13 @@ def _shown(items: list[ReviewItem]) -> list[Shown]:
 def _start_unit() -> OrgUnit:
     """The unit of ``?unit=`` (which the reader must oversee or administer), else the
     first the reader starts from."""
-    unit_id = request.args.get("unit", type=int)
-    if unit_id is None:
-        units = permissions.dashboard_units(current_user)
-        if not units:
-            abort(403)
-        return units[0]
-    unit = db.session.get(OrgUnit, unit_id) if 0 < unit_id < 2**31 else None
-    if unit is None:
-        abort(404)
-    permissions.authorize(Action.VIEW_DASHBOARD, unit)
-    return unit
+    unit = permissions.unit_of_request()
+    if unit is not None:
+        return unit
+    units = permissions.dashboard_units(current_user)
+    if not units:
+        abort(403)
+    return units[0]
 
 
 def _status() -> ReviewStatus:
