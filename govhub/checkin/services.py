@@ -333,7 +333,8 @@ class AttendanceRow:
 def attendance_list(shift: Shift) -> list[AttendanceRow]:
     """Everyone who claimed or attended the shift, with recorded hours and, once confirmed,
     the points credited (three queries)."""
-    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
+    community_id = shift.need.community_id  # where its audit events belong
+    rounding = org_settings.community_settings(community_id).rounding_minutes
     rows = {
         a.volunteer_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
@@ -416,7 +417,8 @@ def confirm_shift(
     shift = get_or_raise(Shift, shift_id, _l("No such shift."))
     if now < shift.ends_at:
         raise ServiceError(_("Hours can be confirmed once the shift has ended."))
-    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
+    community_id = shift.need.community_id  # where its audit events belong
+    rounding = org_settings.community_settings(community_id).rounding_minutes
     pending = db.session.scalars(
         select(Attendance).where(
             Attendance.shift_id == shift_id,
@@ -440,6 +442,7 @@ def confirm_shift(
                 attendance.id,
                 reason=attendance.note,
                 at=now,
+                unit_id=community_id,
                 shift_id=shift_id,
                 volunteer_id=attendance.volunteer_id,
             )
@@ -462,13 +465,22 @@ def confirm_shift(
                 attendance.id,
                 reason=note,
                 at=now,
+                unit_id=community_id,
                 shift_id=shift_id,
                 volunteer_id=attendance.volunteer_id,
                 recorded=recorded,
                 minutes=minutes,
             )
         confirmed += 1
-    audit.record(actor_id, "shift.confirmed", RefType.shift, shift_id, at=now, confirmed=confirmed)
+    audit.record(
+        actor_id,
+        "shift.confirmed",
+        RefType.shift,
+        shift_id,
+        at=now,
+        unit_id=community_id,
+        confirmed=confirmed,
+    )
     return confirmed
 
 
