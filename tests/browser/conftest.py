@@ -305,6 +305,16 @@ def settled(page) -> None:
     )
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and settled everything it was fetching.
+
+    htmx wires up swapped-in content when it settles (some 20 ms after the swap, while the
+    new elements carry ``htmx-added``): an input typed into before then has no listener
+    yet, and its inline check is never sent."""
+    busy = ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added"
+    page.wait_for_function(f"() => !document.querySelector('{busy}')")
+
+
 def page_width(page) -> int:
     """The page's scrolling width in CSS pixels, once it is styled (``settled``)."""
     settled(page)

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import JINYE_ADMIN, VOLUNTEER_PASSWORD, log_in
+from tests.browser.conftest import JINYE_ADMIN, VOLUNTEER_PASSWORD, htmx_settled, log_in
 
 pytestmark = pytest.mark.browser
 
@@ -245,6 +245,7 @@ def three_shifts_then_remove_the_first(page) -> date:
         if index:
             page.locator("button[name=add_shift]").click()
             expect(page.locator(".shift-row")).to_have_count(index + 1)
+            htmx_settled(page)
         fill_shift(page, index, day, f"{hour:02d}:00", f"{hour:02d}:45", index + 2)
     mark_document(page)
     page.locator(".shift-row").first.locator("button[name=remove_shift]").click()
@@ -252,6 +253,7 @@ def three_shifts_then_remove_the_first(page) -> date:
     expect(rows).to_have_count(2)
     expect(rows.nth(0).locator("input[type=datetime-local]").first).to_have_value(at(day, "10:00"))
     expect(rows.nth(1).locator("input[type=datetime-local]").first).to_have_value(at(day, "12:00"))
+    htmx_settled(page)  # the new rows' inline checks are wired up
     assert_same_document(page)
     return day
 
