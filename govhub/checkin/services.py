@@ -333,8 +333,7 @@ class AttendanceRow:
 def attendance_list(shift: Shift) -> list[AttendanceRow]:
     """Everyone who claimed or attended the shift, with recorded hours and, once confirmed,
     the points credited (three queries)."""
-    community_id = shift.need.community_id  # where its audit events belong
-    rounding = org_settings.community_settings(community_id).rounding_minutes
+    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
     rows = {
         a.volunteer_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
