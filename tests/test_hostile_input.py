@@ -24,7 +24,7 @@ from wtforms.fields.core import UnboundField
 
 from govhub import create_app, demo
 from govhub.extensions import db
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, build_schema
 
 MAX_DB_INT = 2**31 - 1
 
@@ -250,7 +250,7 @@ def city(request, tmp_path_factory):
     os.environ["GOVHUB_INSTANCE_PATH"] = str(tmp / "instance")
     app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        db.create_all()
+        build_schema()
         demo.seed()
         ids = _real_ids()
         db.session.remove()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, build_schema
 from tests.main_pages import PASSWORD, arrange
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def demo_app(tmp_path_factory):
         env.setenv("GOVHUB_INSTANCE_PATH", str(root / "instance"))
         app = create_app(config)
     with app.app_context():
-        db.create_all()
+        build_schema()
         demo.seed()
         db.session.commit()
         db.session.remove()

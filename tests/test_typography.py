@@ -49,7 +49,7 @@ from govhub.needs.models import Need, Shift
 from govhub.points import services as points
 from govhub.rewards import vouchers
 from govhub.rewards.models import Redemption, Reward
-from tests.conftest import TEST_CONFIG
+from tests.conftest import TEST_CONFIG, build_schema
 
 ROLE_PHONES = {
     "visitor": None,
@@ -341,7 +341,7 @@ def city(tmp_path_factory):
     url = f"sqlite:///{tmp / 'govhub.sqlite3'}"
     app = create_app({**TEST_CONFIG, "DATABASE_URL": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        db.create_all()
+        build_schema()
         demo.seed()
         _add_vouchers_and_activity()
         db.session.remove()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, jsonify, render_template
 from flask_login import current_user
 
 from govhub.checkin import services as checkin
 from govhub.database import utcnow
+from govhub.main import health
 from govhub.needs import board
 from govhub.workbench import views as workbench_views
 
@@ -35,4 +36,10 @@ def home():
 
 @bp.get("/healthz")
 def healthz():
-    return {"status": "ok"}
+    """200 when the database answers at the newest migration, else 503 with the reason."""
+    found = health.problems()
+    body = {"status": "ok"} if not found else {"status": "unavailable", "problems": found}
+    response = jsonify(body)
+    response.status_code = 503 if found else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response
