@@ -33,7 +33,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_overrides or {})
     _configure(app)
 
-    from govhub import cli, errors, i18n, models, navigation, security, templating  # noqa: F401  (models: every table)
+    from govhub import (  # noqa: F401  (models: every table)
+        cli,
+        errors,
+        i18n,
+        models,
+        navigation,
+        requestlog,
+        security,
+        templating,
+    )
     from govhub.accounts.views import bp as accounts_bp
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
@@ -128,6 +137,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     notifications.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    requestlog.init_app(app)
     cli.init_app(app)
     return app
 

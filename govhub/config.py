@@ -67,6 +67,10 @@ BASE_URL = ""
 # the client address is the connection's. With N, the N-th address from the right is used.
 PROXY_COUNT = 0
 
+# One line per request on the ``govhub.requests`` logger (method, path without the query,
+# status, milliseconds, user id), each log line stamped with the request id.
+REQUEST_LOG = True
+
 # Uploads (org tree CSV).
 MAX_CONTENT_LENGTH = 4 * 1024 * 1024
 
