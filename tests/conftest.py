@@ -70,7 +70,8 @@ def build_schema() -> None:
         text("CREATE TABLE IF NOT EXISTS alembic_version (version_num VARCHAR(32) PRIMARY KEY)")
     )
     db.session.execute(text("DELETE FROM alembic_version"))
-    db.session.execute(text("INSERT INTO alembic_version VALUES (:head)"), {"head": head_revision()})
+    stamp = text("INSERT INTO alembic_version VALUES (:head)")
+    db.session.execute(stamp, {"head": head_revision()})
     db.session.commit()
 
 

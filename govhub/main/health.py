@@ -31,7 +31,8 @@ def head_revision() -> str:
 def problems() -> list[str]:
     """What keeps this server from serving: empty when it is healthy."""
     try:
-        revisions = set(db.session.execute(text("SELECT version_num FROM alembic_version")).scalars())
+        stamped = db.session.execute(text("SELECT version_num FROM alembic_version"))
+        revisions = set(stamped.scalars())
     except SQLAlchemyError:
         db.session.rollback()
         try:
