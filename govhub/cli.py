@@ -1,8 +1,10 @@
-"""Operations commands: ``flask --app wsgi seed-demo | create-admin``."""
+"""Operations commands: ``flask --app wsgi seed-demo | scheduler | backup | audit-ledger |
+create-admin``."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -86,6 +88,32 @@ def init_app(app: Flask) -> None:
             pass
         finally:
             runner.shutdown()
+
+    @app.cli.command("backup")
+    @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+    def backup_command(path: Path) -> None:
+        """Copy the database to PATH while the site runs (SQLite file, or a pg_dump
+        archive for pg_restore)."""
+        from govhub import backup
+
+        try:
+            backup.backup(app.config["SQLALCHEMY_DATABASE_URI"], path)
+        except backup.BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"Backup written to {path} ({path.stat().st_size} bytes).")
+
+    @app.cli.command("audit-ledger")
+    def audit_ledger_command() -> None:
+        """Compare every balance with its ledger now (the nightly job); exit 1 on a mismatch."""
+        from govhub.database import utcnow
+        from govhub.points import services as points
+
+        run = points.audit_ledger(now=utcnow())
+        click.echo(f"{run.accounts_checked} accounts checked, {len(run.mismatches)} mismatches.")
+        for mismatch in run.mismatches:
+            click.echo(f"  {mismatch}")
+        if run.mismatches:
+            raise SystemExit(1)
 
     @app.cli.command("create-admin")
     @click.option("--phone", prompt="Mobile number")
