@@ -3,6 +3,7 @@ create-admin``."""
 
 from __future__ import annotations
 
+import signal
 import socket
 from pathlib import Path
 
@@ -26,6 +27,10 @@ def reachable(host: str) -> str:
             return probe.getsockname()[0]
         except OSError:
             return socket.gethostname()
+
+
+def _exit_cleanly(_signal: int, _frame: object) -> None:
+    raise SystemExit(0)
 
 
 def init_app(app: Flask) -> None:
@@ -81,7 +86,10 @@ def init_app(app: Flask) -> None:
         from govhub.scheduler import Runner
 
         runner = Runner(app)
-        click.echo(f"Scheduler {runner.holder} starting (Ctrl-C to stop).")
+        # A service manager stops it with SIGTERM: leave as after Ctrl-C, letting a running
+        # job finish and releasing the lease, so another scheduler can take over at once.
+        signal.signal(signal.SIGTERM, _exit_cleanly)
+        click.echo(f"Scheduler {runner.holder} starting (Ctrl-C to stop).", err=True)
         try:
             runner.start()
         except (KeyboardInterrupt, SystemExit):
