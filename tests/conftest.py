@@ -19,6 +19,7 @@ from sqlalchemy import text
 from govhub import create_app
 from govhub.extensions import db
 from tests import pg
+from tests import redis_server as redis_server_module
 from tests.factories import PASSWORD
 
 TEST_CONFIG = {
@@ -36,15 +37,37 @@ def _required(name: str) -> bool:
     return os.environ.get(name, "") not in ("", "0")
 
 
+def _started(start, missing: str, required: str):
+    """A server ``start()`` made, or a skip when its binaries are missing (a failure when
+    the environment variable ``required`` says it is required, as in CI)."""
+    server = start()
+    if server is None:
+        if _required(required):
+            pytest.fail(f"{missing} and {required}=1")
+        pytest.skip(missing)
+    return server
+
+
 @pytest.fixture(scope="session")
 def postgres():
     """The session's PostgreSQL server, or a skip (a failure when it is required)."""
-    server = pg.start_server()
-    if server is None:
-        message = "PostgreSQL binaries (Debian package postgresql) not found"
-        if _required("GOVHUB_REQUIRE_POSTGRES"):
-            pytest.fail(message + " and GOVHUB_REQUIRE_POSTGRES=1")
-        pytest.skip(message)
+    server = _started(
+        pg.start_server,
+        "PostgreSQL binaries (Debian package postgresql) not found",
+        "GOVHUB_REQUIRE_POSTGRES",
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """The session's Redis server (the shared rate-limit store of a multi-server site)."""
+    server = _started(
+        redis_server_module.start_server,
+        "redis-server (Debian package redis-server) not found",
+        "GOVHUB_REQUIRE_REDIS",
+    )
     yield server
     server.stop()
 
