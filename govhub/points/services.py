@@ -286,10 +286,16 @@ class AuditResult:
     mismatches: list[dict]
 
 
-@transactional
 def audit_ledger(*, now: datetime) -> LedgerAudit:
     """Compare every cached balance and minutes total with the sum of its entries; record
-    the run and every mismatch (admins see them)."""
+    the run and every mismatch (admins see them).
+
+    The comparison is one statement in a read transaction: it sees one snapshot of the
+    accounts and the ledger, and on SQLite it does not hold the write lock while it reads
+    millions of entries, so check-ins and redemptions go on meanwhile. Only recording
+    the run is a (short) write transaction.
+    """
+    db.session.rollback()  # a fresh snapshot, not a request's older one
     sums = (
         select(
             LedgerEntry.volunteer_id,
@@ -324,7 +330,13 @@ def audit_ledger(*, now: datetime) -> LedgerAudit:
         for vid, balance, minutes, total, total_minutes in rows
         if balance != total or minutes != total_minutes
     ] + [{"volunteer_id": vid, "balance": None, "ledger": int(total)} for vid, total in orphans]
-    run = LedgerAudit(ran_at=now, accounts_checked=len(rows), mismatches=mismatches)
+    db.session.rollback()  # end the read before the write begins
+    return _record_audit(now, len(rows), mismatches)
+
+
+@transactional
+def _record_audit(now: datetime, accounts_checked: int, mismatches: list[dict]) -> LedgerAudit:
+    run = LedgerAudit(ran_at=now, accounts_checked=accounts_checked, mismatches=mismatches)
     db.session.add(run)
     if mismatches:
         current_app.logger.error(
