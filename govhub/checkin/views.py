@@ -155,7 +155,9 @@ def scan(shift_id: int, mode: str, token: str):
     if not current_user.is_authenticated:
         flash(_("Log in to finish checking in."), "info")
         return redirect(url_for("accounts.login", next=url_for("checkin.confirm_scan")))
-    return redirect(url_for("checkin.confirm_scan"))
+    # Logged in: the confirm page at once rather than a redirect to it, so a check-in is
+    # two requests (this page, and the POST it sends itself) on a phone's slow network.
+    return confirm_scan()
 
 
 def _pending_scan() -> tuple[Shift, Purpose] | None:

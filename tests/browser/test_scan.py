@@ -170,7 +170,7 @@ def test_the_camera_reads_a_check_in_code_and_checks_the_volunteer_in(
     assert start.bounding_box()["height"] >= 56
     start.click()
     # The page decodes the code, asks the server, opens it: the confirmation posts itself.
-    expect(page).to_have_url(re.compile(r"/s/confirm$"))
+    expect(page).to_have_url(re.compile(r"/s/\d+/in/[^/]+$"))  # the confirm page itself
     expect(page.locator("#result h1")).to_have_text(CHECKED_IN)
     expect(page.locator("#result")).to_contain_text(demo_shift.title)
     opened.log.assert_clean()
@@ -283,7 +283,7 @@ def test_without_javascript_the_code_can_be_pasted(new_page, demo_shift, live_ap
     expect(field).to_have_value("https://evil.example/")
     field.fill(check_in_url(live_app, live_server, demo_shift.id))
     page.get_by_role("button", name="打开链接").click()
-    expect(page).to_have_url(re.compile(r"/s/confirm$"))
+    expect(page).to_have_url(re.compile(r"/s/\d+/in/[^/]+$"))  # the confirm page itself
     page.get_by_role("button", name="立即签到").click()
     expect(page.locator("#result h1")).to_have_text(CHECKED_IN)
     log.assert_clean(allow_statuses=(422,))
