@@ -19,25 +19,25 @@ def test_a_current_schema_is_healthy(client):
     assert response.headers["Cache-Control"] == "no-store"
 
 
-def test_a_schema_behind_the_code_is_unavailable(app, client):
-    db.session.execute(text("UPDATE alembic_version SET version_num = '0014'"))
+def health_after(client, statement: str):
+    """/healthz's answer once ``statement`` changed the schema's stamp (put back after)."""
+    db.session.execute(text(statement))
     db.session.commit()
     try:
-        response = client.get("/healthz")
+        return client.get("/healthz")
     finally:
         build_schema()
+
+
+def test_a_schema_behind_the_code_is_unavailable(app, client):
+    response = health_after(client, "UPDATE alembic_version SET version_num = '0014'")
     assert response.status_code == 503
     assert response.get_json() == {"status": "unavailable", "problems": ["migrations behind"]}
     assert response.headers["Cache-Control"] == "no-store"
 
 
 def test_a_database_never_migrated_is_unavailable(app, client):
-    db.session.execute(text("DROP TABLE alembic_version"))
-    db.session.commit()
-    try:
-        response = client.get("/healthz")
-    finally:
-        build_schema()
+    response = health_after(client, "DROP TABLE alembic_version")
     assert response.status_code == 503
     assert response.get_json()["problems"] == ["migrations not applied"]
 
