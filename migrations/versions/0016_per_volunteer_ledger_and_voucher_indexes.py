@@ -21,7 +21,7 @@ def upgrade():
         batch_op.create_index('ix_ledger_entry_volunteer_id', ['volunteer_id', 'id'], unique=False)
         batch_op.create_index(
             'ix_ledger_entry_volunteer_kind_created',
-            ['volunteer_id', 'kind', 'created_at', 'amount'],
+            ['volunteer_id', 'kind', 'created_at', 'amount', 'minutes'],
             unique=False,
         )
     with op.batch_alter_table('redemption', schema=None) as batch_op:
