@@ -12,7 +12,8 @@ commits on success and rolls back on any error, so a service is always all or no
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from functools import wraps
@@ -111,6 +112,35 @@ def transactional(fn: Callable[P, R]) -> Callable[P, R]:
             _writing.reset(token)
 
     return wrapper
+
+
+@contextmanager
+def keeping_loaded() -> Iterator[list[object]]:
+    """A commit inside the block leaves what the session holds loaded, for a view that
+    shows what its service just wrote. Each transaction starts with a rollback, which
+    expires everything read before it, so what is still loaded after the commit was read
+    or written inside that transaction: re-reading it would fetch the same rows again.
+
+    Yields a list of the objects the block loaded or added: the session keeps an object
+    only while something refers to it, and a service's locals are gone when it returns.
+    Not for a service that changes loaded rows with a bulk UPDATE (they would stay stale).
+    """
+    session = db.session()
+    kept: list[object] = []
+
+    def keep(_session, instance) -> None:
+        kept.append(instance)
+
+    previous = session.expire_on_commit
+    session.expire_on_commit = False
+    event.listen(session, "loaded_as_persistent", keep)
+    event.listen(session, "pending_to_persistent", keep)
+    try:
+        yield kept
+    finally:
+        event.remove(session, "loaded_as_persistent", keep)
+        event.remove(session, "pending_to_persistent", keep)
+        session.expire_on_commit = previous
 
 
 class ServiceError(Exception):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defaultload, joinedload, lazyload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from govhub.accounts.models import (
@@ -62,7 +62,16 @@ def load_session_user(login_id: str) -> User | None:
     user_id, _sep, token = login_id.partition(":")
     if not user_id.isdigit() or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    # Every request loads its user: the roles and skills (eager elsewhere) wait until a
+    # page asks for them, so a request that needs neither (a check-in) skips two queries.
+    user = db.session.get(
+        User,
+        int(user_id),
+        options=[
+            lazyload(User.roles),
+            defaultload(User.profile).lazyload(VolunteerProfile.skills),
+        ],
+    )
     if user is None or not user.active:
         return None
     return user if hmac.compare_digest(user.session_token, token) else None

@@ -32,6 +32,7 @@ from govhub.extensions import db
 from govhub.needs import claims as needs_claims
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.orgs import settings as org_settings
+from govhub.orgs.models import CommunitySettings
 from govhub.points import services as points
 from govhub.points.models import EntryKind
 from govhub.references import RefType
@@ -77,9 +78,10 @@ class ScanResult:
     already: bool  # nothing changed: it had been recorded before
 
 
-def window(shift: Shift) -> tuple[datetime, datetime]:
-    """When volunteers may check in: from N minutes before the start until the end."""
-    settings = org_settings.community_settings(shift.need.community_id)
+def window(shift: Shift, settings: CommunitySettings | None = None) -> tuple[datetime, datetime]:
+    """When volunteers may check in: from N minutes before the start until the end.
+    ``settings``: the community's, when the caller has read them already."""
+    settings = settings or org_settings.community_settings(shift.need.community_id)
     return shift.starts_at - timedelta(minutes=settings.checkin_opens_minutes), shift.ends_at
 
 
@@ -159,14 +161,15 @@ def check_in(
         raise CheckinRefused(
             _("This activity is not running (%(status)s).", status=need.status.label)
         )
+    settings = org_settings.community_settings(need.community_id)
     manual = evidence is Evidence.manual
     entered_at = now  # when the admin typed it in (``now`` becomes the time entered)
     if manual:
         _not_own(actor_id, volunteer_id, _own_hours_message())
         reason = _reason(reason)
-        now = _entered_time(shift, at, now, earliest=window(shift)[0])
+        now = _entered_time(shift, at, now, earliest=window(shift, settings)[0])
     else:
-        opens, closes = window(shift)
+        opens, closes = window(shift, settings)
         if now < opens:
             raise CheckinRefused(_("Check-in opens at %(time)s.", time=local_text(opens)))
         if now > closes:
@@ -187,7 +190,6 @@ def check_in(
         except needs_claims.ClaimRefused as refused:
             raise CheckinRefused(refused.message) from refused
 
-    settings = org_settings.community_settings(need.community_id)
     if existing is None:
         inserted = insert_ignoring_conflict(
             Attendance,
@@ -332,8 +334,9 @@ class AttendanceRow:
 
 def attendance_list(shift: Shift) -> list[AttendanceRow]:
     """Everyone who claimed or attended the shift, with recorded hours and, once confirmed,
-    the points credited (three queries)."""
-    rounding = org_settings.community_settings(shift.need.community_id).rounding_minutes
+    the points credited (four queries: the settings once, not per row)."""
+    settings = org_settings.community_settings(shift.need.community_id)
+    rounding = settings.rounding_minutes
     rows = {
         a.volunteer_id: a
         for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
@@ -358,7 +361,7 @@ def attendance_list(shift: Shift) -> list[AttendanceRow]:
                 claims.get(volunteer_id),
                 volunteer_id,
                 minutes,
-                _points_for(shift, attendance, minutes),
+                _points_for(shift, attendance, minutes, settings),
                 given.get(attendance.id, 0)
                 if attendance and attendance.status is AttendanceStatus.confirmed
                 else None,
@@ -367,14 +370,21 @@ def attendance_list(shift: Shift) -> list[AttendanceRow]:
     return result
 
 
-def _points_for(shift: Shift, attendance: Attendance | None, minutes: int) -> int:
+def _points_for(
+    shift: Shift,
+    attendance: Attendance | None,
+    minutes: int,
+    settings: CommunitySettings | None = None,
+) -> int:
     """What confirming ``attendance`` with ``minutes`` earns: hours × the rate, or the
-    need's fixed amount whatever the hours; nothing for a no-show or void attendance."""
+    need's fixed amount whatever the hours; nothing for a no-show or void attendance.
+    ``settings``: the community's, read once by a caller that asks for many rows (a
+    community without a settings row would otherwise be looked up again for each)."""
     if attendance is None or attendance.checked_in_at is None:
         return 0
     if attendance.status in (AttendanceStatus.no_show, AttendanceStatus.void):
         return 0
-    settings = org_settings.community_settings(shift.need.community_id)
+    settings = settings or org_settings.community_settings(shift.need.community_id)
     if attendance.manual and not settings.manual_hours_earn:
         return 0
     return shift.need.points_for(minutes)

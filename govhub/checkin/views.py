@@ -26,7 +26,7 @@ from govhub.audit import services as audit
 from govhub.checkin import services
 from govhub.checkin.models import AttendanceStatus, Evidence
 from govhub.clock import local_text
-from govhub.database import NotFound, ServiceError, get_or_raise, utcnow
+from govhub.database import NotFound, ServiceError, get_or_raise, keeping_loaded, utcnow
 from govhub.extensions import db
 from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
@@ -160,7 +160,8 @@ def scan(shift_id: int, mode: str, token: str):
     return confirm_scan()
 
 
-def _pending_scan() -> tuple[Shift, Purpose] | None:
+def _pending_scan() -> tuple[int, Purpose] | None:
+    """The shift id and purpose of the code scanned in the last few minutes."""
     pending = session.get("scan")
     if not pending:
         return None
@@ -168,8 +169,7 @@ def _pending_scan() -> tuple[Shift, Purpose] | None:
     if utcnow() - scanned_at > timedelta(minutes=PENDING_SCAN_MINUTES):
         session.pop("scan", None)
         return None
-    shift = db.session.get(Shift, pending["shift"])
-    return (shift, _purpose(pending["mode"])) if shift else None
+    return int(pending["shift"]), _purpose(pending["mode"])
 
 
 @bp.route("/s/confirm", methods=["GET", "POST"])
@@ -178,14 +178,24 @@ def confirm_scan():
     pending = _pending_scan()
     if pending is None:
         return code_problem(Problem.expired, 410)
-    shift, purpose = pending
+    shift_id, purpose = pending
     if request.method == "GET":
+        shift = db.session.get(Shift, shift_id)
+        if shift is None:
+            return code_problem(Problem.expired, 410)
         # The form submits itself (htmx, on load); without JavaScript, one tap.
         return render_template("checkin/confirm.html", shift=shift, purpose=purpose)
     action = services.check_in if purpose is Purpose.check_in else services.check_out
     try:
-        result = action(current_user.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
+        # The page shows the shift and the attendance the service has just read and
+        # written: nothing to read again after the commit. The shift is not read
+        # before the service either (the service's transaction reads it afresh).
+        with keeping_loaded() as _read:
+            result = action(current_user.id, shift_id, now=utcnow(), evidence=Evidence.code_scan)
     except ServiceError as refused:
+        shift = db.session.get(Shift, shift_id)
+        if shift is None:  # gone since it was scanned
+            return code_problem(Problem.expired, 410)
         return render(
             "checkin/result.html",
             "checkin/_result.html",
@@ -199,7 +209,7 @@ def confirm_scan():
     return render(
         "checkin/result.html",
         "checkin/_result.html",
-        shift=shift,
+        shift=db.session.get_one(Shift, shift_id),  # the service's, still loaded
         purpose=purpose,
         error=None,
         result=result,

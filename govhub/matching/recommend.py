@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import literal_column, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, contains_eager
 
 from govhub.accounts.models import VolunteerProfile
 from govhub.clock import local_date
@@ -65,6 +65,9 @@ def recommended(
         )
         .order_by(literal_column("total").desc(), Shift.starts_at, Shift.id)
         .limit(SCAN_LIMIT)
+        # The need is joined already: load it from the same rows (the page shows each
+        # shift's need; read one by one, that was a query per recommendation).
+        .options(contains_eager(Shift.need))
     )
     found: list[Recommendation] = []
     rows = db.session.execute(query).all()

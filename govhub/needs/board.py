@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import Integer, and_, cast, exists, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from govhub.accounts.models import Role, User
 from govhub.clock import to_utc
 from govhub.extensions import db
-from govhub.needs.claims import waitlist_position
+from govhub.needs.claims import waitlist_positions
 from govhub.needs.models import (
     ACTIVE_CLAIM,
     Claim,
@@ -145,30 +146,67 @@ def board(
     return BoardPage(cards, has_more, page)
 
 
+PAST_TASKS_PAGE = 20
+
+
 @dataclass
 class MyTasks:
     upcoming: list[Claim]
     waitlisted: list[tuple[Claim, int]]
-    past: list[Claim]
+    past: KeysetPage[Claim]  # a page: a long-serving volunteer has thousands
 
 
-def my_tasks(volunteer_id: int, *, now: datetime) -> MyTasks:
-    claims = db.session.scalars(
+def _epoch_minutes(column):
+    """``column`` (a naive UTC datetime) as whole minutes since 1970, the past tasks'
+    page key: keyset cursors are integers, and the list is in the order of the shifts."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.extract("epoch", column) / 60), Integer)
+    return cast(func.strftime("%s", column), Integer) / 60
+
+
+def _past_key(claim: Claim) -> tuple[int, int]:
+    return calendar.timegm(claim.shift.starts_at.timetuple()) // 60, claim.id
+
+
+def my_tasks(
+    volunteer_id: int,
+    *,
+    now: datetime,
+    past_cursor: Cursor | None = None,
+    past_per_page: int = PAST_TASKS_PAGE,
+) -> MyTasks:
+    """What lies ahead (every upcoming shift and waiting-list place: few, however long
+    the volunteer has served) and one page of the past shifts, newest first."""
+    mine = (Claim.volunteer_id == volunteer_id, Claim.status.in_(ACTIVE_CLAIM))
+    ahead = db.session.scalars(
         select(Claim)
         .join(Claim.shift)
-        .where(Claim.volunteer_id == volunteer_id, Claim.status.in_(ACTIVE_CLAIM))
+        .where(
+            *mine,
+            or_(
+                and_(Claim.status == ClaimStatus.confirmed, Shift.ends_at > now),
+                and_(Claim.status == ClaimStatus.waitlisted, Shift.starts_at > now),
+            ),
+        )
         .options(selectinload(Claim.shift).joinedload(Shift.need))
         .order_by(Shift.starts_at)
     ).all()
-    upcoming = [c for c in claims if c.status is ClaimStatus.confirmed and c.shift.ends_at > now]
-    past = [c for c in claims if c.status is ClaimStatus.confirmed and c.shift.ends_at <= now]
-    past.reverse()
-    waitlisted = [
-        (c, waitlist_position(c))
-        for c in claims
-        if c.status is ClaimStatus.waitlisted and c.shift.starts_at > now
-    ]
-    return MyTasks(upcoming, waitlisted, past)
+    upcoming = [c for c in ahead if c.status is ClaimStatus.confirmed]
+    queued = [c for c in ahead if c.status is ClaimStatus.waitlisted]
+    positions = waitlist_positions(queued)
+    past = keyset_page(
+        select(Claim)
+        .join(Claim.shift)
+        .where(Claim.volunteer_id == volunteer_id, Claim.status == ClaimStatus.confirmed)
+        .where(Shift.ends_at <= now)
+        .options(selectinload(Claim.shift).joinedload(Shift.need)),
+        [_epoch_minutes(Shift.starts_at), Claim.id],
+        past_cursor,
+        descending=True,
+        limit=past_per_page,
+        key_of=_past_key,
+    )
+    return MyTasks(upcoming, [(c, positions[c.id]) for c in queued], past)
 
 
 def upcoming_count(volunteer_id: int, *, now: datetime) -> int:

@@ -30,6 +30,7 @@ from govhub.needs import posting, resident_requests, unit_holds
 from govhub.needs.forms import ActionForm, BoardForm, RatingForm
 from govhub.needs.models import Claim, Need, Shift
 from govhub.needs.unit_hold_forms import hold_form
+from govhub.pagination import cursor_from_request
 from govhub.permissions import Action
 
 bp = Blueprint("needs", __name__)
@@ -173,7 +174,8 @@ def my_tasks():
     now = utcnow()
     return render_template(
         "needs/my_tasks.html",
-        tasks=needs_board.my_tasks(current_user.id, now=now),
+        # ?before= / ?after= page through the past shifts (a key of two numbers).
+        tasks=needs_board.my_tasks(current_user.id, now=now, past_cursor=cursor_from_request(2)),
         action_form=ActionForm(),
         can_cancel_online=lambda shift: needs_claims.can_cancel_online(shift, now=now),
         now=now,

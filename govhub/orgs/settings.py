@@ -7,7 +7,8 @@ Every function that changes something is one transaction (``@transactional``).
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from govhub.audit import services as audit
 from govhub.database import ServiceError, transactional
@@ -19,10 +20,28 @@ from govhub.needs.models import (
 from govhub.orgs.models import CommunitySettings
 from govhub.references import RefType
 
+# Communities found to have no settings row in the session's current transaction: a page
+# that asks for each of its rows' settings (a list of shifts) would otherwise look the
+# same missing row up again for every one (a row found is kept by the identity map).
+_NO_ROW = "govhub_communities_without_settings"
+
+
+@event.listens_for(Session, "after_flush")
+@event.listens_for(Session, "after_commit")
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_missing_settings(session, *_args) -> None:
+    """A flush may have inserted the row, and another transaction may see one."""
+    session.info.pop(_NO_ROW, None)
+
 
 def community_settings(community_id: int) -> CommunitySettings:
     """The community's settings row, or an unsaved one with the defaults."""
-    return db.session.get(CommunitySettings, community_id) or CommunitySettings(
+    missing: set[int] = db.session.info.setdefault(_NO_ROW, set())
+    row = None if community_id in missing else db.session.get(CommunitySettings, community_id)
+    if row is not None:
+        return row
+    missing.add(community_id)
+    return CommunitySettings(
         community_id=community_id,
         points_per_hour=CommunitySettings.DEFAULT_POINTS_PER_HOUR,
         cancel_cutoff_minutes=CommunitySettings.DEFAULT_CANCEL_CUTOFF_MINUTES,

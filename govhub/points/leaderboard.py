@@ -112,16 +112,18 @@ def board(
         value = func.sum(LedgerEntry.amount)
         conditions = [LedgerEntry.kind == EntryKind.earn]
     if scope is Scope.community:
-        conditions.append(VolunteerProfile.community_id == result.unit.id)
+        home = VolunteerProfile.community_id == result.unit.id
     else:
         communities = select(OrgUnit.id).where(OrgUnit.parent_id == result.unit.id)
-        conditions.append(VolunteerProfile.community_id.in_(communities))
+        home = VolunteerProfile.community_id.in_(communities)
+    # The unit's volunteers first, then each one's entries by a per-volunteer index: as
+    # a join, SQLite started from kind + period and read every earn entry of the city.
+    conditions.append(LedgerEntry.volunteer_id.in_(select(VolunteerProfile.user_id).where(home)))
     if (start := period_start(period, now)) is not None:
         conditions.append(LedgerEntry.created_at >= start)
 
     totals = (
         select(LedgerEntry.volunteer_id.label("volunteer_id"), value.label("value"))
-        .join(VolunteerProfile, VolunteerProfile.user_id == LedgerEntry.volunteer_id)
         .where(*conditions)
         .group_by(LedgerEntry.volunteer_id)
         .having(value > 0)

@@ -35,6 +35,19 @@ class LedgerEntry(Model):
     __table_args__ = (
         Index("ix_ledger_entry_volunteer_created", "volunteer_id", "created_at"),
         Index("ix_ledger_entry_kind_created", "kind", "created_at"),
+        # A volunteer's history, newest first (the id is the order), on both databases.
+        Index("ix_ledger_entry_volunteer_id", "volunteer_id", "id"),
+        # Points earned or minutes served per volunteer in a period (leaderboards),
+        # covering both: more selective than kind + created_at, which reads every earn
+        # entry of the city.
+        Index(
+            "ix_ledger_entry_volunteer_kind_created",
+            "volunteer_id",
+            "kind",
+            "created_at",
+            "amount",
+            "minutes",
+        ),
         # An entry moves points, or records service minutes that earned no points.
         CheckConstraint("amount <> 0 OR minutes <> 0", name="not_empty"),
     )

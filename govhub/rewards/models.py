@@ -129,6 +129,8 @@ class Redemption(Model):
         Index("ix_redemption_volunteer_reward_issued", "volunteer_id", "reward_id", "issued_at"),
         Index("ix_redemption_partner_status", "partner_id", "status"),
         Index("ix_redemption_status_expires", "status", "expires_at"),
+        # A community's vouchers of a month (economy report): its members' rows only.
+        Index("ix_redemption_volunteer_status_issued", "volunteer_id", "status", "issued_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

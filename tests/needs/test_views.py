@@ -611,3 +611,31 @@ def test_settings_out_of_range_are_refused_at_their_field(world, client, auth, n
     assert db.session.get(CommunitySettings, world["tree"].community_a) is None
     saved = select(AuditEvent).where(AuditEvent.action == "community.settings_saved")
     assert db.session.scalars(saved).all() == []
+
+
+def test_my_tasks_shows_the_past_in_pages_newest_first_with_whats_ahead_on_each(
+    world, client, auth
+):
+    volunteer = world["volunteer"]
+    now = utcnow()
+    ahead = make_need(world["tree"], admin=world["admin"], now=now, title="下周巡逻")
+    needs_claims.claim_shift(volunteer.id, ahead.shifts[0].id, now=now)
+    # 23 past shifts, one a day (posted and claimed the day before each).
+    for days in range(23, 0, -1):
+        posted = now - timedelta(days=days + 1)
+        need = make_need(
+            world["tree"], admin=world["admin"], now=posted, title=f"往期{days:02d}天前"
+        )
+        needs_claims.claim_shift(volunteer.id, need.shifts[0].id, now=posted)
+    auth.login(volunteer.phone)
+
+    first = text_of(client.get("/my/tasks"))
+    shown = re.findall(r"往期(\d\d)天前", first)
+    assert shown == [f"{d:02d}" for d in range(1, 21)]  # the 20 most recent
+    assert "下周巡逻" in first
+    older = re.search(r'href="(/my/tasks\?before=[0-9.]+)"', first).group(1)
+
+    second = text_of(client.get(older))
+    assert re.findall(r"往期(\d\d)天前", second) == ["21", "22", "23"]
+    assert "下周巡逻" in second  # what lies ahead is on every page
+    assert 'rel="next"' not in second and 'rel="prev"' in second

@@ -1,0 +1,253 @@
+"""Statements per page: the same for 3 and for 30 of what a page lists (no N+1), and at
+most a budget. A page that starts issuing a query per row fails here; how fast a page
+is, is measured by ``make bench``, never asserted.
+
+Each test builds the small case, counts, adds 27 more of what the page lists, counts
+again. Budgets are what the page issues today; raising one needs a reason."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from govhub import tokens
+from govhub.accounts.models import Role
+from govhub.checkin import services as checkin
+from govhub.checkin.models import Evidence
+from govhub.database import utcnow
+from govhub.extensions import db
+from govhub.needs import claims
+from govhub.needs.models import Shift
+from govhub.tokens import Purpose
+from tests.factories import NOW, make_admin, make_need, make_tree, make_user
+from tests.points.helpers import earn
+from tests.query_counts import statements_of
+from tests.rewards.helpers import make_reward, make_shop
+
+SMALL, LARGE = 3, 30
+HTMX = {"HX-Request": "true"}
+
+
+def _live_shift(tree, admin, capacity=LARGE + 5):
+    """A shift that started 10 minutes ago (check-in is open)."""
+    now = utcnow()
+    need = make_need(
+        tree,
+        admin=admin,
+        now=now - timedelta(hours=1),
+        title="楼道清洁",
+        shifts=((0.01, 2, capacity),),
+    )
+    shift = need.shifts[0]
+    db.session.execute(
+        db.update(Shift)
+        .where(Shift.id == shift.id)
+        .values(starts_at=now - timedelta(minutes=10), ends_at=now + timedelta(minutes=110))
+    )
+    db.session.commit()
+    return db.session.get(Shift, shift.id)
+
+
+def assert_flat(app, client, url, grow, budget, *, headers=None, **request):
+    """``url`` costs the same after ``grow(SMALL)`` as after ``grow(LARGE - SMALL)`` more,
+    and at most ``budget`` statements."""
+    grow(SMALL)
+    small = statements_of(app, client, "GET", url, headers=headers, **request)
+    grow(LARGE - SMALL)
+    large = statements_of(app, client, "GET", url, headers=headers, **request)
+    assert large.count == small.count, f"{url}: {small.count} → {large.count}\n{large}"
+    assert large.count <= budget, f"{url}: {large.count} > {budget}\n{large}"
+
+
+def test_a_check_in_costs_fourteen_statements_from_scan_to_record(app, client, auth):
+    """Scan (redirect), the confirm page, the htmx POST that records: 28 statements
+    before the per-request overhead was cut."""
+    tree = make_tree()
+    shift = _live_shift(tree, make_admin(tree))
+    volunteer = make_user(tree, name="张晓明")
+    claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(minutes=30))
+    auth.login(volunteer.phone)
+    token = tokens.shift_token(shift.id, Purpose.check_in, utcnow())
+    scan = statements_of(app, client, "GET", f"/s/{shift.id}/in/{token}")
+    confirm = statements_of(app, client, "GET", "/s/confirm")
+    record = statements_of(app, client, "POST", "/s/confirm", headers=HTMX)
+    assert "签到成功" in record.response.get_data(as_text=True)
+    assert checkin.attendance_of(shift.id, volunteer.id).checked_in_at is not None
+    assert (scan.count, confirm.count, record.count) == (1, 4, 9), (
+        f"{scan}\n--\n{confirm}\n--\n{record}"
+    )
+
+
+@pytest.mark.parametrize("part", ["code", "counter"])
+def test_the_check_in_screen_refresh(app, client, auth, part):
+    tree = make_tree()
+    admin = make_admin(tree)
+    shift = _live_shift(tree, admin)
+
+    def grow(n):
+        for _ in range(n):
+            volunteer = make_user(tree)
+            claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(minutes=30))
+            checkin.check_in(volunteer.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
+
+    auth.login(admin.phone)
+    assert_flat(app, client, f"/manage/shifts/{shift.id}/checkin/{part}", grow, 6, headers=HTMX)
+
+
+def test_an_attendance_page(app, client, auth):
+    tree = make_tree()
+    admin = make_admin(tree)
+    shift = _live_shift(tree, admin)
+
+    def grow(n):
+        for _ in range(n):
+            volunteer = make_user(tree)
+            claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(minutes=30))
+            checkin.check_in(volunteer.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
+
+    auth.login(admin.phone)
+    assert_flat(app, client, f"/manage/shifts/{shift.id}/attendance", grow, 13)
+
+
+def test_my_tasks(app, client, auth):
+    """Upcoming shifts, a waiting-list place, past shifts (a page of them)."""
+    tree = make_tree()
+    admin = make_admin(tree)
+    volunteer = make_user(tree)
+    full = make_need(tree, admin=admin, shifts=((1.5, 1, 1),)).shifts[0]
+    claims.claim_shift(make_user(tree).id, full.id, now=NOW)
+    claims.claim_shift(volunteer.id, full.id, now=NOW, waitlist=True)
+    days = iter(range(2, 1000))
+
+    def grow(n):
+        for _ in range(n):
+            day = next(days)
+            coming = make_need(tree, admin=admin, shifts=((day, 2, 5),))
+            claims.claim_shift(volunteer.id, coming.shifts[0].id, now=NOW)
+            posted = NOW - timedelta(days=day + 1)
+            done = make_need(tree, admin=admin, now=posted, shifts=((1, 2, 5),))
+            claims.claim_shift(volunteer.id, done.shifts[0].id, now=posted)
+
+    auth.login(volunteer.phone)
+    assert_flat(app, client, "/my/tasks", grow, 8)
+
+
+def test_my_points(app, client, auth):
+    tree = make_tree()
+    volunteer = make_user(tree)
+    auth.login(volunteer.phone)
+    assert_flat(app, client, "/my/points", lambda n: [earn(volunteer.id, 5) for _ in range(n)], 7)
+
+
+def test_the_needs_board_with_a_filter_and_the_recommendations(app, client, auth):
+    from tests.factories import make_category
+
+    tree = make_tree()
+    admin = make_admin(tree)
+    volunteer = make_user(tree)
+    category = make_category()
+
+    def grow(n):
+        for _ in range(n):
+            make_need(tree, admin=admin, shifts=((2, 2, 5), (3, 2, 5)))
+
+    auth.login(volunteer.phone)
+    assert_flat(app, client, f"/needs?category={category}", grow, 9)
+
+
+@pytest.mark.parametrize("by", ["points", "hours"])
+@pytest.mark.parametrize("scope", ["community", "street"])
+def test_a_leaderboard(app, client, auth, scope, by):
+    tree = make_tree()
+    volunteer = make_user(tree)
+
+    def grow(n):
+        for _ in range(n):
+            earn(make_user(tree).id, 10, minutes=60)
+
+    auth.login(volunteer.phone)
+    assert_flat(app, client, f"/leaderboard?scope={scope}&period=all&by={by}", grow, 4)
+
+
+def test_the_points_supermarket_and_a_shops_home(app, client, auth):
+    tree = make_tree()
+    partner, owner = make_shop(tree)
+    volunteer = make_user(tree)
+
+    def grow(n):
+        for k in range(n):
+            make_reward(partner, owner, title=f"大米{k}")
+
+    auth.login(volunteer.phone)
+    assert_flat(app, client, "/rewards", grow, 7)
+    auth.logout()
+    auth.login(owner.phone)
+    assert_flat(app, client, f"/shop/{partner.id}/", grow, 7)
+
+
+@pytest.mark.parametrize("level", ["community_a", "street", "district", "city"])
+def test_the_oversight_dashboard(app, client, auth, level):
+    tree = make_tree()
+    admin = make_admin(tree, scope="community_a")
+    overseer = make_admin(tree, Role.oversight_admin, "city", name="市管理员")
+
+    def grow(n):
+        for _ in range(n):
+            make_need(tree, admin=admin, shifts=((2, 2, 5),))
+            earn(make_user(tree).id, 10, minutes=60)
+
+    auth.login(overseer.phone)
+    assert_flat(app, client, f"/oversight/units/{getattr(tree, level)}", grow, 41)
+
+
+def test_recommended_for_me(app, client, auth):
+    tree = make_tree()
+    admin = make_admin(tree)
+    volunteer = make_user(tree)
+
+    def grow(n):
+        for _ in range(n):
+            make_need(tree, admin=admin, now=utcnow(), shifts=((2, 2, 5), (3, 2, 5)))
+
+    auth.login(volunteer.phone)
+    assert_flat(app, client, "/matching/for-me", grow, 4)
+
+
+def test_matching_candidates_for_a_need(app, client, auth):
+    tree = make_tree()
+    admin = make_admin(tree)
+    need = make_need(tree, admin=admin, now=utcnow(), shifts=((2, 2, 5),))
+
+    def grow(n):
+        for _ in range(n):
+            make_user(tree)
+
+    auth.login(admin.phone)
+    assert_flat(app, client, f"/matching/needs/{need.id}", grow, 10)
+
+
+@pytest.mark.parametrize("dataset", ["volunteers", "points", "needs"])
+def test_a_city_wide_export(app, client, auth, dataset):
+    from govhub.clock import local_today
+
+    tree = make_tree()
+    admin = make_admin(tree)
+    overseer = make_admin(tree, Role.oversight_admin, "city", name="市管理员")
+    today = local_today()
+
+    def grow(n):
+        for _ in range(n):
+            earn(make_user(tree).id, 10, minutes=60)
+            make_need(tree, admin=admin, now=utcnow(), shifts=((2, 2, 5),))
+
+    period = f"period=dates&from={(today - timedelta(days=30)).isoformat()}&to={today.isoformat()}"
+    auth.login(overseer.phone)
+    assert_flat(
+        app,
+        client,
+        f"/oversight/exports/{dataset}.csv?unit={tree.city}&{period}",
+        grow,
+        3,  # the user, the roles, one query streamed for every row
+        buffered=True,
+    )
