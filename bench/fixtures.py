@@ -5,6 +5,7 @@ that follow them. Runs inside the app (the database of GOVHUB_DATABASE_URL):
     python -m bench.fixtures verify-checkin FIXTURE.json
     python -m bench.fixtures verify-redeem FIXTURE.json
     python -m bench.fixtures jobs                  # every scheduled job, a writer beside it
+    python -m bench.fixtures writer                # that writer (until stdin closes)
 
 Each prints JSON. The demo accounts (which seed-city keeps) are the organizer, the shop
 and the oversight admins.
@@ -248,55 +249,71 @@ def verify_redeem(fixture: dict) -> dict:
     }
 
 
+def writer() -> list[list[float]]:
+    """Small write transactions, one every 20 ms, until stdin closes (a process of its
+    own, so that it waits for the database and not for the jobs' share of the GIL).
+    Returns [wall-clock start, seconds] of each."""
+    stop = threading.Event()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
+    writes: list[list[float]] = []
+    with db.engine.connect() as connection:  # opened before the first measured write
+        connection.execute(text("SELECT 1"))
+        connection.commit()
+        print("ready", file=sys.stderr, flush=True)
+        while not stop.is_set():
+            at, started = time.time(), time.perf_counter()
+            with connection.begin():
+                connection.execute(text("INSERT INTO bench_write (at) VALUES (CURRENT_TIMESTAMP)"))
+            writes.append([at, time.perf_counter() - started])
+            stop.wait(0.02)
+    return writes
+
+
 def jobs() -> dict:
     """Each scheduled job once over the city, the ledger audit first, while a writer
-    thread commits one small transaction every 20 ms and records how long each took."""
+    process commits one small transaction every 20 ms; each job is charged with the
+    slowest write that overlapped it."""
+    import subprocess
+
     from govhub.jobs import JOBS
 
-    waits: list[float] = []
-    stop = threading.Event()
-
-    def writer(flask_app) -> None:
-        with flask_app.app_context():
-            while not stop.is_set():
-                started = time.perf_counter()
-                with db.engine.begin() as connection:
-                    connection.execute(
-                        text("INSERT INTO bench_write (at) VALUES (CURRENT_TIMESTAMP)")
-                    )
-                waits.append(time.perf_counter() - started)
-                stop.wait(0.02)
-
-    from flask import current_app
-
-    thread = threading.Thread(target=writer, args=(current_app._get_current_object(),))
-    thread.start()
-    while not waits:  # the writer's first transaction opens its connection: not a wait
-        time.sleep(0.01)
-    waits.clear()
-    timings = {}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bench.fixtures", "writer"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stderr is not None and process.stdin is not None
+    process.stderr.readline()  # "ready"
+    time.sleep(0.1)
+    spans = {}
     order = ["audit_ledger", *[name for name in JOBS if name != "audit_ledger"]]
     try:
         for name in order:
-            before = len(waits)
-            started = time.perf_counter()
+            started = time.time()
             result = JOBS[name].func(now=utcnow())  # type: ignore[operator]
             db.session.remove()
-            seconds = time.perf_counter() - started
-            during = waits[before:]
-            timings[name] = {
-                "seconds": round(seconds, 3),
-                "result": result if isinstance(result, int) else str(result),
-                "writer_max_wait_ms": round(max(during, default=0) * 1000, 1),
-                "writer_writes": len(during),
-            }
+            spans[name] = (started, time.time(), result)
+            time.sleep(0.1)  # a gap, so a write is charged to the job it overlapped
     finally:
-        stop.set()
-        thread.join()
+        process.stdin.close()
+        out = process.stdout.read() if process.stdout else ""
+        process.wait(60)
+    writes = json.loads(out.strip().splitlines()[-1])
+    timings = {}
+    for name, (started, ended, result) in spans.items():
+        during = [w for a, w in writes if a < ended and a + w > started]
+        timings[name] = {
+            "seconds": round(ended - started, 3),
+            "result": result if isinstance(result, int) else str(result),
+            "writer_max_wait_ms": round(max(during, default=0) * 1000, 1),
+            "writer_writes": len(during),
+        }
     return {
         "jobs": timings,
-        "writer_max_wait_ms": round(max(waits, default=0) * 1000, 1),
-        "writer_writes": len(waits),
+        "writer_max_wait_ms": round(max((w for _, w in writes), default=0) * 1000, 1),
+        "writer_writes": len(writes),
     }
 
 
@@ -314,6 +331,8 @@ def main() -> None:
             result = {"shift_id": fixture["shift_id"], "reward_id": fixture["reward_id"]}
         elif command == "jobs":
             result = jobs()
+        elif command == "writer":
+            result = writer()
         else:
             with open(sys.argv[2], encoding="utf-8") as handle:
                 fixture = json.load(handle)
