@@ -130,17 +130,19 @@ class Gunicorn:
                 key, _, value = line.partition(":")
                 if key in ("VmHWM", "VmRSS"):
                     status[key] = round(int(value.split()[0]) / 1024, 1)
-            found.append({"pid": pid, "peak_mb": status.get("VmHWM"), "rss_mb": status.get("VmRSS")})
+            found.append(
+                {"pid": pid, "peak_mb": status.get("VmHWM"), "rss_mb": status.get("VmRSS")}
+            )
         return found
 
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(30)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         self.log.close()
 
 
@@ -157,12 +159,12 @@ def ratio(measured: dict, ceiling: dict) -> float | None:
     return round(measured["throughput_rps"] / ceiling["throughput_rps"], 3)
 
 
-def page_list(fx: dict, org: list, longest: list, typical: list, admin: list) -> list[dict]:
-    """The issue's pages, each with the account that opens it."""
+def page_list(fx: dict) -> list[dict]:
+    """The issue's pages, each with the account that opens it (bench/fixtures.py)."""
     p = fx["pages"]
+    org, typical, longest, admin = fx["organizer"], p["typical"], p["longest"], p["admin"]
     shop_owner = ["13800000020", "demo-business-2026"]
-    district_admin = ["13800000006", "demo-xianan-2026"]
-    street_admin = ["13800000004", "demo-yongan-2026"]
+    system_admin = ["13800000001", "demo-admin-2026"]
     shift = fx["shift_id"]
     pages = [
         ("needs board", "/needs", typical),
@@ -191,16 +193,11 @@ def page_list(fx: dict, org: list, longest: list, typical: list, admin: list) ->
         ("attendance (500 people)", f"/manage/shifts/{shift}/attendance", org),
     ]
     if p["need"]:
-        pages.append(("matching candidates", f"/matching/needs/{p['need']}", org))
-    for level, who in (
-        ("city", admin),
-        ("district", district_admin),
-        ("street", street_admin),
-        ("community", org),
-    ):
-        if p[level]:
-            pages.append((f"oversight {level}", f"/oversight/units/{p[level]}", who))
-    pages.append(("economy report", "/manage/economy", admin))
+        pages.append(("matching candidates", f"/matching/needs/{p['need']}", admin))
+    for level, (unit_id, who) in p["units"].items():
+        if unit_id:
+            pages.append((f"oversight {level}", f"/oversight/units/{unit_id}", who))
+    pages.append(("economy report", "/manage/economy", system_admin))
     return [
         {
             "name": item[0],
@@ -215,7 +212,7 @@ def page_list(fx: dict, org: list, longest: list, typical: list, admin: list) ->
 
 def export_list(fx: dict, admin: list) -> list[dict]:
     """City-wide exports of the last year (the seeded year of history)."""
-    city = fx["pages"]["city"]
+    city = fx["pages"]["units"]["city"][0]
     today = dt.date.today()
     period = f"period=dates&from={today - dt.timedelta(days=365)}&to={today}"
     return [
@@ -263,7 +260,11 @@ def seed(env: dict, scale: float, smoke: bool) -> dict:
     else:
         flask(env, "seed-demo")
         what = {"command": "seed-demo"}
-    return {**what, "migrate_s": round(migrated, 1), "seed_s": round(time.perf_counter() - started, 1)}
+    return {
+        **what,
+        "migrate_s": round(migrated, 1),
+        "seed_s": round(time.perf_counter() - started, 1),
+    }
 
 
 def machine(pg_version: str | None) -> dict:
@@ -350,10 +351,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         app.wait("/healthz")
         ceiling.wait("/ping")
         log(f"[{db}] gunicorn serving govhub on {app.base}, the ceilings on {ceiling.base}")
-        org = fx["organizer"]
         admin = ["13800000001", "demo-admin-2026"]
-        typical = ["13800000010", "demo-volunteer-2026"]
-        longest = fx["pages"]["longest"]
         scenarios: dict = {}
 
         def ceil(path: str, clients: int, per_client: int) -> dict:
@@ -372,7 +370,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
             "checkin",
             {
                 "base": app.base,
-                "organizer": org,
+                "organizer": fx["organizer"],
                 "shift_id": fx["shift_id"],
                 "volunteers": fx["checkin_phones"],
                 "password": fx["password"],
@@ -412,7 +410,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         # Pages: each beside a one-line-endpoint ceiling measured just before it (in a
         # smoke run, one ceiling for all of them, to keep it short).
         page_results = {}
-        every = page_list(fx, org, longest, typical, admin) + export_list(fx, admin)
+        every = page_list(fx) + export_list(fx, admin)
         groups = [every] if args.smoke else [[page] for page in every]
         for group in groups:
             n_requests = args.exports if group[0]["name"].startswith("export") else args.requests
@@ -439,6 +437,9 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         log(f"[{db}] jobs: writer waited at most {scenarios['jobs']['writer_max_wait_ms']} ms")
         result["scenarios"] = scenarios
     finally:
+        for running in servers:  # SIGTERM to both first: they shut down side by side
+            if running.process.poll() is None:
+                running.process.send_signal(signal.SIGTERM)
         for running in servers:
             running.stop()
         if server is not None:

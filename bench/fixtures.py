@@ -1,7 +1,7 @@
 """What the scenarios need in the city, made through govhub's services, and the checks
 that follow them. Runs inside the app (the database of GOVHUB_DATABASE_URL):
 
-    python -m bench.fixtures setup OUT.json CHECKINS REDEEMERS STOCK   # volunteers, a shift, a reward
+    python -m bench.fixtures setup OUT.json CHECKINS REDEEMERS STOCK  # a shift, a reward
     python -m bench.fixtures verify-checkin FIXTURE.json
     python -m bench.fixtures verify-redeem FIXTURE.json
     python -m bench.fixtures jobs                  # every scheduled job, a writer beside it
@@ -23,7 +23,7 @@ from sqlalchemy import func, select, text
 
 from govhub import create_app
 from govhub.accounts import services as accounts
-from govhub.accounts.models import User
+from govhub.accounts.models import User, VolunteerProfile
 from govhub.checkin.models import Attendance
 from govhub.database import utcnow
 from govhub.extensions import db
@@ -145,53 +145,98 @@ def setup(checkins: int, redeemers: int, stock: int) -> dict:
     }
 
 
-def _unit(level: OrgLevel, inside: OrgUnit | None = None) -> OrgUnit | None:
-    query = select(OrgUnit).where(OrgUnit.level == level).order_by(OrgUnit.code)
-    if inside is not None:
-        query = query.where(OrgUnit.id.in_(inside.ancestor_ids))
-    return db.session.scalars(query).first()
-
-
 def page_fixture(community: OrgUnit, shop: Partner) -> dict:
-    """The ids the page URLs need, and the demo volunteer with the longest history."""
+    """Who opens which page: in a generated city (seed-city), one of its communities, its
+    admin and a volunteer with a typical history, and its longest history; otherwise the
+    demo's."""
+    from govhub.accounts.models import RoleAssignment
+    from govhub.demo import city
+
+    chosen, admin, typical, longest = community, ORGANIZER, TYPICAL_VOLUNTEER, None
+    oversight = {
+        OrgLevel.district: DISTRICT_ADMIN,
+        OrgLevel.street: STREET_ADMIN,
+        OrgLevel.community: ORGANIZER,
+    }
+    if city.has_city():
+        chosen = db.session.scalars(
+            select(OrgUnit)
+            .where(OrgUnit.code.like(f"{city.CODE_PREFIX}%"), OrgUnit.level == OrgLevel.community)
+            .order_by(OrgUnit.code)
+        ).first()
+        admin_phone = db.session.scalar(
+            select(User.phone)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.org_unit_id == chosen.id, RoleAssignment.role == "community_admin"
+            )
+            .order_by(User.id)
+        )
+        admin = (admin_phone, city.PASSWORD)
+        # A typical volunteer: the one of the community's with the median number of
+        # ledger entries.
+        counts = db.session.execute(
+            select(User.phone, func.count(LedgerEntry.id).label("n"))
+            .join(LedgerEntry, LedgerEntry.volunteer_id == User.id)
+            .join(VolunteerProfile, VolunteerProfile.user_id == User.id)
+            .where(VolunteerProfile.community_id == chosen.id)
+            .group_by(User.phone)
+            .order_by(text("n"))
+        ).all()
+        if counts:
+            typical = (counts[len(counts) // 2].phone, city.PASSWORD)
+        longest = (city.LONG_HISTORIES[0][0], city.PASSWORD)
+        # The system admin opens the generated district, street and community.
+        oversight = dict.fromkeys(oversight, SYSTEM_ADMIN)
     ancestors = {
         u.level: u
-        for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(community.ancestor_ids)))
+        for u in db.session.scalars(select(OrgUnit).where(OrgUnit.id.in_(chosen.ancestor_ids)))
     }
-    city = db.session.scalars(
+    root = db.session.scalars(
         select(OrgUnit).where(OrgUnit.parent_id.is_(None)).order_by(OrgUnit.code)
     ).first()
-    longest = db.session.execute(
-        select(User.phone, func.count(LedgerEntry.id).label("n"))
-        .join(LedgerEntry, LedgerEntry.volunteer_id == User.id)
-        .where(User.phone.like("138000%"))
-        .group_by(User.phone)
-        .order_by(text("n DESC"))
-        .limit(1)
-    ).first()
+    if longest is None:
+        found = db.session.execute(
+            select(User.phone, func.count(LedgerEntry.id).label("n"))
+            .join(LedgerEntry, LedgerEntry.volunteer_id == User.id)
+            .where(User.phone.like("138000%"))
+            .group_by(User.phone)
+            .order_by(text("n DESC"))
+            .limit(1)
+        ).first()
+        longest = (found.phone, DEMO_PASSWORD) if found else TYPICAL_VOLUNTEER
+    longest_entries = db.session.scalar(
+        select(func.count(LedgerEntry.id))
+        .join(User, User.id == LedgerEntry.volunteer_id)
+        .where(User.phone == longest[0])
+    )
     need_id = db.session.scalar(
         select(Need.id)
-        .where(Need.community_id == community.id, Need.status == NeedStatus.open)
-        .order_by(Need.id)
+        .where(Need.community_id == chosen.id, Need.status == NeedStatus.open)
+        .order_by(Need.id.desc())
     )
+    units = {
+        "city": (root.id if root else None, SYSTEM_ADMIN),
+        **{
+            level.value: (ancestors[level].id if level in ancestors else None, who)
+            for level, who in oversight.items()
+        },
+    }
     return {
-        "city": city.id if city else None,
-        "district": ancestors[OrgLevel.district].id if OrgLevel.district in ancestors else None,
-        "street": ancestors[OrgLevel.street].id if OrgLevel.street in ancestors else None,
-        "community": community.id,
+        "units": units,
         "category": db.session.scalar(select(Category.id).order_by(Category.id)),
         "need": need_id,
+        "admin": admin,
         "shop": shop.id,
-        "longest": (longest.phone, DEMO_PASSWORD) if longest else TYPICAL_VOLUNTEER,
-        "longest_entries": longest.n if longest else 0,
+        "typical": typical,
+        "longest": longest,
+        "longest_entries": longest_entries,
     }
 
 
 def verify_checkin(fixture: dict) -> dict:
     """Every volunteer recorded exactly once, checked in, and no one else."""
-    ids = set(
-        db.session.scalars(select(User.id).where(User.phone.in_(fixture["checkin_phones"])))
-    )
+    ids = set(db.session.scalars(select(User.id).where(User.phone.in_(fixture["checkin_phones"]))))
     rows = db.session.execute(
         select(Attendance.volunteer_id, func.count(), func.count(Attendance.checked_in_at))
         .where(Attendance.shift_id == fixture["shift_id"])

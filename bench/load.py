@@ -254,6 +254,17 @@ def redeem(spec: dict) -> dict:
     return result
 
 
+def _page_job(
+    client: Client, path: str, headers: dict, recorder: Recorder, count: int
+) -> Callable[[], None]:
+    def run() -> None:
+        for _ in range(count):
+            response = client.get(path, headers=headers)
+            recorder.add(response, response.status == 200)
+
+    return run
+
+
 def pages(spec: dict) -> dict:
     """Each page ``n`` times from ``clients`` concurrent clients of the page's user."""
     base = spec["base"]
@@ -273,7 +284,9 @@ def pages(spec: dict) -> dict:
         per_client = max(1, page.get("n", spec["n"]) // spec["clients"])
         headers = {"HX-Request": "true"} if page.get("htmx") else {}
 
-        def job(client: Client, page=page, recorder=recorder, per_client=per_client, headers=headers):
+        def job(
+            client: Client, page=page, recorder=recorder, per_client=per_client, headers=headers
+        ):
             def run() -> None:
                 for _ in range(per_client):
                     response = client.get(page["path"], headers=headers)

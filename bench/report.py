@@ -43,7 +43,8 @@ def table(results: list[dict]) -> str:
             f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB; Python {m['python']}, "
             f"SQLite {m['sqlite']}" + (f", {m['postgresql']}" if m.get("postgresql") else ""),
             "",
-            "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ceiling req/s | ratio | notes |",
+            "| scenario | req/s | p50 ms | p95 ms | p99 ms | errors | ceiling req/s | ratio "
+            "| notes |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
         burst = s["checkin_burst"]
