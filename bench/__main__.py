@@ -294,7 +294,9 @@ def machine(pg_version: str | None) -> dict:
     }
 
 
-def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
+def bench_database(db: str, args: argparse.Namespace, workdir: Path, out: Path) -> dict:
+    """Benchmark one database; ``out`` gets the results so far after every scenario (a
+    run stopped half way keeps what it measured, marked incomplete)."""
     env = {
         **os.environ,
         "GOVHUB_ENV": "production",
@@ -319,7 +321,19 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         env["GOVHUB_DATABASE_URL"] = f"sqlite:///{workdir / 'govhub.sqlite3'}"
     # Only for the one-off commands; each gunicorn gets its own address.
     env_cli = {**env, "GOVHUB_BASE_URL": "http://127.0.0.1"}
-    result: dict = {"database": db, "started": dt.datetime.now(dt.UTC).isoformat()}
+    result: dict = {
+        "database": db,
+        "scale": args.scale,
+        "smoke": args.smoke,
+        "complete": False,
+        "started": dt.datetime.now(dt.UTC).isoformat(),
+    }
+    scenarios: dict = {}
+    result["scenarios"] = scenarios
+
+    def save() -> None:
+        out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
     servers: list[Gunicorn] = []
     try:
         result["machine"] = machine(pg_version)
@@ -352,7 +366,6 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         ceiling.wait("/ping")
         log(f"[{db}] gunicorn serving govhub on {app.base}, the ceilings on {ceiling.base}")
         admin = ["13800000001", "demo-admin-2026"]
-        scenarios: dict = {}
 
         def ceil(path: str, clients: int, per_client: int) -> dict:
             return load(
@@ -384,6 +397,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         burst["ceiling"] = insert_ceiling
         burst["ratio"] = ratio(burst, insert_ceiling)
         scenarios["checkin_burst"] = burst
+        save()
         log(f"[{db}] check-in burst: {report.brief(burst)}")
 
         n = len(fx["redeem_phones"])
@@ -405,11 +419,13 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
         rush["ceiling"] = insert_ceiling
         rush["ratio"] = ratio(rush, insert_ceiling)
         scenarios["redemption_rush"] = rush
+        save()
         log(f"[{db}] redemption rush: {report.brief(rush)}")
 
         # Pages: each beside a one-line-endpoint ceiling measured just before it (in a
         # smoke run, one ceiling for all of them, to keep it short).
-        page_results = {}
+        page_results: dict = {}
+        scenarios["pages"] = page_results
         every = page_list(fx) + export_list(fx, admin)
         groups = [every] if args.smoke else [[page] for page in every]
         for group in groups:
@@ -420,7 +436,13 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
                 page["n"] = args.exports if page["name"].startswith("export") else args.requests
             measured = load(
                 "pages",
-                {"base": app.base, "clients": clients, "n": n_requests, "pages": group},
+                {
+                    "base": app.base,
+                    "clients": clients,
+                    "n": n_requests,
+                    "pages": group,
+                    "max_seconds": args.page_seconds,
+                },
                 workdir,
                 env,
             )
@@ -428,14 +450,16 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
                 page["ceiling"] = ping
                 page["ratio"] = ratio(page, ping)
                 page_results[name] = page
+                save()
                 log(f"[{db}] {name}: {report.brief(page)}")
         scenarios["pages"] = page_results
 
         scenarios["memory"] = {"workers": app.memory(), "ceiling_workers": ceiling.memory()}
         log(f"[{db}] memory: {scenarios['memory']['workers']}")
+        save()
         scenarios["jobs"] = run_json([PYTHON, "-m", "bench.fixtures", "jobs"], env_cli)
         log(f"[{db}] jobs: writer waited at most {scenarios['jobs']['writer_max_wait_ms']} ms")
-        result["scenarios"] = scenarios
+        result["complete"] = True
     finally:
         for running in servers:  # SIGTERM to both first: they shut down side by side
             if running.process.poll() is None:
@@ -446,6 +470,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path) -> dict:
             server.stop()
         log(f"[{db}] servers stopped")
     result["finished"] = dt.datetime.now(dt.UTC).isoformat()
+    save()
     return result
 
 
@@ -468,6 +493,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100, help="requests per page")
     parser.add_argument("--exports", type=int, default=4, help="requests per export")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients per page")
+    parser.add_argument(
+        "--page-seconds", type=float, default=20, help="stop a page's requests after this"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.checkins, args.redeemers, args.stock = 20, 12, 5
@@ -477,12 +505,9 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     results = []
     for db in [d.strip() for d in args.db.split(",") if d.strip()]:
-        with tempfile.TemporaryDirectory(prefix=f"govhub-bench-{db}-") as workdir:
-            result = bench_database(db, args, Path(workdir))
-        result["scale"] = args.scale
-        result["smoke"] = args.smoke
         path = out / f"{dt.date.today().isoformat()}-{db}.json"
-        path.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+        with tempfile.TemporaryDirectory(prefix=f"govhub-bench-{db}-") as workdir:
+            result = bench_database(db, args, Path(workdir), path)
         log(f"[{db}] written to {path}")
         results.append(result)
     print(report.table(results))
