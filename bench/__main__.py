@@ -323,7 +323,7 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path, out: Path) 
     env_cli = {**env, "GOVHUB_BASE_URL": "http://127.0.0.1"}
     result: dict = {
         "database": db,
-        "scale": args.scale,
+        "scale": None if args.smoke else args.scale,
         "smoke": args.smoke,
         "complete": False,
         "started": dt.datetime.now(dt.UTC).isoformat(),

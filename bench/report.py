@@ -26,19 +26,21 @@ def _row(name: str, m: dict, note: str = "") -> str:
 def table(results: list[dict]) -> str:
     lines = []
     for result in results:
-        s = result["scenarios"]
+        s = result.get("scenarios", {})
         m = result["machine"]
         city = result["city"]
+        size = (
+            f"{city['volunteers']:,} volunteers, {city['communities']} communities "
+            if "volunteers" in city
+            else ""
+        )
         lines += [
             "",
-            f"### {result['database']} — {city.get('command')} "
-            + (
-                f"{city['volunteers']:,} volunteers, {city['communities']} communities "
-                if "volunteers" in city
-                else ""
-            )
-            + f"(built in {city['seed_s']} s), gunicorn -w {result['gunicorn']['workers']}"
-            + f" --threads {result['gunicorn']['threads']}",
+            f"### {result['database']}, {result['started'][:10]}: {city.get('command')} {size}"
+            f"(scale {result.get('scale')}, built in {city['seed_s']} s), "
+            f"gunicorn -w {result['gunicorn']['workers']} --threads "
+            f"{result['gunicorn']['threads']}"
+            + ("" if result.get("complete", True) else " — INCOMPLETE run"),
             "",
             f"{m['cpu']}, {m['cores']} cores, {m['ram_gb']} GB; Python {m['python']}, "
             f"SQLite {m['sqlite']}" + (f", {m['postgresql']}" if m.get("postgresql") else ""),
@@ -47,40 +49,64 @@ def table(results: list[dict]) -> str:
             "| notes |",
             "|---|---|---|---|---|---|---|---|---|",
         ]
-        burst = s["checkin_burst"]
-        v = burst["verify"]
-        lines.append(
-            _row(
-                "check-in burst",
-                burst,
-                f"{burst['checked_in']}/{burst['volunteers']} checked in, "
-                f"{burst['requests_per_checkin']} requests each, "
-                f"{burst['checkins_per_s']} check-ins/s; exactly once: {v['exactly_once']}",
-            )
-        )
-        rush = s["redemption_rush"]
-        v = rush["verify"]
-        lines.append(
-            _row(
-                "redemption rush",
-                rush,
-                f"{v['vouchers']} vouchers, stock left {v['stock_left']}, "
-                f"5xx {rush['server_errors']}, balances wrong {v['balances_wrong']}, "
-                f"exact: {v['exact']}",
-            )
-        )
-        for name, page in s["pages"].items():
-            over = page["p95_ms"] > PAGE_P95_TARGET_MS
-            lines.append(_row(name, page, "p95 over 50 ms" if over else ""))
-        lines += ["", "| job | seconds | result | writer's worst wait ms |", "|---|---|---|---|"]
-        for name, job in s["jobs"]["jobs"].items():
+        if burst := s.get("checkin_burst"):
+            v = burst["verify"]
             lines.append(
-                f"| {name} | {job['seconds']} | {job['result']} | {job['writer_max_wait_ms']} |"
+                _row(
+                    "check-in burst",
+                    burst,
+                    f"{burst['checked_in']}/{burst['volunteers']} checked in, "
+                    f"{burst['requests_per_checkin']} requests each, "
+                    f"{burst['checkins_per_s']} check-ins/s; exactly once: {v['exactly_once']}",
+                )
             )
-        peaks = [w["peak_mb"] for w in s["memory"]["workers"]]
-        lines += [
-            "",
-            f"Worker peak resident memory (VmHWM): {', '.join(f'{p} MB' for p in peaks)}"
-            f" (target under {WORKER_TARGET_MB} MB).",
-        ]
+        if rush := s.get("redemption_rush"):
+            v = rush["verify"]
+            lines.append(
+                _row(
+                    "redemption rush",
+                    rush,
+                    f"{v['vouchers']} vouchers, stock left {v['stock_left']}, "
+                    f"5xx {rush['server_errors']}, balances wrong {v['balances_wrong']}, "
+                    f"exact: {v['exact']}",
+                )
+            )
+        for name, page in s.get("pages", {}).items():
+            notes = []
+            if page["p95_ms"] > PAGE_P95_TARGET_MS:
+                notes.append("p95 over 50 ms")
+            if page.get("capped"):
+                notes.append(f"{page['requests']} requests (time cap)")
+            lines.append(_row(name, page, "; ".join(notes)))
+        if jobs := s.get("jobs"):
+            lines += [
+                "",
+                "| job | seconds | result | writer's worst wait ms |",
+                "|---|---|---|---|",
+            ]
+            for name, job in jobs["jobs"].items():
+                lines.append(
+                    f"| {name} | {job['seconds']} | {job['result']} | {job['writer_max_wait_ms']} |"
+                )
+        if memory := s.get("memory"):
+            peaks = [w["peak_mb"] for w in memory["workers"]]
+            lines += [
+                "",
+                f"Worker peak resident memory (VmHWM): {', '.join(f'{p} MB' for p in peaks)}"
+                f" (target under {WORKER_TARGET_MB} MB).",
+            ]
     return "\n".join(lines)
+
+
+def main() -> None:
+    """``python -m bench.report RESULT.json ...``: the table again, from saved results."""
+    import json
+    import sys
+    from pathlib import Path
+
+    results = [json.loads(Path(p).read_text(encoding="utf-8")) for p in sys.argv[1:]]
+    print(table(results))
+
+
+if __name__ == "__main__":
+    main()
