@@ -338,6 +338,11 @@ def bench_database(db: str, args: argparse.Namespace, workdir: Path, out: Path) 
     try:
         result["machine"] = machine(pg_version)
         result["city"] = seed(env_cli, args.scale, args.smoke)
+        if args.analyze:
+            result["city"].update(
+                run_json([PYTHON, "-m", "bench.fixtures", "analyze"], env_cli, timeout=3600)
+            )
+        result["city"]["analyzed"] = args.analyze
         log(f"[{db}] city built: {result['city']}")
         fixture_path = workdir / "fixture.json"
         started = time.perf_counter()
@@ -493,6 +498,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--requests", type=int, default=100, help="requests per page")
     parser.add_argument("--exports", type=int, default=4, help="requests per export")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients per page")
+    parser.add_argument(
+        "--no-analyze",
+        dest="analyze",
+        action="store_false",
+        help="measure the freshly built city without the planner statistics of a night",
+    )
     parser.add_argument(
         "--page-seconds", type=float, default=20, help="stop a page's requests after this"
     )

@@ -6,6 +6,7 @@ that follow them. Runs inside the app (the database of GOVHUB_DATABASE_URL):
     python -m bench.fixtures verify-redeem FIXTURE.json
     python -m bench.fixtures jobs                  # every scheduled job, a writer beside it
     python -m bench.fixtures writer                # that writer (until stdin closes)
+    python -m bench.fixtures analyze               # the planner statistics of a night
 
 Each prints JSON. The demo accounts (which seed-city keeps) are the organizer, the shop
 and the oversight admins.
@@ -362,6 +363,22 @@ def jobs() -> dict:
     }
 
 
+def analyze() -> dict:
+    """The planner statistics a deployment has after its first night: SQLite's nightly
+    job (a sampled ANALYZE), or PostgreSQL's ANALYZE (autovacuum would get there in its
+    own time; a freshly loaded city has none)."""
+    from govhub.jobs import refresh_statistics
+
+    started = time.perf_counter()
+    if db.engine.dialect.name == "sqlite":
+        refresh_statistics(now=utcnow())
+    else:
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
+    return {"analyze_s": round(time.perf_counter() - started, 1)}
+
+
 def main() -> None:
     command = sys.argv[1]
     app = create_app()
@@ -376,6 +393,8 @@ def main() -> None:
             result = {"shift_id": fixture["shift_id"], "reward_id": fixture["reward_id"]}
         elif command == "jobs":
             result = jobs()
+        elif command == "analyze":
+            result = analyze()
         elif command == "writer":
             result = writer()
         else:

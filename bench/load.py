@@ -290,17 +290,11 @@ def pages(spec: dict) -> dict:
         per_client = max(1, page.get("n", spec["n"]) // spec["clients"])
         headers = {"HX-Request": "true"} if page.get("htmx") else {}
 
-        def job(
-            client: Client, page=page, recorder=recorder, per_client=per_client, headers=headers
-        ):
-            def run() -> None:
-                for _ in range(per_client):
-                    response = client.get(page["path"], headers=headers)
-                    recorder.add(response, response.status == 200)
-
-            return run
-
-        run_all([job(c) for c in clients], recorder, len(clients))
+        jobs = [
+            _page_job(c, page["path"], headers, recorder, per_client, spec["max_seconds"])
+            for c in clients
+        ]
+        run_all(jobs, recorder, len(clients))
         summary = recorder.summary()
         summary["path"] = page["path"]
         summary["capped"] = summary["requests"] < per_client * len(clients)
