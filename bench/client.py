@@ -72,6 +72,7 @@ class Client:
         self.requests += 1
         for attempt in (1, 2):
             started = time.perf_counter()
+            reused = self.connection is not None
             try:
                 connection = self._connect()
                 connection.request(method, path, body=body, headers=sent)
@@ -79,9 +80,10 @@ class Client:
                 data = raw.read()
             except (http.client.HTTPException, ConnectionError, OSError):
                 # The server closed the kept-alive connection (sync workers close every
-                # one): reconnect once, as a browser does.
+                # one): reconnect once, as a browser does. A new connection that fails
+                # (a worker killed by its timeout) is not sent again.
                 self.close()
-                if attempt == 2:
+                if attempt == 2 or not reused:
                     raise
                 continue
             seconds = time.perf_counter() - started
