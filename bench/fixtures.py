@@ -21,6 +21,7 @@ import time
 from datetime import timedelta
 
 from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from govhub import create_app
 from govhub.accounts import services as accounts
@@ -308,9 +309,17 @@ def writer() -> list[list[float]]:
         print("ready", file=sys.stderr, flush=True)
         while not stop.is_set():
             at, started = time.time(), time.perf_counter()
-            with connection.begin():
-                connection.execute(text("INSERT INTO bench_write (at) VALUES (CURRENT_TIMESTAMP)"))
-            writes.append([at, time.perf_counter() - started])
+            try:
+                with connection.begin():
+                    connection.execute(
+                        text("INSERT INTO bench_write (at) VALUES (CURRENT_TIMESTAMP)")
+                    )
+            except OperationalError:
+                # SQLite's busy timeout ran out ("database is locked"): the write was
+                # refused after waiting that long; it counts as a wait, and a failure.
+                writes.append([at, time.perf_counter() - started, 1])
+            else:
+                writes.append([at, time.perf_counter() - started, 0])
             stop.wait(0.02)
     return writes
 
@@ -345,21 +354,27 @@ def jobs() -> dict:
     finally:
         process.stdin.close()
         out = process.stdout.read() if process.stdout else ""
+        errors = process.stderr.read()
         process.wait(60)
+    if not out.strip():
+        raise RuntimeError(f"the writer failed: {errors[-2000:]}")
     writes = json.loads(out.strip().splitlines()[-1])
     timings = {}
     for name, (started, ended, result) in spans.items():
-        during = [w for a, w in writes if a < ended and a + w > started]
+        overlapping = [w for w in writes if w[0] < ended and w[0] + w[1] > started]
+        during = [w[1] for w in overlapping]
         timings[name] = {
             "seconds": round(ended - started, 3),
             "result": result if isinstance(result, int) else str(result),
             "writer_max_wait_ms": round(max(during, default=0) * 1000, 1),
             "writer_writes": len(during),
+            "writer_refused": sum(w[2] for w in overlapping),
         }
     return {
         "jobs": timings,
-        "writer_max_wait_ms": round(max((w for _, w in writes), default=0) * 1000, 1),
+        "writer_max_wait_ms": round(max((w[1] for w in writes), default=0) * 1000, 1),
         "writer_writes": len(writes),
+        "writer_refused": sum(w[2] for w in writes),
     }
 
 

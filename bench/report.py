@@ -86,7 +86,9 @@ def table(results: list[dict]) -> str:
             ]
             for name, job in jobs["jobs"].items():
                 lines.append(
-                    f"| {name} | {job['seconds']} | {job['result']} | {job['writer_max_wait_ms']} |"
+                    f"| {name} | {job['seconds']} | {job['result']} | {job['writer_max_wait_ms']}"
+                    + (f" ({job['writer_refused']} refused)" if job.get("writer_refused") else "")
+                    + " |"
                 )
         if memory := s.get("memory"):
             peaks = [w["peak_mb"] for w in memory["workers"]]
