@@ -9,7 +9,7 @@ TRANSLATIONS := govhub/translations
 CATALOGS := $(wildcard $(TRANSLATIONS)/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGS:.po=.mo)
 
-.PHONY: run demo-activity test lint format bench migrate translations extract-messages update-messages install clean vnu
+.PHONY: run demo-activity test lint format bench bench-deps microbench migrate translations extract-messages update-messages install clean vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,15 +63,31 @@ vnu: $(VNU_JAR)
 
 # Lint: ruff (rules and formatting) and mypy (types of govhub/, set up in pyproject.toml).
 lint: install
-	$(BIN)/ruff check govhub tests benchmarks
-	$(BIN)/ruff format --check govhub tests benchmarks
+	$(BIN)/ruff check govhub tests benchmarks bench
+	$(BIN)/ruff format --check govhub tests benchmarks bench
 	$(BIN)/mypy
 
 format: install
-	$(BIN)/ruff format govhub tests benchmarks
-	$(BIN)/ruff check --fix govhub tests benchmarks
+	$(BIN)/ruff format govhub tests benchmarks bench
+	$(BIN)/ruff check --fix govhub tests benchmarks bench
 
-bench: install translations
+# The city benchmark (bench/): govhub under gunicorn on SQLite and on a PostgreSQL it
+# starts itself, against this machine's ceilings. SCALE=0.1 builds 10 % of the city;
+# DB=sqlite (or postgres) runs one database; BENCH_ARGS passes more (python -m bench -h).
+SCALE ?= 1.0
+DB ?= sqlite,postgres
+bench: install translations bench-deps
+	$(BIN)/python -m bench --scale $(SCALE) --db $(DB) $(BENCH_ARGS)
+
+# PostgreSQL's server binaries, from Debian, only when they are missing.
+bench-deps:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -q && apt-get install -y -q postgresql; \
+	  else sudo apt-get update -q && sudo apt-get install -y -q postgresql; fi; \
+	fi
+
+# The pytest micro-benchmarks of single functions (benchmarks/).
+microbench: install translations
 	$(BIN)/pytest benchmarks -p no:cacheprovider --benchmark-only --benchmark-columns=min,median,max,rounds $(PYTEST_ARGS)
 
 migrate: install

@@ -50,6 +50,42 @@ def init_app(app: Flask) -> None:
             )
         click.echo(demo.logins_table())
 
+    @app.cli.command("seed-city")
+    @click.option("--volunteers", default=320_000, show_default=True, type=click.IntRange(10))
+    @click.option("--communities", default=540, show_default=True, type=click.IntRange(1))
+    @click.option("--seed", default=1, show_default=True, help="Same seed, same city.")
+    @click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="The local date the year of history ends on (default: today).",
+    )
+    def seed_city(volunteers: int, communities: int, seed: int, today) -> None:
+        """Generate a whole city (the demo first) for measuring at scale."""
+        from govhub.clock import local_today
+        from govhub.demo import city
+
+        if volunteers < communities * 10:
+            raise click.ClickException("Give at least 10 volunteers per community.")
+        if city.has_city():
+            raise click.ClickException(
+                "This database already has the generated city; seed-city runs once, "
+                "on an empty database."
+            )
+        day = today.date() if today else local_today()
+        result = city.seed_city(
+            volunteers=volunteers, communities=communities, seed=seed, today=day
+        )
+        click.echo(f"City generated for {day.isoformat()} (seed {seed}).")
+        for table, count in sorted(city.totals().items()):
+            click.echo(f"  {table:<32} {count:>10,}")
+        click.echo(f"Long histories (password {city.PASSWORD}):")
+        for phone, name, claims, entries in result.long_histories:
+            click.echo(f"  {phone}  {name}  {claims:,} claims, {entries:,} ledger entries")
+        click.echo(f"Every generated account's password: {city.PASSWORD}")
+        phases = ", ".join(f"{name} {at}s" for name, at in result.phases.items())
+        click.echo(f"Done in {result.seconds:.1f} s ({phases}).")
+
     @app.cli.command("demo-activity")
     @click.option(
         "--base-url",

@@ -31,6 +31,8 @@ class PostgresServer:
     bindir: Path
     root: Path
     user: str = "postgres"
+    # The tests trade durability for speed; the benchmark (bench/) measures with fsync on.
+    durable: bool = False
 
     @property
     def socket_dir(self) -> Path:
@@ -59,15 +61,10 @@ class PostgresServer:
             "UTF8",
             "--locale=C.UTF-8",
         )
+        fast = [] if self.durable else ["-c fsync=off", "-c synchronous_commit=off"]
+        fast += [] if self.durable else ["-c full_page_writes=off"]
         options = " ".join(
-            [
-                f"-k {self.socket_dir}",
-                "-c listen_addresses=''",
-                "-c fsync=off",
-                "-c synchronous_commit=off",
-                "-c full_page_writes=off",
-                "-c max_connections=300",
-            ]
+            [f"-k {self.socket_dir}", "-c listen_addresses=''", *fast, "-c max_connections=300"]
         )
         self._run(
             "pg_ctl",
@@ -102,11 +99,11 @@ class PostgresServer:
         return f"postgresql+psycopg://{self.user}@/{database}?host={self.socket_dir}"
 
 
-def start_server() -> PostgresServer | None:
+def start_server(*, durable: bool = False) -> PostgresServer | None:
     bindir = find_bindir()
     if bindir is None:
         return None
-    server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="govhub-pg-")))
+    server = PostgresServer(bindir, Path(tempfile.mkdtemp(prefix="govhub-pg-")), durable=durable)
     os.chmod(server.root, 0o755)  # noqa: S103  (the postgres user must reach its data)
     server.start()
     return server
