@@ -37,6 +37,7 @@ def test_bench_smoke_run_writes_every_scenario_with_exact_results(tmp_path):
     assert burst["errors"] == 0, burst["error_samples"]
     assert burst["checked_in"] == burst["volunteers"] == 20
     assert burst["verify"]["exactly_once"], burst["verify"]
+    assert burst["requests_per_checkin"] == 2  # the scanned page, and its POST
     assert burst["ceiling"]["errors"] == 0 and burst["ratio"] > 0
 
     rush = scenarios["redemption_rush"]
