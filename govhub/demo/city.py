@@ -148,6 +148,19 @@ class _Ids:
 
 
 def _put(conn: Connection, table: Any, rows: list[dict]) -> int:
+    """Write ``rows`` (dicts with the same keys, every column given) in large batches:
+    ``COPY`` on PostgreSQL (several times faster than multi-row INSERTs there), Core
+    ``executemany`` on SQLite."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        columns = list(rows[0])
+        names = ", ".join(f'"{name}"' for name in columns)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row([row[name] for name in columns])
+        return len(rows)
     iterator = iter(rows)
     while chunk := list(islice(iterator, BATCH)):
         conn.execute(table.insert(), chunk)
@@ -193,7 +206,8 @@ def seed_city(*, volunteers: int, communities: int, seed: int, today: date) -> R
     engine = db.engine
     with engine.connect() as conn:
         if engine.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB for the indexes
+            # 1 GB of page cache: the big tables' indexes stay in memory while they grow.
+            conn.exec_driver_sql("PRAGMA cache_size = -1048576")
         ids = _Ids(conn)
         tables = {t.name: t for t in db.metadata.sorted_tables}
         t_user, t_profile = User.__table__, VolunteerProfile.__table__
@@ -828,7 +842,7 @@ def seed_city(*, volunteers: int, communities: int, seed: int, today: date) -> R
         vouchers: list[dict] = []
         entries = []
         taken: Counter = Counter()
-        wanted_per = (0, 0, 0, 1, 1, 1, 1, 2, 2, 3)
+        wanted_per = (0, 0, 0, 1, 1, 1, 2, 2, 2, 3)  # some find nothing they can afford
         quarter_starts = [year_start + quarter_len * q for q in range(4)]
         for vid in sorted(community_of):
             budget = 0
