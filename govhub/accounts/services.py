@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import hmac
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,10 +39,32 @@ from govhub.references import RefType
 _DUMMY_HASH: str | None = None
 
 
+# Set by ``one_hash_per_password``: the hashes made so far, by password.
+_shared_hashes: ContextVar[dict[str, str] | None] = ContextVar("shared_hashes", default=None)
+
+
+@contextmanager
+def one_hash_per_password() -> Iterator[None]:
+    """While generating demo data in bulk (``seed-city``), hash each distinct password
+    once and reuse the hash: scrypt takes about half a second, and the demo's accounts
+    share a few published passwords."""
+    token = _shared_hashes.set({})
+    try:
+        yield
+    finally:
+        _shared_hashes.reset(token)
+
+
 def hash_password(password: str) -> str:
-    return generate_password_hash(
+    shared = _shared_hashes.get()
+    if shared is not None and password in shared:
+        return shared[password]
+    hashed = generate_password_hash(
         password, method=current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
     )
+    if shared is not None:
+        shared[password] = hashed
+    return hashed
 
 
 def users_by_id(user_ids: list[int]) -> list[User]:
