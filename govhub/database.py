@@ -67,6 +67,18 @@ def configure_engine(engine: Engine, busy_timeout_ms: int) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _writing.get() else "BEGIN")
 
 
+def end_read() -> None:
+    """End the read transaction the session may have open, so the next statement reads a
+    fresh snapshot — unless it runs inside a write transaction (``@transactional``), whose
+    work must not be lost and which the reads then join.
+
+    For jobs that read much and write little: reading in a plain transaction, then
+    writing in a short ``@transactional`` one, keeps SQLite's write lock free while they
+    read."""
+    if not _writing.get():
+        db.session.rollback()
+
+
 class RetryTransaction(Exception):
     """Raised inside a transaction that lost a race it can win by running again (e.g. a
     concurrent insert of the same idempotency key): the outermost ``@transactional``

@@ -17,6 +17,7 @@ from govhub.audit.models import AuditEvent
 from govhub.checkin.models import Attendance, AttendanceStatus, VoidReason
 from govhub.database import (
     ServiceError,
+    end_read,
     get_or_raise,
     insert_ignoring_conflict,
     required_text,
@@ -53,14 +54,25 @@ def _merge(existing: list, new: list[dict]) -> list:
     return sorted(merged.values(), key=lambda s: (str(s["code"]), str(s.get("side") or "")))
 
 
-@transactional
 def scan(*, now: datetime) -> int:
     """Put on the queue whatever the detectors find in the recent window, and add new
     signals to waiting items; a decided item is never reopened. Returns how many items
-    were added. Running it again adds nothing twice."""
+    were added. Running it again adds nothing twice.
+
+    The detectors' aggregate queries run in a read transaction, so on SQLite they do
+    not hold the write lock (check-ins go on meanwhile); only queueing what they found
+    is a write transaction. What is written after the read is found by the next scan.
+    """
+    end_read()  # a fresh snapshot
     found = signals.detect(now=now)
+    end_read()  # end the read before the write begins
     if not found:
         return 0
+    return _queue(found, now=now)
+
+
+@transactional
+def _queue(found: dict[tuple[str, int], list[signals.Finding]], *, now: datetime) -> int:
     attendance_ids = sorted(i for kind, i in found if kind == "attendance")
     owners = {
         attendance_id: (community_id, volunteer_id)

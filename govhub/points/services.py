@@ -26,6 +26,7 @@ from govhub.checkin.models import Attendance
 from govhub.database import (
     RetryTransaction,
     ServiceError,
+    end_read,
     insert_ignoring_conflict,
     required_text,
     transactional,
@@ -295,7 +296,7 @@ def audit_ledger(*, now: datetime) -> LedgerAudit:
     millions of entries, so check-ins and redemptions go on meanwhile. Only recording
     the run is a (short) write transaction.
     """
-    db.session.rollback()  # a fresh snapshot, not a request's older one
+    end_read()  # a fresh snapshot, not a request's older one
     sums = (
         select(
             LedgerEntry.volunteer_id,
@@ -330,7 +331,7 @@ def audit_ledger(*, now: datetime) -> LedgerAudit:
         for vid, balance, minutes, total, total_minutes in rows
         if balance != total or minutes != total_minutes
     ] + [{"volunteer_id": vid, "balance": None, "ledger": int(total)} for vid, total in orphans]
-    db.session.rollback()  # end the read before the write begins
+    end_read()  # end the read before the write begins
     return _record_audit(now, len(rows), mismatches)
 
 

@@ -1,0 +1,71 @@
+"""The big read jobs leave SQLite's write lock free while they read, so check-ins and
+redemptions are not kept waiting behind a scan of the whole ledger."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+from sqlalchemy import event
+
+from govhub.database import utcnow
+from govhub.extensions import db
+from govhub.integrity import services as integrity
+from govhub.integrity import signals
+from govhub.points import services as points
+from govhub.points.models import EntryKind
+from tests.factories import make_tree, make_user
+
+
+@pytest.fixture
+def write_lock(app, backend):
+    """``write_lock()``: whether another connection could start writing right now."""
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL has no database-wide write lock")
+    path = db.engine.url.database
+
+    def free() -> bool:
+        other = sqlite3.connect(path, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        finally:
+            other.close()
+
+    return free
+
+
+def test_the_ledger_audit_reads_the_ledger_without_the_write_lock(app, write_lock):
+    volunteer = make_user(make_tree()).id
+    points.post_entry(volunteer, 10, EntryKind.earn, key="one")
+    while_reading = []
+
+    def probe(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("SELECT") and "ledger_entry" in statement:
+            while_reading.append(write_lock())
+
+    event.listen(db.engine, "before_cursor_execute", probe)
+    try:
+        run = points.audit_ledger(now=utcnow())
+    finally:
+        event.remove(db.engine, "before_cursor_execute", probe)
+    assert run.accounts_checked == 1 and run.mismatches == []
+    assert while_reading and all(while_reading)  # another writer could have written
+    assert write_lock()
+
+
+def test_the_integrity_scan_detects_without_the_write_lock(app, write_lock, monkeypatch):
+    detect = signals.detect
+    after_detecting = []
+
+    def detect_then_probe(*, now):
+        found = detect(now=now)
+        after_detecting.append(write_lock())
+        return found
+
+    monkeypatch.setattr(signals, "detect", detect_then_probe)
+    integrity.scan(now=utcnow())
+    assert after_detecting == [True]
