@@ -473,7 +473,12 @@ def _reporting(scope: _Scope, period: Period, out, today: date) -> None:
     ):
         out(key).units_reported = units
 
-    minutes = reporting.minutes_by_volunteer(*reporting.year_days(day.year))
+    members, _key = scope.apply(
+        select(MemberReport.user_id).where(reporting.counted_clause(MemberReport, day)),
+        MemberReport.community_id,
+        MemberReport.grid_id,
+    )
+    minutes = reporting.minutes_by_volunteer(*reporting.year_days(day.year), volunteers=members)
     hours = func.coalesce(minutes.c.minutes, 0)
     query = (
         select(MemberReport.id)

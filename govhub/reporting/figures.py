@@ -84,11 +84,13 @@ def completion_line() -> int:
     return int(current_app.config["REPORTING_COMPLETION_LINE"])
 
 
-def minutes_by_volunteer(first: date, last: date):
+def minutes_by_volunteer(first: date, last: date, volunteers=None):
     """Subquery (volunteer_id, minutes): confirmed service minutes of shifts starting on
-    local days ``first`` to ``last``, per volunteer."""
+    local days ``first`` to ``last``, per volunteer — of the ``volunteers`` (a select of
+    their ids) only, when given, so a unit's figures do not total the whole city's
+    attendance for the year."""
     start, end = local_days(first, last)
-    return (
+    query = (
         select(
             Attendance.volunteer_id.label("volunteer_id"),
             func.sum(Attendance.minutes).label("minutes"),
@@ -100,9 +102,10 @@ def minutes_by_volunteer(first: date, last: date):
             Shift.starts_at >= start,
             Shift.starts_at < end,
         )
-        .group_by(Attendance.volunteer_id)
-        .subquery()
     )
+    if volunteers is not None:
+        query = query.where(Attendance.volunteer_id.in_(volunteers))
+    return query.group_by(Attendance.volunteer_id).subquery()
 
 
 def counted_clause(model: type[UnitReport] | type[MemberReport], day: date):
