@@ -77,11 +77,8 @@ def test_a_check_in_is_two_requests_and_thirteen_statements(app, client, auth):
     assert (scan.count, record.count) == (4, 9), f"{scan}\n--\n{record}"
 
 
-@pytest.mark.parametrize("part", ["code", "counter"])
-def test_the_check_in_screen_refresh(app, client, auth, part):
-    tree = make_tree()
-    admin = make_admin(tree)
-    shift = _live_shift(tree, admin)
+def checked_in_volunteers(tree, shift):
+    """``grow(n)``: n more volunteers who claimed ``shift`` and checked in by scan."""
 
     def grow(n):
         for _ in range(n):
@@ -89,6 +86,16 @@ def test_the_check_in_screen_refresh(app, client, auth, part):
             claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(minutes=30))
             checkin.check_in(volunteer.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
 
+    return grow
+
+
+@pytest.mark.parametrize("part", ["code", "counter"])
+def test_the_check_in_screen_refresh(app, client, auth, part):
+    tree = make_tree()
+    admin = make_admin(tree)
+    shift = _live_shift(tree, admin)
+
+    grow = checked_in_volunteers(tree, shift)
     auth.login(admin.phone)
     assert_flat(app, client, f"/manage/shifts/{shift.id}/checkin/{part}", grow, 6, headers=HTMX)
 
@@ -98,12 +105,7 @@ def test_an_attendance_page(app, client, auth):
     admin = make_admin(tree)
     shift = _live_shift(tree, admin)
 
-    def grow(n):
-        for _ in range(n):
-            volunteer = make_user(tree)
-            claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(minutes=30))
-            checkin.check_in(volunteer.id, shift.id, now=utcnow(), evidence=Evidence.code_scan)
-
+    grow = checked_in_volunteers(tree, shift)
     auth.login(admin.phone)
     assert_flat(app, client, f"/manage/shifts/{shift.id}/attendance", grow, 13)
 
