@@ -7,7 +7,6 @@ user owns. It listens only on a Unix socket in that directory.
 
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import subprocess
@@ -17,12 +16,12 @@ from pathlib import Path
 
 import psycopg
 
+from govhub.backup import debian_binary
+
 
 def find_bindir() -> Path | None:
-    for candidate in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
-        if os.access(Path(candidate) / "initdb", os.X_OK):
-            return Path(candidate)
-    initdb = shutil.which("initdb")
+    """The newest Debian PostgreSQL's programs (the rule `flask backup` finds pg_dump by)."""
+    initdb = debian_binary("initdb")
     return Path(initdb).parent if initdb else None
 
 
