@@ -47,7 +47,16 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     from govhub.audit.views import bp as audit_bp
     from govhub.checkin.views import bp as checkin_bp
     from govhub.exports.views import bp as exports_bp
-    from govhub.extensions import babel, csrf, db, htmx, limiter, login_manager, migrate
+    from govhub.extensions import (
+        babel,
+        cache,
+        csrf,
+        db,
+        htmx,
+        limiter,
+        login_manager,
+        migrate,
+    )
     from govhub.help.views import bp as help_bp
     from govhub.integrity.views import bp as integrity_bp
     from govhub.main.views import bp as main_bp
@@ -86,6 +95,7 @@ def create_app(config_overrides: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=i18n.select_locale)
     htmx.init_app(app)
     limiter.init_app(app)
+    cache.init_app(app)
 
     from govhub.database import configure_engine
 
@@ -169,8 +179,16 @@ def _configure(app: Flask) -> None:
         options["pool_size"] = int(app.config["DATABASE_POOL_SIZE"])
     if url.startswith("sqlite"):
         # The busy timeout is set again per connection as a PRAGMA (database.py).
-        options = {"connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000}}
+        options = {
+            "connect_args": {"timeout": app.config["SQLITE_BUSY_TIMEOUT_MS"] / 1000},
+            # A connection reads the planner's statistics when it opens: reopened hourly,
+            # each one sees the nightly refresh (jobs.refresh_statistics).
+            "pool_recycle": 3600,
+        }
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", options)
+
+    if app.config.get("CACHE_TYPE") == "FileSystemCache" and not app.config.get("CACHE_DIR"):
+        app.config["CACHE_DIR"] = str(Path(app.instance_path) / "cache")
 
 
 def _configure_public_address(app: Flask, production: bool) -> None:

@@ -98,17 +98,17 @@ def scan_integrity(*, now: datetime) -> int:
 
 
 def refresh_statistics(*, now: datetime) -> int:
-    """SQLite: refresh the query planner's statistics (a sampled ``ANALYZE``), so that the
-    dashboard's aggregate queries start from their narrowest index (without them SQLite
-    reads a community's month through every confirmed attendance of the city).
-    PostgreSQL's autovacuum keeps its own statistics: nothing to do there. Returns 1 when
-    it ran."""
+    """SQLite: refresh the query planner's statistics (``database.refresh_sqlite_statistics``:
+    exact table and first-column counts read outside the write lock, then a short sampled
+    ``ANALYZE``), so that the dashboards' and leaderboards' aggregates start from their
+    narrowest index. PostgreSQL's autovacuum keeps its own statistics: nothing to do
+    there. Returns 1 when it ran."""
     if db.engine.dialect.name != "sqlite":
         return 0
-    with db.engine.connect() as connection:
-        connection.exec_driver_sql("PRAGMA analysis_limit = 1000")
-        connection.exec_driver_sql("ANALYZE")
-        connection.commit()
+    from govhub.database import end_read, refresh_sqlite_statistics
+
+    end_read()  # nothing of the session's is held while the job reads
+    refresh_sqlite_statistics(db.engine)
     return 1
 
 

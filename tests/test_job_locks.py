@@ -69,3 +69,29 @@ def test_the_integrity_scan_detects_without_the_write_lock(app, write_lock, monk
     monkeypatch.setattr(signals, "detect", detect_then_probe)
     integrity.scan(now=utcnow())
     assert after_detecting == [True]
+
+
+def test_the_statistics_are_counted_without_the_write_lock(app, write_lock):
+    """The planner statistics' exact counts are read outside the write transaction; only
+    the sampled ANALYZE and the writing of the counts hold the lock."""
+    from govhub import jobs
+
+    make_user(make_tree())
+    traced = []  # whether another connection could write, at each count
+
+    def trace(statement):
+        if statement.upper().startswith("SELECT COUNT"):
+            traced.append(write_lock())
+
+    @event.listens_for(db.engine, "connect")
+    def _trace(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(trace)
+
+    db.engine.dispose()  # new connections, traced
+    try:
+        assert jobs.refresh_statistics(now=utcnow()) == 1
+    finally:
+        event.remove(db.engine, "connect", _trace)
+        db.engine.dispose()
+    assert traced and all(traced)
+    assert write_lock()
