@@ -67,6 +67,17 @@ BASE_URL = ""
 # the client address is the connection's. With N, the N-th address from the right is used.
 PROXY_COUNT = 0
 
+# The oversight dashboards of a street, a district and the city (监测调度) count a whole
+# area's needs, hours and points; their figures are kept this many seconds (shown with
+# the time they were counted) rather than counted again for every view. Flask-Caching:
+# a file cache in the instance folder by default, shared by the workers of one server
+# (CACHE_DIR, default instance/cache); with several servers use Redis, e.g.
+# GOVHUB_CACHE_TYPE=RedisCache GOVHUB_CACHE_REDIS_URL=redis://10.0.0.5:6379/1.
+CACHE_TYPE = "FileSystemCache"
+CACHE_DEFAULT_TIMEOUT = 600
+CACHE_THRESHOLD = 2000  # files the file cache keeps before it drops the oldest
+DASHBOARD_CACHE_SECONDS = 600
+
 # One line per request on the ``govhub.requests`` logger (method, path without the query,
 # status, milliseconds, user id), each log line stamped with the request id.
 REQUEST_LOG = True

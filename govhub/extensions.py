@@ -3,6 +3,7 @@
 from typing import TYPE_CHECKING
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -40,3 +41,4 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = Htmx()
 limiter = Limiter(key_func=get_remote_address)
+cache = Cache()

@@ -28,6 +28,9 @@ TEST_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # fast hashing; production uses scrypt
     "RATELIMIT_STORAGE_URI": "memory://",
+    # Each test sees the figures it just made; tests/oversight/test_snapshot.py turns the
+    # dashboards' cache on.
+    "CACHE_TYPE": "NullCache",
 }
 
 BACKENDS = ["sqlite", "postgresql"]

@@ -18,8 +18,7 @@ from flask_babel import gettext as _
 
 import govhub.oversight.figures as fig
 from govhub.checkin.models import Evidence
-from govhub.orgs.models import OrgUnit
-from govhub.oversight.period import Period, trailing_months
+from govhub.oversight.period import Period
 
 # Months of the charts that run by month (ending with the period's last month).
 MONTHS = 12
@@ -170,15 +169,17 @@ def ranking(rows: list[fig.Row]) -> Chart:
     )
 
 
-def dashboard_charts(unit: OrgUnit, period: Period, rows: list[fig.Row]) -> list[Chart]:
-    """The dashboard's charts for ``unit`` and ``period`` (``rows``: its breakdown; a grid,
-    which has none, gets no ranking)."""
-    months = fig.monthly(unit, trailing_months(period.last, MONTHS))
+def dashboard_charts(
+    months: list[fig.Month], categories: list[tuple[str, int]], rows: list[fig.Row]
+) -> list[Chart]:
+    """The dashboard's charts from its counts (``oversight/snapshot.py``): ``months``, the
+    ``MONTHS`` ending with the period's; ``categories``, needs posted by category;
+    ``rows``, the breakdown (a grid, which has none, gets no ranking)."""
     charts = [
         hours_per_month(months),
         evidence_per_month(months),
         points_per_month(months),
-        needs_by_category(fig.needs_by_category(unit, period)),
+        needs_by_category(categories),
     ]
     if rows:
         charts.append(ranking(rows))

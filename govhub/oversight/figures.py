@@ -561,7 +561,23 @@ def _requests(scope: _Scope, period: Period, out) -> None:
         f.requests_received, f.requests_answered = received, answered
         f.requests_overdue, f.requests_completed = overdue, completed
 
-    # The median of each group: rank the answered requests by their time to answer.
+    for key, ratings, satisfied in _grouped(
+        scope,
+        Rating,
+        [func.count(Rating.id), func.count(Rating.id).filter(Rating.stars >= 4)],
+        Need.community_id,
+        Need.grid_id,
+        joins=[(Need, Need.id == Rating.need_id)],
+        where=[Rating.created_at >= start, Rating.created_at < end],
+    ):
+        f = out(key)
+        f.ratings, f.ratings_satisfied = ratings, satisfied
+
+
+def _median_answer(scope: _Scope, period: Period, out) -> None:
+    """The median of each group: rank the answered requests by their time to answer."""
+    start, end = period.bounds
+    in_period = [ResidentRequest.created_at >= start, ResidentRequest.created_at < end]
     answer = _answer_hours()
     ranked = select(ResidentRequest.id).where(*in_period, ResidentRequest.decided_at.is_not(None))
     ranked, key = scope.apply(ranked, ResidentRequest.community_id)
@@ -582,17 +598,15 @@ def _requests(scope: _Scope, period: Period, out) -> None:
     for key_value, hours in db.session.execute(medians):
         out(key_value if grouped else key).median_answer_hours = round(float(hours), 1)
 
-    for key, ratings, satisfied in _grouped(
-        scope,
-        Rating,
-        [func.count(Rating.id), func.count(Rating.id).filter(Rating.stars >= 4)],
-        Need.community_id,
-        Need.grid_id,
-        joins=[(Need, Need.id == Rating.need_id)],
-        where=[Rating.created_at >= start, Rating.created_at < end],
-    ):
-        f = out(key)
-        f.ratings, f.ratings_satisfied = ratings, satisfied
+
+# The parts whose groups add up to their total (each thing is counted in one group), and
+# the parts that count distinct people or take a median, which do not.
+_ADDITIVE = (_needs, _hours, _volunteers, _points, _partners, _projects, _requests)
+
+
+def _distinct(scope: _Scope, period: Period, out, today: date) -> None:
+    _median_answer(scope, period, out)
+    _reporting(scope, period, out, today)
 
 
 def _collect(unit: OrgUnit, period: Period, *, by_child: bool, today: date) -> dict:
@@ -602,9 +616,9 @@ def _collect(unit: OrgUnit, period: Period, *, by_child: bool, today: date) -> d
     def out(key) -> Figures:
         return found.setdefault(key, Figures())
 
-    for part in (_needs, _hours, _volunteers, _points, _partners, _projects, _requests):
+    for part in _ADDITIVE:
         part(scope, period, out)
-    _reporting(scope, period, out, today)
+    _distinct(scope, period, out, today)
     return found
 
 
@@ -625,15 +639,46 @@ def breakdown(unit: OrgUnit, period: Period, *, today: date | None = None) -> li
     if unit.level is OrgLevel.grid:
         return []
     found = _collect(unit, period, by_child=True, today=today or local_today())
-    children = list(
-        db.session.scalars(
-            select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)
-        )
-    )
+    children = children_of(unit)
     rows = [Row(child, found.get(child.id, Figures())) for child in children]
     if unit.level is OrgLevel.community:
         rows.append(Row(None, found.get(None, Figures())))
     return rows
+
+
+@dataclass
+class Collected:
+    total: Figures
+    rows: list[Row]
+
+
+def children_of(unit: OrgUnit) -> list[OrgUnit]:
+    """The unit's children by code (one statement)."""
+    return list(
+        db.session.scalars(
+            select(OrgUnit).where(OrgUnit.parent_id == unit.id).order_by(OrgUnit.code)
+        )
+    )
+
+
+def collect(unit: OrgUnit, period: Period, *, today: date | None = None) -> Collected:
+    """``figures`` and ``breakdown`` together, for about the cost of the breakdown: the
+    total of what adds up is the sum of the rows; only the distinct counts and the median
+    are counted again for the whole subtree."""
+    from govhub.clock import local_today
+
+    today = today or local_today()
+    if unit.level is OrgLevel.grid:
+        return Collected(figures(unit, period, today=today), [])
+    rows = breakdown(unit, period, today=today)
+    total = Figures()
+    for name in additive_fields():
+        setattr(total, name, sum(getattr(row.figures, name) for row in rows))
+    for kind in EVIDENCE:
+        total.minutes_by_evidence[kind] = sum(r.figures.minutes_by_evidence[kind] for r in rows)
+    found: dict = {}
+    _distinct(_Scope(unit, by_child=False), period, lambda key: found.setdefault(key, total), today)
+    return Collected(total, rows)
 
 
 def additive_fields() -> list[str]:
@@ -712,18 +757,27 @@ def monthly(unit: OrgUnit, months: list[date]) -> list[Month]:
 
 def needs_by_category(unit: OrgUnit, period: Period) -> list[tuple[str, int]]:
     """(category name as shown, needs posted in the period), most first."""
+    return named_categories(category_counts(unit, period))
+
+
+def named_categories(counts: dict[int, int]) -> list[tuple[str, int]]:
+    """``category_counts`` as (category name as shown, needs posted), most first."""
+    if not counts:
+        return []
+    categories = db.session.scalars(select(Category).where(Category.id.in_(counts)))
+    named = [(category.name, counts[category.id], category.code) for category in categories]
+    return [(name, count) for name, count, _code in sorted(named, key=lambda c: (-c[1], c[2]))]
+
+
+def category_counts(unit: OrgUnit, period: Period) -> dict[int, int]:
+    """Category id → needs of the subtree posted in the period (those with any)."""
     start, end = period.bounds
     query = select(Need.id).where(
         Need.status != NeedStatus.draft, Need.created_at >= start, Need.created_at < end
     )
     query, key = _Scope(unit, by_child=False).apply(query, Need.community_id, Need.grid_id)
     rows = _run(query, key, Need.category_id, func.count(Need.id), group=(Need.category_id,))
-    counts = {category_id: count for _total, category_id, count in rows}
-    if not counts:
-        return []
-    categories = db.session.scalars(select(Category).where(Category.id.in_(counts)))
-    named = [(category.name, counts[category.id], category.code) for category in categories]
-    return [(name, count) for name, count, _code in sorted(named, key=lambda c: (-c[1], c[2]))]
+    return {category_id: count for _total, category_id, count in rows}
 
 
 def top_projects(unit: OrgUnit, period: Period, limit: int = 5) -> list[Project]:
@@ -773,10 +827,15 @@ __all__ = [
     "Rated",
     "Row",
     "best_rated",
+    "Collected",
     "breakdown",
+    "category_counts",
+    "children_of",
+    "collect",
     "evidence_of",
     "figures",
     "monthly",
+    "named_categories",
     "needs_by_category",
     "top_projects",
 ]

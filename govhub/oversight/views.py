@@ -24,7 +24,7 @@ from govhub.clock import local_today
 from govhub.extensions import db
 from govhub.integrity import services as integrity
 from govhub.orgs.models import OrgLevel, OrgUnit
-from govhub.oversight import charts
+from govhub.oversight import charts, snapshot
 from govhub.oversight.forms import PeriodForm
 from govhub.oversight.period import Parsed, Period, parse
 from govhub.permissions import Action
@@ -164,7 +164,8 @@ def unit(unit_id: int):
     parsed: Parsed = parse(request.args, local_today())
     period = parsed.period
     sort = Sort.from_args(request.args)
-    rows = fig.breakdown(chosen, period)
+    counted = snapshot.dashboard(chosen, period)
+    rows = snapshot.rows_of(chosen, counted)
     ordered = sort_rows(rows, sort)
     community = _community_of(chosen)
     response = htmx.render(
@@ -177,12 +178,13 @@ def unit(unit_id: int):
         earlier=period.shifted(-1),
         later=period.shifted(1),
         breadcrumb=_breadcrumb(chosen),
-        figures=fig.figures(chosen, period),
+        figures=counted.figures,
+        counted=counted,
         rows=ordered,
         lagging=lagging(ordered),
         columns=COLUMNS,
         sort=sort,
-        charts=charts.dashboard_charts(chosen, period, rows),
+        charts=_charts(counted, rows),
         community=community,
         row_name=charts.row_name,
         integrity=integrity.counts(chosen, *period.bounds),
@@ -192,6 +194,10 @@ def unit(unit_id: int):
         # The period form sends every kind's inputs: the address bar gets the period's own.
         response.headers["HX-Push-Url"] = oversight_url(chosen.id, period, sort)
     return response
+
+
+def _charts(counted: snapshot.Snapshot, rows: list[fig.Row]) -> list[charts.Chart]:
+    return charts.dashboard_charts(counted.months, fig.named_categories(counted.categories), rows)
 
 
 def _community_of(unit: OrgUnit) -> OrgUnit | None:
@@ -387,7 +393,8 @@ def report(unit_id: int):
     chosen = _unit_or_404(unit_id)
     today = local_today()
     period, error = _report_month(today)
-    rows = fig.breakdown(chosen, period)
+    counted = snapshot.dashboard(chosen, period)
+    rows = snapshot.rows_of(chosen, counted)
     return render_template(
         "oversight/report.html",
         unit=chosen,
@@ -395,10 +402,11 @@ def report(unit_id: int):
         error=error,
         earlier=period.shifted(-1),
         later=period.shifted(1) if period.last < today else None,
-        figures=fig.figures(chosen, period),
+        figures=counted.figures,
+        counted=counted,
         rows=rows,
         columns=COLUMNS,
-        charts=charts.dashboard_charts(chosen, period, rows),
+        charts=_charts(counted, rows),
         projects=fig.top_projects(chosen, period),
         rated=fig.best_rated(chosen, period),
         row_name=charts.row_name,

@@ -516,3 +516,18 @@ def test_a_bounded_number_of_statements(world):
         orgs.create_unit(None, street.id, f"X{n}", f"Extra {n}")
     assert statements(world.unit("city")) == before
     assert before < 50
+
+
+def test_collect_gives_the_figures_and_the_breakdown(world):
+    """The dashboard's one pass (``collect``): its total is ``figures`` (the distinct counts
+    and the median counted for the whole subtree, the rest summed from the rows) and its
+    rows are ``breakdown``, at every level."""
+    for name in ("city", "district", "street", "street2", "community_a", "grid_a1"):
+        unit = world.unit(name)
+        for period in (NOVEMBER, Period.year(2026)):
+            found = figures.collect(unit, period, today=TODAY)
+            assert found.total == figures.figures(unit, period, today=TODAY), name
+            assert found.rows == figures.breakdown(unit, period, today=TODAY), name
+    # The city's total holds what no sum would: the unit reported to two communities once.
+    city = figures.collect(world.unit("city"), NOVEMBER, today=TODAY).total
+    assert (city.units_reported, city.members_reported) == (1, 2)

@@ -1,0 +1,105 @@
+"""The dashboards of a street, a district and the city are counted once per
+``DASHBOARD_CACHE_SECONDS`` and kept (govhub/oversight/snapshot.py): a second view within
+that time shows the same figures with the time they were counted, another period or
+another unit is counted on its own, and a community's dashboard is counted on every view.
+Here the cache is Flask-Caching's in-process SimpleCache (tests/conftest.py turns it off
+for every other test)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from govhub.accounts.models import Role
+from govhub.clock import local_today
+from govhub.database import utcnow
+from govhub.extensions import cache
+from govhub.oversight import snapshot
+from govhub.oversight.period import Period
+from tests.factories import make_admin, make_tree
+from tests.oversight.test_dashboard_views import figure, served, text_of
+
+pytestmark = pytest.mark.app_config(CACHE_TYPE="SimpleCache", DASHBOARD_CACHE_SECONDS=600)
+
+
+@pytest.fixture
+def tree(app):
+    cache.clear()
+    return make_tree()
+
+
+def served_this_month(tree, admin):
+    """A volunteer who served two hours this month (confirmed)."""
+    start = utcnow().replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    if start.date() < local_today().replace(day=1):  # the first hours of a month
+        start = utcnow().replace(microsecond=0) - timedelta(hours=2, minutes=20)
+    return served(tree, admin, start=start)
+
+
+def test_a_street_dashboard_is_kept_and_says_when_it_was_counted(client, auth, tree):
+    community_admin = make_admin(tree, Role.community_admin, "community_a")
+    street_admin = make_admin(tree, Role.oversight_admin, "street")
+    auth.login(street_admin.phone)
+    first = text_of(client.get(f"/oversight/units/{tree.street}"))
+    assert figure(first, "hours") == "0.0小时"
+    assert 'id="counted-at"' in first
+    assert "每10分钟重新统计一次" in first
+
+    served_this_month(tree, community_admin)
+    # Within the ten minutes the street shows what it counted; the community, counted on
+    # every view, shows the new hours at once and no time of counting.
+    again = text_of(client.get(f"/oversight/units/{tree.street}"))
+    assert figure(again, "hours") == "0.0小时"
+    community = text_of(client.get(f"/oversight/units/{tree.community_a}"))
+    assert figure(community, "hours") == "2.0小时"
+    assert 'id="counted-at"' not in community
+
+    # Counted again (as when the ten minutes are up): the street has the hours too.
+    cache.clear()
+    fresh = text_of(client.get(f"/oversight/units/{tree.street}"))
+    assert figure(fresh, "hours") == "2.0小时"
+
+
+def test_each_unit_and_period_is_kept_on_its_own(client, auth, tree):
+    community_admin = make_admin(tree, Role.community_admin, "community_a")
+    city_admin = make_admin(tree, Role.oversight_admin, "city")
+    auth.login(city_admin.phone)
+    client.get(f"/oversight/units/{tree.street}")
+    served_this_month(tree, community_admin)
+    # The district and this year were not counted before: they count the new hours.
+    assert figure(text_of(client.get(f"/oversight/units/{tree.district}")), "hours") == "2.0小时"
+    year = f"/oversight/units/{tree.street}?period=year&year={local_today().year}"
+    assert figure(text_of(client.get(year)), "hours") == "2.0小时"
+    assert figure(text_of(client.get(f"/oversight/units/{tree.street}")), "hours") == "0.0小时"
+    # The monthly report of the street reads the same kept figures as its dashboard.
+    month = local_today().strftime("%Y-%m")
+    report = client.get(f"/oversight/units/{tree.street}/report?month={month}")
+    assert report.status_code == 200
+
+
+def test_refresh_counts_again_and_keeps(app, tree):
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    community_admin = make_admin(tree, Role.community_admin, "community_a")
+    street = db.session.get(OrgUnit, tree.street)
+    period = Period.month(local_today())
+    assert snapshot.dashboard(street, period).figures.minutes == 0
+    served_this_month(tree, community_admin)
+    assert snapshot.dashboard(street, period).figures.minutes == 0  # kept
+    assert snapshot.refresh([street], period) == 1
+    kept = snapshot.dashboard(street, period)
+    assert kept.figures.minutes == 120 and kept.kept
+
+
+def test_a_kept_entry_of_another_release_is_not_read(app, tree):
+    """The key holds the figures' field names: a release that changes them counts anew."""
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    street = db.session.get(OrgUnit, tree.street)
+    period = Period.month(local_today())
+    assert snapshot.key(street, period).startswith(f"oversight:{snapshot.SHAPE}:{street.id}:")
+    cache.set(snapshot.key(street, period), "written by another release")
+    assert isinstance(snapshot.dashboard(street, period), snapshot.Snapshot)
