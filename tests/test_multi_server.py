@@ -1,11 +1,13 @@
 """The deployment a city runs, for real: two gunicorn servers (separate processes on
-separate ports, as on two machines) on one PostgreSQL, sharing a Redis rate-limit store.
+separate ports, as on two machines) on one PostgreSQL, sharing a Redis for the rate
+limits and the dashboards' kept figures.
 
 Each client is a little browser (urllib with a cookie jar) that reads the CSRF token from
 the forms it is sent, and its requests alternate between the two servers, so a session
 begun on one continues on the other. Claims, redemptions and QR check-ins sent at the
 same moment to both servers stay exactly-once; the login throttle refuses the 6th failed
-attempt whichever server it reaches; each server logs its requests with their ids and
+attempt whichever server it reaches; a dashboard one server counted is what the other
+shows; each server logs its requests with their ids and
 stops cleanly on SIGTERM.
 
 The servers run with the production settings except ``GOVHUB_ENV=production`` itself,
@@ -36,6 +38,7 @@ import pytest
 from sqlalchemy import select
 
 from govhub import PROJECT_ROOT, create_app
+from govhub.accounts.models import Role
 from govhub.checkin.models import Attendance
 from govhub.database import utcnow
 from govhub.extensions import db
@@ -173,6 +176,8 @@ def site(postgres, redis_server, tmp_path_factory):
         "GOVHUB_SECRET_KEY": SECRET,
         "GOVHUB_BASE_URL": "http://127.0.0.1",
         "GOVHUB_RATELIMIT_STORAGE_URI": redis_server.url,
+        "GOVHUB_CACHE_TYPE": "RedisCache",
+        "GOVHUB_CACHE_REDIS_URL": f"unix://{redis_server.socket_path}",
         "GOVHUB_DATABASE_POOL_SIZE": "4",
         "GOVHUB_INSTANCE_PATH": str(tmp / "instance"),
     }
@@ -189,7 +194,7 @@ def _arrange() -> dict:
     tree = make_tree()
     admin = make_admin(tree)
     # A shift far ahead with few places, for the claim race.
-    need = make_need(tree, admin=admin, shifts=((3, 2, PLACES),))
+    need = make_need(tree, admin=admin, shifts=((3, 2, PLACES),), now=utcnow())
     claimants = [make_user(tree, name=f"认领{n}").phone for n in range(CLAIMANTS)]
     # A shift that started 30 minutes ago: its QR code is live now.
     began = utcnow() - timedelta(minutes=31)
@@ -215,6 +220,8 @@ def _arrange() -> dict:
         "reward_id": reward.id,
         "redeemers": [(r.id, r.phone) for r in redeemers],
         "throttled_phone": make_user(tree, name="Forgetful").phone,
+        "overseer": make_admin(tree, Role.oversight_admin, "city").phone,
+        "city_id": tree.city,
     }
 
 
@@ -239,6 +246,26 @@ def test_the_login_throttle_refuses_the_sixth_failure_whichever_server_it_reache
 
     store = redis.Redis(unix_socket_path=str(site.redis.socket_path))
     assert store.keys("LIMITS:*")
+
+
+def test_a_dashboard_counted_on_one_server_is_what_the_other_shows(site):
+    """The city's dashboard is counted once and kept in Redis: the second server reads it
+    (its time to live runs on) instead of counting it again (which would set it anew)."""
+    import redis
+
+    store = redis.Redis(unix_socket_path=str(site.redis.socket_path))
+    browser = logged_in(site, site.overseer)
+    path = f"/oversight/units/{site.city_id}"
+    first = browser.request(path)
+    [key] = store.keys("flask_cache_oversight:*")
+    left = store.pttl(key)
+    time.sleep(1.2)
+    second = browser.request(path)
+    assert (first.status, second.status) == (200, 200)
+    assert {first.server, second.server} == {"one", "two"}
+    assert store.pttl(key) <= left - 1000  # read, not written again
+    counted = [re.search(r'id="counted-at">(.*?)</p>', a.text).group(1) for a in (first, second)]
+    assert counted[0] == counted[1]
 
 
 def test_claims_sent_to_both_servers_at_once_fill_the_places_exactly(site):

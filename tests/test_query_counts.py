@@ -20,7 +20,7 @@ from govhub.extensions import db
 from govhub.needs import claims
 from govhub.needs.models import Shift
 from govhub.tokens import Purpose
-from tests.factories import NOW, make_admin, make_need, make_tree, make_user
+from tests.factories import make_admin, make_need, make_tree, make_user
 from tests.points.helpers import earn
 from tests.query_counts import statements_of
 from tests.rewards.helpers import make_reward, make_shop
