@@ -20,9 +20,10 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime
 
 from flask import current_app
+from sqlalchemy import select
 
 from govhub.database import utcnow
-from govhub.extensions import cache
+from govhub.extensions import cache, db
 from govhub.orgs.models import OrgLevel, OrgUnit
 from govhub.oversight import figures as fig
 from govhub.oversight.charts import MONTHS
@@ -87,6 +88,16 @@ def refresh(units: list[OrgUnit], period: Period) -> int:
     return len(units)
 
 
+def refresh_busiest(today: date) -> int:
+    """``refresh`` the city's and the districts' dashboards for the month of ``today``."""
+    units = db.session.scalars(
+        select(OrgUnit)
+        .where(OrgUnit.level.in_([OrgLevel.city, OrgLevel.district]))
+        .order_by(OrgUnit.code)
+    ).all()
+    return refresh(list(units), Period.month(today))
+
+
 def _keep(unit: OrgUnit, period: Period) -> Snapshot:
     snapshot = count(unit, period)
     snapshot.kept = True
@@ -105,4 +116,13 @@ def rows_of(unit: OrgUnit, snapshot: Snapshot) -> list[fig.Row]:
     ]
 
 
-__all__ = ["KEPT_LEVELS", "Snapshot", "count", "dashboard", "key", "refresh", "rows_of"]
+__all__ = [
+    "KEPT_LEVELS",
+    "Snapshot",
+    "count",
+    "dashboard",
+    "key",
+    "refresh",
+    "refresh_busiest",
+    "rows_of",
+]

@@ -103,3 +103,20 @@ def test_a_kept_entry_of_another_release_is_not_read(app, tree):
     assert snapshot.key(street, period).startswith(f"oversight:{snapshot.SHAPE}:{street.id}:")
     cache.set(snapshot.key(street, period), "written by another release")
     assert isinstance(snapshot.dashboard(street, period), snapshot.Snapshot)
+
+
+def test_the_job_keeps_the_city_and_the_districts_of_this_month(app, tree):
+    from govhub import jobs
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    community_admin = make_admin(tree, Role.community_admin, "community_a")
+    served_this_month(tree, community_admin)
+    assert jobs.refresh_dashboards(now=utcnow()) == 2  # the city and its one district
+    this_month = Period.month(local_today())
+    for unit_id in (tree.city, tree.district):
+        unit = db.session.get(OrgUnit, unit_id)
+        assert cache.get(snapshot.key(unit, this_month)).figures.minutes == 120
+    street = db.session.get(OrgUnit, tree.street)
+    assert cache.get(snapshot.key(street, this_month)) is None  # counted when opened
+    assert jobs.JOBS["refresh_dashboards"].options == {"minutes": 5}
