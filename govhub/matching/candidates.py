@@ -44,8 +44,16 @@ class ResourceCandidate:
     scored: scoring.Scored
 
 
-def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=None):
-    """The SELECT of the scored, narrowed, ranked volunteers for ``shift`` (no LIMIT)."""
+def volunteer_query(
+    need: Need, shift: Shift, *, now: datetime, exclude_user_id=None, only: list[int] | None = None
+):
+    """The SELECT of the scored, narrowed, ranked volunteers for ``shift`` (no LIMIT);
+    ``only``: of these people.
+
+    Each term's value (a correlated count) is worked out once per volunteer, in a
+    materialized CTE, and the points and the total from those values: written in one
+    SELECT, a database works out each count again for every column that uses it (its
+    points, the total, the order), three times the work."""
     home_community = aliased(OrgUnit)
     home_street = aliased(OrgUnit)
     user_id = VolunteerProfile.user_id
@@ -69,7 +77,6 @@ def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=
         ),
         "unit": scoring.unit_value(user_id, need.category_id, need.community_id, local_date(now)),
     }
-    columns, total = scoring.labelled(values)
     district = db.session.get(OrgUnit, there.district) if there.district else None
     has_wanted_skill = exists().where(
         profile_skill.c.profile_id == user_id,
@@ -84,7 +91,7 @@ def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=
             and_(OrgUnit.subtree_clause(district.path, home_community.path), has_wanted_skill),
         )
     query = (
-        select(User.id, User.name, *columns, total.label("total"))
+        select(User.id.label("id"), User.name.label("name"), *scoring.value_columns(values))
         .select_from(VolunteerProfile)
         .join(User, User.id == user_id)
         .join(home_community, home_community.id == VolunteerProfile.community_id)
@@ -96,11 +103,16 @@ def volunteer_query(need: Need, shift: Shift, *, now: datetime, exclude_user_id=
             scoring.not_busy_clause(user_id, shift.starts_at, shift.ends_at, shift.id),
             scoring.available_clause(scoring.availability_mask(shift.starts_at, shift.ends_at)),
         )
-        .order_by(literal_column("total").desc(), User.id)
     )
     if exclude_user_id is not None:
         query = query.where(User.id != exclude_user_id)
-    return query
+    if only is not None:
+        query = query.where(User.id.in_(only))
+    scored = query.cte("scored").prefix_with("MATERIALIZED")
+    columns, total = scoring.labelled(scoring.values_in(scored, list(values)))
+    return select(scored.c.id, scored.c.name, *columns, total.label("total")).order_by(
+        literal_column("total").desc(), scored.c.id
+    )
 
 
 def ranked_volunteers(
@@ -141,9 +153,7 @@ def reasons_for(need: Need, shift: Shift, user_ids: list[int], *, now: datetime)
     ids = list(dict.fromkeys(user_ids))[:MAX_LIMIT]
     if not ids:
         return {}
-    rows = db.session.execute(
-        volunteer_query(need, shift, now=now).where(User.id.in_(ids)).limit(len(ids))
-    ).all()
+    rows = db.session.execute(volunteer_query(need, shift, now=now, only=ids).limit(len(ids))).all()
     names = scoring.matched_skills([(need.id, row.id) for row in rows])
     found = {}
     for row in rows:

@@ -266,6 +266,32 @@ def point_columns(values: dict[str, Any]) -> dict[str, Any]:
     return points
 
 
+def value_columns(values: dict[str, Any]) -> list:
+    """The raw values of the terms, labelled as ``labelled`` labels them."""
+    columns: list = []
+    for key, value in values.items():
+        if key == "reliability":
+            columns += [
+                value[0].label("reliability_checked"),
+                value[1].label("reliability_claimed"),
+            ]
+        else:
+            columns.append(value.label(f"{key}_value"))
+    return columns
+
+
+def values_in(selectable, keys: list[str]) -> dict[str, Any]:
+    """The terms' values as the columns of ``selectable`` (built with ``value_columns``)."""
+    return {
+        key: (
+            (selectable.c.reliability_checked, selectable.c.reliability_claimed)
+            if key == "reliability"
+            else selectable.c[f"{key}_value"]
+        )
+        for key in keys
+    }
+
+
 def labelled(values: dict[str, Any]) -> tuple[list, Any]:
     """The select list of the terms (value and points columns) and the total."""
     columns: list = []
