@@ -98,12 +98,15 @@ def keyset_page(
     limit: int = PAGE_SIZE,
     key_of: Callable[[Any], Sequence[int]] | None = None,
     look_back: bool = True,
+    rows: bool = False,
 ) -> KeysetPage:
     """One page of ``query`` (a ``select`` of one entity, without ORDER BY) in the order of
     ``columns`` (a unique key, all ascending or all descending).
 
     ``key_of(item)`` gives an item's key; by default the attributes named like the columns.
     ``look_back=False`` saves the query for ``newer`` (a "load more" list only goes down).
+    ``rows=True``: ``query`` selects several entities or columns, and the items are its
+    result rows (label the key columns in the select, and ``key_of`` reads them).
     """
     columns = list(columns)
     if key_of is None:
@@ -119,12 +122,14 @@ def keyset_page(
     page_query = query
     if cursor is not None:
         page_query = page_query.where(_beyond(columns, cursor.key, greater=not towards_smaller))
-    rows = list(db.session.scalars(page_query.order_by(*ordered).limit(limit + 1)).unique())
-    further = len(rows) > limit
-    rows = rows[:limit]
+    page_query = page_query.order_by(*ordered).limit(limit + 1)
+    result = db.session.execute(page_query) if rows else db.session.scalars(page_query)
+    items = list(result.unique())
+    further = len(items) > limit
+    items = items[:limit]
     if not down:
-        rows.reverse()
-    if not rows:
+        items.reverse()
+    if not items:
         return KeysetPage([], past_the_end=cursor is not None)
 
     def any_beyond(item, *, below: bool) -> bool:
@@ -135,12 +140,12 @@ def keyset_page(
 
     if down:
         has_below = further
-        has_above = look_back and cursor is not None and any_beyond(rows[0], below=False)
+        has_above = look_back and cursor is not None and any_beyond(items[0], below=False)
     else:
         has_above = further
-        has_below = any_beyond(rows[-1], below=True)
+        has_below = any_beyond(items[-1], below=True)
     return KeysetPage(
-        rows,
-        older=_format(key_of(rows[-1])) if has_below else None,
-        newer=_format(key_of(rows[0])) if has_above else None,
+        items,
+        older=_format(key_of(items[-1])) if has_below else None,
+        newer=_format(key_of(items[0])) if has_above else None,
     )

@@ -107,7 +107,50 @@ def test_an_attendance_page(app, client, auth):
 
     grow = checked_in_volunteers(tree, shift)
     auth.login(admin.phone)
-    assert_flat(app, client, f"/manage/shifts/{shift.id}/attendance", grow, 13)
+    assert_flat(app, client, f"/manage/shifts/{shift.id}/attendance", grow, 12)
+
+
+def _ended_shift(tree, admin, capacity):
+    past = utcnow() - timedelta(days=1)
+    return make_need(tree, admin=admin, now=past, shifts=((0.5, 2, capacity),)).shifts[0]
+
+
+@pytest.mark.parametrize("query", ["", "?status=confirmed&q=志愿者", "?status=present"])
+def test_an_attendance_page_of_a_shift_larger_than_a_page(app, client, auth, query):
+    """A page lists 50 people: the same statements for a shift of 60 and of 120, each
+    checked in by hand (an audit event shown beside the hours), every other one
+    confirmed (the points credited shown)."""
+    tree = make_tree()
+    admin = make_admin(tree)
+    shift = _ended_shift(tree, admin, capacity=150)
+    numbers = iter(range(1000))
+
+    def grow(n):
+        for _ in range(n):
+            k = next(numbers)
+            volunteer = make_user(tree, name=f"志愿者{k}")
+            claims.claim_shift(volunteer.id, shift.id, now=utcnow() - timedelta(days=1))
+            attendance = checkin.check_in(
+                volunteer.id,
+                shift.id,
+                now=shift.starts_at + timedelta(minutes=1),
+                evidence=Evidence.manual,
+                actor_id=admin.id,
+                reason="忘带手机",
+            ).attendance
+            if k % 2:
+                ids = [attendance.id]
+                checkin.confirm_shift(admin.id, shift.id, {}, now=utcnow(), attendance_ids=ids)
+
+    auth.login(admin.phone)
+    url = f"/manage/shifts/{shift.id}/attendance{query}"
+    grow(60)
+    small = statements_of(app, client, "GET", url)
+    grow(60)
+    large = statements_of(app, client, "GET", url)
+    assert large.response.get_data(as_text=True).count('<tr id="volunteer-') == 50
+    assert large.count == small.count, f"{url}: {small.count} → {large.count}\n{large}"
+    assert large.count <= 15, f"{url}: {large.count}\n{large}"
 
 
 def test_my_tasks(app, client, auth):

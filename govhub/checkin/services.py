@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, and_, case, func, or_, select, true, union, update
 
+from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.checkin.models import (
     Attendance,
@@ -28,11 +30,13 @@ from govhub.database import (
     required_text,
     transactional,
 )
+from govhub.enums import LabelledEnum
 from govhub.extensions import db
 from govhub.needs import claims as needs_claims
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.orgs import settings as org_settings
 from govhub.orgs.models import CommunitySettings
+from govhub.pagination import PAGE_SIZE, Cursor, KeysetPage, keyset_page
 from govhub.points import services as points
 from govhub.points.models import EntryKind
 from govhub.references import RefType
@@ -330,44 +334,174 @@ class AttendanceRow:
     recorded: int  # minutes as recorded
     points: int  # what confirming as recorded would earn
     given: int | None = None  # once confirmed: the points the ledger credited
+    volunteer: User | None = None
+
+    @property
+    def pending(self) -> bool:
+        """Checked in, hours not confirmed yet: what confirming the shift decides."""
+        return self.attendance is not None and self.attendance.status is AttendanceStatus.present
 
 
-def attendance_list(shift: Shift) -> list[AttendanceRow]:
-    """Everyone who claimed or attended the shift, with recorded hours and, once confirmed,
-    the points credited (four queries: the settings once, not per row)."""
+class AttendanceFilter(LabelledEnum):
+    """The attendance page's status filter (``?status=``)."""
+
+    everyone = "everyone", _l("Everyone")
+    present = "present", _l("Waiting to be confirmed")  # checked in, not confirmed
+    not_arrived = "not_arrived", _l("Not arrived")  # claimed, no attendance
+    confirmed = "confirmed", _l("Confirmed")
+    no_show = "no_show", _l("No-show")
+
+    @classmethod
+    def parse(cls, value: str | None) -> AttendanceFilter:
+        """The filter named in a URL; anything else is everyone."""
+        try:
+            return cls(value or "")
+        except ValueError:
+            return cls.everyone
+
+
+# A search longer than a name or a phone number is no search (see ``parse_search``).
+MAX_SEARCH = 30
+
+
+def parse_search(value: str | None) -> str:
+    """A search typed into the attendance page, trimmed; "" for one that cannot match a name
+    or a phone number (too long, or with control characters such as NUL)."""
+    text = (value or "").strip()
+    if len(text) > MAX_SEARCH or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        return ""
+    return text
+
+
+@dataclass(frozen=True)
+class AttendanceQuery:
+    """Which of a shift's people the attendance page lists."""
+
+    status: AttendanceFilter = AttendanceFilter.everyone
+    search: str = ""  # a part of the name, or of the phone number where ``phones``
+    phones: bool = False  # the reader sees phone numbers whole, so may search by them
+
+
+def _people(shift: Shift, listing: AttendanceQuery, *columns) -> Select:
+    """``columns`` of everyone who claimed the shift (confirmed claims) or attended it, one
+    row each with their user, claim and attendance (either may be missing), narrowed by
+    ``listing``'s search; the status filter is the caller's."""
+    who = union(
+        select(Claim.volunteer_id.label("volunteer_id")).where(
+            Claim.shift_id == shift.id, Claim.status == ClaimStatus.confirmed
+        ),
+        select(Attendance.volunteer_id).where(Attendance.shift_id == shift.id),
+    ).subquery()
+    query = (
+        select(*columns)
+        .select_from(who)
+        .join(User, User.id == who.c.volunteer_id)
+        .outerjoin(
+            Claim,
+            and_(
+                Claim.shift_id == shift.id,
+                Claim.volunteer_id == who.c.volunteer_id,
+                Claim.status == ClaimStatus.confirmed,
+            ),
+        )
+        .outerjoin(
+            Attendance,
+            and_(Attendance.shift_id == shift.id, Attendance.volunteer_id == who.c.volunteer_id),
+        )
+    )
+    if listing.search:
+        matches = User.name.contains(listing.search, autoescape=True)
+        if listing.phones and listing.search.isascii() and listing.search.isdigit():
+            matches = or_(matches, User.phone.contains(listing.search, autoescape=True))
+        query = query.where(matches)
+    return query
+
+
+def _status_clause(status: AttendanceFilter):
+    if status is AttendanceFilter.not_arrived:
+        return Attendance.id.is_(None)
+    return Attendance.status == AttendanceStatus(status.value)
+
+
+@dataclass(frozen=True)
+class AttendanceCounts:
+    listed: dict[AttendanceFilter, int]  # how many people each filter lists
+    others_waiting: int  # pending attendances but the reader's own: what they may confirm
+
+
+def attendance_counts(shift: Shift, reader_id: int | None = None) -> AttendanceCounts:
+    """How many of the shift's people each filter lists, and how many pending hours are
+    not ``reader_id``'s own: one grouped query."""
+    own = func.sum(case((Attendance.volunteer_id == reader_id, 1), else_=0))
+    query = _people(shift, AttendanceQuery(), Attendance.status, func.count(), own)
+    found = {
+        status: (n, mine or 0)
+        for status, n, mine in db.session.execute(query.group_by(Attendance.status))
+    }
+    listed = dict.fromkeys(AttendanceFilter, 0)
+    listed[AttendanceFilter.everyone] = sum(n for n, _mine in found.values())
+    listed[AttendanceFilter.not_arrived] = found.get(None, (0, 0))[0]
+    for status in (AttendanceFilter.present, AttendanceFilter.confirmed, AttendanceFilter.no_show):
+        listed[status] = found.get(AttendanceStatus(status.value), (0, 0))[0]
+    pending, own_pending = found.get(AttendanceStatus.present, (0, 0))
+    return AttendanceCounts(listed, pending - own_pending)
+
+
+def attendance_list(
+    shift: Shift,
+    listing: AttendanceQuery | None = None,
+    cursor: Cursor | None = None,
+    *,
+    limit: int = PAGE_SIZE,
+) -> KeysetPage[AttendanceRow]:
+    """A page of the people ``listing`` selects at the shift, with recorded hours and, once
+    confirmed, the points credited: confirmed claims first, in the order they were made,
+    then those who attended without one (a removed claimant, say), by attendance. Three
+    queries whatever the page's size: the settings, the page, the points of its rows."""
+    listing = listing or AttendanceQuery()
     settings = org_settings.community_settings(shift.need.community_id)
     rounding = settings.rounding_minutes
-    rows = {
-        a.volunteer_id: a
-        for a in db.session.scalars(select(Attendance).where(Attendance.shift_id == shift.id))
-    }
-    claims = {
-        c.volunteer_id: c
-        for c in db.session.scalars(
-            select(Claim).where(Claim.shift_id == shift.id, Claim.status == ClaimStatus.confirmed)
-        )
-    }
+    # The key is (0, claim id) for a claimant, (1, attendance id) for the others: a
+    # cursor reads "0.123".
+    group = case((Claim.id.is_(None), 1), else_=0)
+    position = func.coalesce(Claim.id, Attendance.id)
+    query = _people(
+        shift, listing, User, Claim, Attendance, group.label("k0"), position.label("k1")
+    )
+    if listing.status is not AttendanceFilter.everyone:
+        query = query.where(_status_clause(listing.status))
+    page = keyset_page(
+        query,
+        [group, position],
+        cursor,
+        descending=False,
+        limit=limit,
+        key_of=lambda row: (row.k0, row.k1),
+        rows=True,
+    )
+    attended = [row.Attendance for row in page.items if row.Attendance is not None]
     given = points.earned_for(
         RefType.attendance,
-        [a.id for a in rows.values() if a.status is AttendanceStatus.confirmed],
+        [a.id for a in attended if a.status is AttendanceStatus.confirmed],
     )
-    result = []
-    for volunteer_id in list(claims) + [v for v in rows if v not in claims]:
-        attendance = rows.get(volunteer_id)
+    rows = []
+    for row in page.items:
+        user, claim, attendance = row.User, row.Claim, row.Attendance
         minutes = recorded_minutes(attendance, shift, rounding) if attendance else 0
-        result.append(
+        rows.append(
             AttendanceRow(
                 attendance,
-                claims.get(volunteer_id),
-                volunteer_id,
+                claim,
+                user.id,
                 minutes,
                 _points_for(shift, attendance, minutes, settings),
                 given.get(attendance.id, 0)
                 if attendance and attendance.status is AttendanceStatus.confirmed
                 else None,
+                volunteer=user,
             )
         )
-    return result
+    return KeysetPage(rows, older=page.older, newer=page.newer, past_the_end=page.past_the_end)
 
 
 def _points_for(
@@ -415,12 +549,19 @@ def _confirm_one(
 
 @transactional
 def confirm_shift(
-    actor_id: int, shift_id: int, decisions: dict[int, Decision], *, now: datetime
+    actor_id: int,
+    shift_id: int,
+    decisions: dict[int, Decision],
+    *,
+    now: datetime,
+    attendance_ids: Collection[int] | None = None,
 ) -> int:
     """Confirm a shift's attendance: one earn entry per attendance (hours × the need's rate,
     or its fixed amount). Changed hours and no-shows need a note. Returns how many
     attendances were confirmed now; running it again confirms nothing twice.
 
+    ``attendance_ids``: only these are decided (the rows the admin saw on a page of the
+    list; ids of other shifts or already settled are ignored); None: every pending one.
     The actor's own attendance is skipped (nobody confirms their own hours): another
     admin confirms it, or ``auto_confirm`` does. Void attendance is never pending."""
     shift = get_or_raise(Shift, shift_id, _l("No such shift."))
@@ -429,11 +570,14 @@ def confirm_shift(
     community_id = shift.need.community_id  # where its audit events belong
     rounding = org_settings.community_settings(community_id).rounding_minutes
     pending = db.session.scalars(
-        select(Attendance).where(
+        select(Attendance)
+        .where(
             Attendance.shift_id == shift_id,
             Attendance.status == AttendanceStatus.present,
             Attendance.volunteer_id != actor_id,
+            true() if attendance_ids is None else Attendance.id.in_(set(attendance_ids)),
         )
+        .order_by(Attendance.id)
     ).all()
     confirmed = 0
     for attendance in pending:

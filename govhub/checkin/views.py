@@ -4,6 +4,7 @@ and the attendance list where hours are confirmed."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -24,13 +25,14 @@ from govhub.accounts import services as accounts
 from govhub.accounts.models import User
 from govhub.audit import services as audit
 from govhub.checkin import services
-from govhub.checkin.models import AttendanceStatus, Evidence
+from govhub.checkin.models import Evidence
 from govhub.clock import local_text
 from govhub.database import NotFound, ServiceError, get_or_raise, keeping_loaded, utcnow
 from govhub.extensions import db
 from govhub.forms import form_int, parse_decimal, parse_int
 from govhub.htmx import render
 from govhub.needs.models import Shift
+from govhub.pagination import Cursor, cursor_from_request
 from govhub.permissions import Action
 from govhub.problem import problem_page
 from govhub.qr import png_response, qr_png
@@ -40,6 +42,8 @@ from govhub.urls import external_url
 
 bp = Blueprint("checkin", __name__)
 
+# The attendance list's cursor is (claimant or not, claim or attendance id): "0.123".
+CURSOR_SIZE = 2
 # A scanned code stays usable this long while the volunteer logs in.
 PENDING_SCAN_MINUTES = 10
 
@@ -315,13 +319,52 @@ def attendance(shift_id: int):
     return _attendance_page(shift)
 
 
+def _listing(shift: Shift) -> services.AttendanceQuery:
+    """The filter and search in the URL (``?status=``, ``?q=``); what is not one is ignored."""
+    return services.AttendanceQuery(
+        status=services.AttendanceFilter.parse(request.args.get("status")),
+        search=services.parse_search(request.args.get("q")),
+        phones=permissions.sees_phones(current_user, shift.need.community),
+    )
+
+
+def _filter_args(listing: services.AttendanceQuery) -> dict[str, str]:
+    """The URL arguments of ``listing`` (none for everyone, unsearched)."""
+    args = {}
+    if listing.status is not services.AttendanceFilter.everyone:
+        args["status"] = listing.status.value
+    if listing.search:
+        args["q"] = listing.search
+    return args
+
+
+def _here_args(listing: services.AttendanceQuery, cursor: Cursor | None) -> dict[str, str]:
+    """The URL arguments of the page shown: its filter, search and cursor. The forms of the
+    page post to URLs with them, so a refused form shows the same page again and a done
+    one redirects back to it (a URL built here: never another site)."""
+    args = _filter_args(listing)
+    if cursor is not None:
+        args["before" if cursor.down else "after"] = ".".join(map(str, cursor.key))
+    return args
+
+
+def _back_to_list(shift: Shift):
+    listing = _listing(shift)
+    here: dict[str, Any] = _here_args(listing, cursor_from_request(CURSOR_SIZE))
+    return redirect(url_for("checkin.attendance", shift_id=shift.id, **here), 303)
+
+
 def _attendance_page(
     shift: Shift, errors: dict | None = None, status: int = 200, kept: dict | None = None
 ):
-    """The attendance list; ``errors`` by field key, ``kept`` the refused form's input
-    (its key, e.g. "in-12", with the values typed)."""
-    rows = services.attendance_list(shift)
-    users = {u.id: u for u in accounts.users_by_id([row.volunteer_id for row in rows])}
+    """One page of the attendance list (the filter, search and cursor in the URL);
+    ``errors`` by field key, ``kept`` the refused form's input (its key, e.g. "in-12",
+    with the values typed)."""
+    listing = _listing(shift)
+    cursor = cursor_from_request(CURSOR_SIZE)
+    rows = services.attendance_list(shift, listing, cursor)
+    # Also how many hours wait for this admin elsewhere (another page, filter or search).
+    counts = services.attendance_counts(shift, current_user.id)
     # Who entered hours by hand, when and why: shown beside those hours.
     manual_entries = audit.events_for(
         RefType.attendance,
@@ -338,25 +381,30 @@ def _attendance_page(
             services.Seat(shift, row.volunteer_id),
         )
     }
-    # The confirm button stays while someone's recorded hours wait for this admin.
-    pending = any(
-        row.attendance is not None
-        and row.attendance.status is AttendanceStatus.present
-        and row.volunteer_id in decidable
+    # What the confirm button confirms: the hours waiting on this page for this admin.
+    to_confirm = [
+        row.attendance.id
         for row in rows
-    )
+        if row.pending and row.attendance and row.volunteer_id in decidable
+    ]
     return render_template(
         "checkin/attendance.html",
         shift=shift,
         rows=rows,
-        pending=pending,
-        users=users,
+        listing=listing,
+        counts=counts.listed,
+        filters=services.AttendanceFilter,
+        filter_args=_filter_args(listing),
+        here=_here_args(listing, cursor),
+        to_confirm=to_confirm,
+        waiting=counts.others_waiting,
         decidable=decidable,
         kept=kept or {},
         now=utcnow(),
         leaders=services.leaders(shift.id),
         errors=errors or {},
         manual_entries=manual_entries,
+        max_search=services.MAX_SEARCH,
     ), status
 
 
@@ -386,7 +434,7 @@ def manual(shift_id: int, mode: str):
         }
         return _attendance_page(shift, {key: refused.message}, 422, kept=kept)
     flash(_("Recorded by hand; it is flagged for a second look."), "success")
-    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+    return _back_to_list(shift)
 
 
 @bp.post("/manage/shifts/<int:shift_id>/no-show")
@@ -401,12 +449,15 @@ def no_show(shift_id: int):
     except (ServiceError, NotFound) as refused:
         return _attendance_page(shift, {f"noshow-{volunteer_id}": refused.message}, 422)
     flash(_("Marked as a no-show."), "success")
-    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+    return _back_to_list(shift)
 
 
 @bp.post("/manage/shifts/<int:shift_id>/confirm")
 def confirm(shift_id: int):
+    """Confirm what the admin saw: the rows the form names (each shown row's id in
+    ``attendance``, and any row with a decision field), never the rest of the list."""
     shift = permissions.get_or_403(Shift, shift_id, Action.CONFIRM_SHIFT)
+    shown = {parse_int(value) for value in request.form.getlist("attendance")}
     decisions = {}
     for key, value in request.form.items():
         is_minutes = key.startswith("minutes-")
@@ -422,12 +473,20 @@ def confirm(shift_id: int):
                 no_show=request.form.get(f"noshow-{attendance_id}") == "1",
                 note=request.form.get(f"note-{attendance_id}"),
             )
+        elif key.startswith("noshow-"):
+            shown.add(parse_int(key.removeprefix("noshow-")))
+    ids = {i for i in shown | set(decisions) if i is not None}
     try:
-        confirmed = services.confirm_shift(current_user.id, shift.id, decisions, now=utcnow())
+        confirmed = services.confirm_shift(
+            current_user.id, shift.id, decisions, now=utcnow(), attendance_ids=ids
+        )
     except ServiceError as refused:
         return _attendance_page(shift, {refused.field or "form": refused.message}, 422)
-    flash(_("Confirmed: %(n)d volunteers' hours and points.", n=confirmed), "success")
-    return redirect(url_for("checkin.attendance", shift_id=shift.id), 303)
+    if ids:
+        flash(_("Confirmed: %(n)d volunteers' hours and points.", n=confirmed), "success")
+    else:
+        flash(_("Nothing to confirm on this page."), "info")
+    return _back_to_list(shift)
 
 
 @bp.post("/manage/shifts/<int:shift_id>/leaders")

@@ -178,7 +178,7 @@ def test_admin_screen_qr_checks_in_a_volunteer_and_points_follow(
     expect(row.locator("td").nth(4)).to_have_text("确认后得0积分")
     hours.fill("1.5")
     row.locator("input[name^=note-]").fill("签到后在现场服务了一个半小时")
-    admin.get_by_role("button", name="确认时长并发放积分").click()
+    admin.get_by_role("button", name=re.compile(r"确认\d+人的时长并发放积分")).click()
     expect(admin.get_by_text("已确认1位志愿者的时长和积分。")).to_be_visible()
     expect(row.locator("td").nth(3)).to_contain_text("1小时30分钟 ✔")
     expect(row.locator("td").nth(4)).to_have_text("已发放15积分 ✔")  # the points given

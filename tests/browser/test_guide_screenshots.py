@@ -329,7 +329,7 @@ def test_community_staff_guide_screenshots(camera, guide_server):
     expect(staff.page.locator("#code img")).to_be_visible()
     staff.shoot("checkin-screen.png")
     staff.visit(f"/manage/shifts/{data.ended_shift}/attendance", ENDED_TITLE)
-    staff.shoot("attendance.png", show="button:has-text('确认时长并发放积分')")
+    staff.shoot("attendance.png", show="#confirm-hours")
     staff.visit("/requests/review", "居民诉求")
     staff.shoot("requests.png")
     staff.visit(f"/manage/volunteers/{data.zhang}", "张晓明")

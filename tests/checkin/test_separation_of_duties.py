@@ -183,14 +183,16 @@ def test_the_attendance_page_leaves_the_admins_own_row_to_someone_else(duty, cli
     assert f'name="minutes-{other.id}"' in page
     assert f'name="minutes-{own.id}"' not in page
     assert "Your own hours are confirmed by another admin" in page
-    # A hand-made request for their own row is refused; confirming the shift skips it.
+    # A hand-made request for their own row is refused; confirming skips it, even when
+    # the form names it beside the row the page shows (the form confirms the rows named).
     response = client.post(
         f"/manage/shifts/{duty.shift.id}/attendance/out",
         data={"volunteer_id": duty.admin.id, "reason": "我自己"},
     )
     assert response.status_code == 403
     response = client.post(
-        f"/manage/shifts/{duty.shift.id}/confirm", data={f"minutes-{own.id}": "2"}
+        f"/manage/shifts/{duty.shift.id}/confirm",
+        data={f"minutes-{own.id}": "2", "attendance": [own.id, other.id]},
     )
     assert response.status_code == 303
     assert services.attendance_of(duty.shift.id, duty.admin.id).status is AttendanceStatus.present

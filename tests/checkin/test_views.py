@@ -173,7 +173,8 @@ def test_check_out_code_and_confirmation_earn_points(live, client, auth, app):
         .values(ends_at=utcnow() - timedelta(minutes=1))
     )
     db.session.commit()
-    response = client.post(f"/manage/shifts/{shift.id}/confirm", data={})
+    attendance_id = services.attendance_of(shift.id, volunteer.id).id
+    response = client.post(f"/manage/shifts/{shift.id}/confirm", data={"attendance": attendance_id})
     assert response.status_code == 303
     assert points.account(volunteer.id).total_minutes >= 0
     assert (
@@ -402,7 +403,10 @@ def test_the_confirm_button_goes_once_all_is_confirmed_and_the_points_given_show
     for label in ("签到", "签退", "时长", "积分", "凭据"):
         assert f'data-label="{label}"' in page, label
     assert "2小时" in page  # recorded from the start to the end of the shift: 2 hours
-    assert client.post(f"/manage/shifts/{shift.id}/confirm").status_code == 303
+    # The form names the rows it shows (the page's hidden "attendance" fields).
+    assert f'name="attendance" value="{rows[0]}"' in page
+    response = client.post(f"/manage/shifts/{shift.id}/confirm", data={"attendance": rows})
+    assert response.status_code == 303
 
     page = text_of(client.get(f"/manage/shifts/{shift.id}/attendance"))
     assert 'id="confirm-hours"' not in page and 'id="all-confirmed"' in page
