@@ -16,6 +16,8 @@ figures' field names, so a release that changes them never reads an older entry.
 from __future__ import annotations
 
 import hashlib
+import math
+import time
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 
@@ -31,6 +33,10 @@ from govhub.oversight.period import Period, trailing_months
 
 # The levels whose dashboards are kept: above a community.
 KEPT_LEVELS = frozenset({OrgLevel.city, OrgLevel.district, OrgLevel.street})
+# How long a view waits for another worker counting the same dashboard, and how often
+# it looks.
+WAIT_SECONDS = 30
+POLL_SECONDS = 0.2
 
 
 @dataclass
@@ -71,13 +77,39 @@ def count(unit: OrgUnit, period: Period, *, today: date | None = None) -> Snapsh
 
 def dashboard(unit: OrgUnit, period: Period) -> Snapshot:
     """The dashboard's counts: from the cache when an area above a community was counted
-    in the last ``DASHBOARD_CACHE_SECONDS``, else counted now (and kept, for those)."""
+    in the last ``DASHBOARD_CACHE_SECONDS``, else counted now (and kept, for those).
+
+    One worker counts a dashboard at a time: the first to miss it takes a short-lived
+    mark in the cache (``add``: set only if absent) and counts; the others wait for its
+    result, up to ``WAIT_SECONDS``, instead of counting the same area at once (the city
+    costs seconds of CPU). A mark left by a worker that died ends with its timeout; a
+    waiter that sees nothing in time counts itself."""
     if unit.level not in KEPT_LEVELS:
         return count(unit, period)
-    kept = cache.get(key(unit, period))
+    name = key(unit, period)
+    kept = cache.get(name)
     if isinstance(kept, Snapshot):
         return kept
-    return _keep(unit, period)
+    mark = f"{name}:counting"
+    if not cache.add(mark, True, timeout=math.ceil(WAIT_SECONDS)):
+        kept = _wait_for(name)
+        if kept is not None:
+            return kept
+    try:
+        return _keep(unit, period)
+    finally:
+        cache.delete(mark)
+
+
+def _wait_for(name: str) -> Snapshot | None:
+    """What another worker is counting, once it is kept (None if not within the wait)."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        kept = cache.get(name)
+        if isinstance(kept, Snapshot):
+            return kept
+    return None
 
 
 def refresh(units: list[OrgUnit], period: Period) -> int:

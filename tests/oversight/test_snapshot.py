@@ -120,3 +120,46 @@ def test_the_job_keeps_the_city_and_the_districts_of_this_month(app, tree):
     street = db.session.get(OrgUnit, tree.street)
     assert cache.get(snapshot.key(street, this_month)) is None  # counted when opened
     assert jobs.JOBS["refresh_dashboards"].options == {"minutes": 5}
+
+
+def test_a_dashboard_being_counted_elsewhere_is_waited_for_not_counted_again(
+    app, tree, monkeypatch
+):
+    """Another worker holds the mark and keeps its result a moment later: this view shows
+    that result and counts nothing itself."""
+    import threading
+
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    street = db.session.get(OrgUnit, tree.street)
+    period = Period.month(local_today())
+    theirs = snapshot.count(street, period)
+    name = snapshot.key(street, period)
+    assert cache.add(f"{name}:counting", True, timeout=30)
+    monkeypatch.setattr(snapshot, "POLL_SECONDS", 0.05)
+    later = threading.Timer(0.3, lambda: cache.set(name, theirs))
+    counted = []
+    monkeypatch.setattr(snapshot, "count", lambda *a, **k: counted.append(a))
+    later.start()
+    try:
+        assert snapshot.dashboard(street, period) is not None
+    finally:
+        later.join()
+    assert counted == []
+    assert cache.get(name).counted_at == theirs.counted_at
+
+
+def test_a_mark_left_by_a_worker_that_died_is_waited_out(app, tree, monkeypatch):
+    from govhub.extensions import db
+    from govhub.orgs.models import OrgUnit
+
+    street = db.session.get(OrgUnit, tree.street)
+    period = Period.month(local_today())
+    name = snapshot.key(street, period)
+    assert cache.add(f"{name}:counting", True, timeout=30)  # nobody will keep anything
+    monkeypatch.setattr(snapshot, "WAIT_SECONDS", 0.3)
+    monkeypatch.setattr(snapshot, "POLL_SECONDS", 0.05)
+    found = snapshot.dashboard(street, period)
+    assert found.kept and cache.get(name) is not None
+    assert cache.get(f"{name}:counting") is None  # the mark is gone with the count
