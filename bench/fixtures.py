@@ -7,6 +7,7 @@ that follow them. Runs inside the app (the database of GOVHUB_DATABASE_URL):
     python -m bench.fixtures jobs                  # every scheduled job, a writer beside it
     python -m bench.fixtures writer                # that writer (until stdin closes)
     python -m bench.fixtures analyze               # the planner statistics of a night
+    python -m bench.fixtures warm                  # the dashboards the scheduler keeps
 
 Each prints JSON. The demo accounts (which seed-city keeps) are the organizer, the shop
 and the oversight admins.
@@ -394,6 +395,15 @@ def analyze() -> dict:
     return {"analyze_s": round(time.perf_counter() - started, 1)}
 
 
+def warm() -> dict:
+    """What the scheduler does when it starts: the dashboards job, timed."""
+    from govhub.jobs import JOBS
+
+    started = time.perf_counter()
+    counted = JOBS["refresh_dashboards"].func(now=utcnow())  # type: ignore[operator]
+    return {"dashboards": counted, "seconds": round(time.perf_counter() - started, 1)}
+
+
 def main() -> None:
     command = sys.argv[1]
     app = create_app()
@@ -408,6 +418,8 @@ def main() -> None:
             result = {"shift_id": fixture["shift_id"], "reward_id": fixture["reward_id"]}
         elif command == "jobs":
             result = jobs()
+        elif command == "warm":
+            result = warm()
         elif command == "analyze":
             result = analyze()
         elif command == "writer":

@@ -31,7 +31,16 @@ def test_bench_smoke_run_writes_every_scenario_with_exact_results(tmp_path):
     assert result["database"] == "sqlite"
     assert {"cpu", "cores", "ram_gb", "python", "sqlite"} <= result["machine"].keys()
     scenarios = result["scenarios"]
-    assert set(scenarios) == {"checkin_burst", "redemption_rush", "pages", "memory", "jobs"}
+    assert set(scenarios) == {
+        "checkin_burst",
+        "redemption_rush",
+        "warm",
+        "pages",
+        "memory",
+        "jobs",
+    }
+    # The scheduler's dashboards (the demo's city and its district) were kept first.
+    assert scenarios["warm"]["dashboards"] >= 2
 
     burst = scenarios["checkin_burst"]
     assert burst["errors"] == 0, burst["error_samples"]
