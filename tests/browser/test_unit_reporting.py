@@ -146,7 +146,8 @@ def test_a_unit_reports_and_the_community_confirms_and_the_receipt_prints(
     expect(receipt.locator("#receipt-confirmed-by")).to_have_text("金叶社区 · 王书记")
     qr = receipt.locator(".receipt-qr img")
     expect(qr).to_be_visible()
-    assert qr.evaluate("(img) => img.complete && img.naturalWidth > 0")
+    # The QR image loads after the page: wait for it (a loaded machine takes a while).
+    page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=qr.element_handle())
     fits_the_phone(page)
 
     page.emulate_media(media="print")
