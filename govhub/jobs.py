@@ -10,15 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select
 
 from govhub.checkin import services as checkin
 from govhub.clock import local_date
-from govhub.database import transactional
+from govhub.database import end_read, transactional
 from govhub.extensions import db
 from govhub.needs import posting
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
 from govhub.notifications.kinds import NotificationKind
+from govhub.notifications.models import Notification
 from govhub.notifications.services import notify_once
 from govhub.points import expiry
 from govhub.points import services as points
@@ -32,12 +33,25 @@ REMINDERS = (
 )
 
 
-@transactional
+# Reminders written per write transaction: SQLite's write lock is taken for one batch at
+# a time, so a check-in waits behind a batch, never behind the whole run.
+REMINDER_BATCH = 200
+
+
 def send_reminders(*, now: datetime) -> int:
-    """Remind volunteers of a claimed shift 24 hours and 2 hours before it starts."""
-    sent = 0
+    """Remind volunteers of a claimed shift 24 hours and 2 hours before it starts.
+
+    What is due and not yet sent is read outside any write transaction (the dedupe key's
+    unique index answers "sent?"); then only those are written, ``REMINDER_BATCH`` a
+    transaction. Each is written once, by its key, however often the job runs."""
+    due = []
+    end_read()
     for ahead, label, kind in REMINDERS:
-        claims = db.session.execute(
+        prefix = f"reminder:{label}:"
+        sent = select(Notification.id).where(
+            Notification.dedupe_key == literal(prefix) + cast(Claim.id, String)
+        )
+        rows = db.session.execute(
             select(Claim.id, Claim.volunteer_id, Shift.need_id, Shift.starts_at, Need.title)
             .join(Claim.shift)
             .join(Shift.need)
@@ -46,19 +60,32 @@ def send_reminders(*, now: datetime) -> int:
                 Need.status == NeedStatus.open,
                 Shift.starts_at > now,
                 Shift.starts_at <= now + ahead,
+                ~sent.exists(),
             )
+            .order_by(Claim.id)
         ).all()
-        for claim_id, volunteer_id, need_id, starts_at, title in claims:
-            sent += notify_once(
-                f"reminder:{label}:{claim_id}",
-                volunteer_id,
-                kind,
-                RefType.need,
-                need_id,
-                title=title,
-                starts_at=starts_at.isoformat(),
-            )
-    return sent
+        due += [(prefix + str(row[0]), kind, *row[1:]) for row in rows]
+    end_read()
+    written = 0
+    for start in range(0, len(due), REMINDER_BATCH):
+        written += _remind(due[start : start + REMINDER_BATCH])
+    return written
+
+
+@transactional
+def _remind(batch: list[tuple]) -> int:
+    return sum(
+        notify_once(
+            key,
+            volunteer_id,
+            kind,
+            RefType.need,
+            need_id,
+            title=title,
+            starts_at=starts_at.isoformat(),
+        )
+        for key, kind, volunteer_id, need_id, starts_at, title in batch
+    )
 
 
 def end_shifts(*, now: datetime) -> int:
@@ -106,7 +133,7 @@ def refresh_statistics(*, now: datetime) -> int:
     there. Returns 1 when it ran."""
     if db.engine.dialect.name != "sqlite":
         return 0
-    from govhub.database import end_read, refresh_sqlite_statistics
+    from govhub.database import refresh_sqlite_statistics
 
     end_read()  # nothing of the session's is held while the job reads
     refresh_sqlite_statistics(db.engine)

@@ -95,3 +95,42 @@ def test_the_statistics_are_counted_without_the_write_lock(app, write_lock):
         db.engine.dispose()
     assert traced and all(traced)
     assert write_lock()
+
+
+def test_reminders_are_read_without_the_write_lock_and_written_in_batches(
+    app, write_lock, monkeypatch
+):
+    """What is due is read with the write lock free, and only what was not sent yet is
+    written, a batch per transaction: a second run writes nothing and takes no lock."""
+    from datetime import timedelta
+
+    from govhub import jobs
+    from govhub.needs import claims
+    from tests.factories import make_admin, make_need
+
+    tree = make_tree()
+    admin = make_admin(tree)
+    now = utcnow()
+    need = make_need(tree, admin=admin, shifts=((1 / 2, 2, 10),), now=now)  # in 12 hours
+    for _ in range(5):
+        claims.claim_shift(make_user(tree).id, need.shifts[0].id, now=now)
+    monkeypatch.setattr(jobs, "REMINDER_BATCH", 2)
+    reading, transactions = [], []
+
+    def probe(_conn, _cursor, statement, *_args):
+        text = statement.lstrip().upper()
+        if text.startswith("SELECT") and "FROM CLAIM" in text:
+            reading.append(write_lock())
+        if text.startswith("BEGIN IMMEDIATE"):
+            transactions.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", probe)
+    try:
+        assert jobs.send_reminders(now=now + timedelta(minutes=1)) == 5
+        first = len(transactions)
+        assert jobs.send_reminders(now=now + timedelta(minutes=2)) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", probe)
+    assert reading and all(reading)
+    assert first == 3  # 5 reminders, 2 a transaction
+    assert len(transactions) == first  # the second run found nothing to write
