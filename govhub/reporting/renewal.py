@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 
 from govhub.clock import local_date
-from govhub.database import transactional
+from govhub.database import end_read, transactional
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
@@ -56,13 +56,40 @@ def _claim(model: type[UnitReport] | type[MemberReport], report_id: int, now: da
     )
 
 
-@transactional
+# Reports reminded per write transaction: the write lock is held for one batch at a time.
+BATCH = 100
+
+
 def send_reminders(*, now: datetime) -> int:
-    """Remind every report due for renewal, once; returns how many notifications went out."""
+    """Remind every report due for renewal, once; returns how many notifications went out.
+    The reports due are found outside any write transaction, then reminded ``BATCH`` a
+    transaction (each one claimed again there, so a report is reminded once)."""
     today = local_date(now)
+    end_read()
+    unit_ids = list(
+        db.session.scalars(
+            select(UnitReport.id).where(_due(UnitReport, today)).order_by(UnitReport.id)
+        )
+    )
+    member_ids = list(
+        db.session.scalars(
+            select(MemberReport.id).where(_due(MemberReport, today)).order_by(MemberReport.id)
+        )
+    )
+    end_read()
+    sent = 0
+    for start in range(0, len(unit_ids), BATCH):
+        sent += _remind_units(unit_ids[start : start + BATCH], now)
+    for start in range(0, len(member_ids), BATCH):
+        sent += _remind_members(member_ids[start : start + BATCH], now)
+    return sent
+
+
+@transactional
+def _remind_units(report_ids: list[int], now: datetime) -> int:
     sent = 0
     for report in db.session.scalars(
-        select(UnitReport).where(_due(UnitReport, today)).order_by(UnitReport.id)
+        select(UnitReport).where(UnitReport.id.in_(report_ids)).order_by(UnitReport.id)
     ).all():
         if not _claim(UnitReport, report.id, now):
             continue
@@ -78,8 +105,14 @@ def send_reminders(*, now: datetime) -> int:
                 title=report.community.name,
                 date=report.valid_until.isoformat() if report.valid_until else "",
             )
+    return sent
+
+
+@transactional
+def _remind_members(report_ids: list[int], now: datetime) -> int:
+    sent = 0
     for member_report in db.session.scalars(
-        select(MemberReport).where(_due(MemberReport, today)).order_by(MemberReport.id)
+        select(MemberReport).where(MemberReport.id.in_(report_ids)).order_by(MemberReport.id)
     ).all():
         if not _claim(MemberReport, member_report.id, now):
             continue

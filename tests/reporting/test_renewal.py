@@ -131,3 +131,29 @@ def test_two_runs_at_the_same_moment_remind_once(app, w):
 
     assert sorted(run_at_once([run, run, run])) == [0, 0, 3]
     assert len(reminded()) == 3
+
+
+def test_many_reports_are_reminded_a_batch_per_transaction(w, monkeypatch):
+    """Found outside the write lock, reminded BATCH a transaction: three member reports
+    in batches of two take two write transactions, and each member is reminded once."""
+    from sqlalchemy import event
+
+    members = [member_report(w, ENDS).user_id for _ in range(3)]
+    monkeypatch.setattr(renewal, "BATCH", 2)
+    writes = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith(("UPDATE MEMBER_REPORT", "BEGIN IMMEDIATE")):
+            writes.append(statement.split()[0].upper())
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        sent = renewal.send_reminders(now=local_morning(ENDS - timedelta(days=30)))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    # The world's unit report (its 3 people) and the 3 members, each report claimed once.
+    assert sent == 6 and writes.count("UPDATE") == 3
+    if db.engine.dialect.name == "sqlite":  # write transactions: the unit's, then 2 + 1
+        assert writes.count("BEGIN") == 3
+    kinds = [user for user, kind in reminded() if kind == "member_report_renewal_due"]
+    assert sorted(kinds) == sorted(members)
