@@ -266,18 +266,16 @@ def point_columns(values: dict[str, Any]) -> dict[str, Any]:
     return points
 
 
+def _value_labels(key: str, value) -> list:
+    """A term's raw value as labelled columns (reliability has two)."""
+    if key == "reliability":
+        return [value[0].label("reliability_checked"), value[1].label("reliability_claimed")]
+    return [value.label(f"{key}_value")]
+
+
 def value_columns(values: dict[str, Any]) -> list:
     """The raw values of the terms, labelled as ``labelled`` labels them."""
-    columns: list = []
-    for key, value in values.items():
-        if key == "reliability":
-            columns += [
-                value[0].label("reliability_checked"),
-                value[1].label("reliability_claimed"),
-            ]
-        else:
-            columns.append(value.label(f"{key}_value"))
-    return columns
+    return [column for key, value in values.items() for column in _value_labels(key, value)]
 
 
 def values_in(selectable, keys: list[str]) -> dict[str, Any]:
@@ -297,13 +295,7 @@ def labelled(values: dict[str, Any]) -> tuple[list, Any]:
     columns: list = []
     points = point_columns(values)
     for key, value in values.items():
-        if key == "reliability":
-            columns += [
-                value[0].label("reliability_checked"),
-                value[1].label("reliability_claimed"),
-            ]
-        else:
-            columns.append(value.label(f"{key}_value"))
+        columns += _value_labels(key, value)
         columns.append(points[key].label(f"{key}_points"))
     total = sum((points[key] for key in values), start=literal(0))
     return columns, total
