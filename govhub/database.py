@@ -258,6 +258,13 @@ def enum_type(enum_cls, length: int = 24, name: str | None = None):
     )
 
 
+def in_batches(items: list, size: int, write: Callable[[list], int]) -> int:
+    """``write`` (a ``@transactional`` function) on ``items``, ``size`` at a time: each
+    batch its own write transaction, so SQLite's write lock is held for one batch, never
+    for a whole job. Returns the sum of what ``write`` returned."""
+    return sum(write(items[start : start + size]) for start in range(0, len(items), size))
+
+
 def _name(identifier: str) -> str:
     """An SQL identifier, quoted (the names here come from ``sqlite_schema``)."""
     return '"' + identifier.replace('"', '""') + '"'

@@ -14,7 +14,7 @@ from sqlalchemy import String, cast, literal, select
 
 from govhub.checkin import services as checkin
 from govhub.clock import local_date
-from govhub.database import end_read, transactional
+from govhub.database import end_read, in_batches, transactional
 from govhub.extensions import db
 from govhub.needs import posting
 from govhub.needs.models import Claim, ClaimStatus, Need, NeedStatus, Shift
@@ -66,10 +66,7 @@ def send_reminders(*, now: datetime) -> int:
         ).all()
         due += [(prefix + str(row[0]), kind, *row[1:]) for row in rows]
     end_read()
-    written = 0
-    for start in range(0, len(due), REMINDER_BATCH):
-        written += _remind(due[start : start + REMINDER_BATCH])
-    return written
+    return in_batches(due, REMINDER_BATCH, _remind)
 
 
 @transactional

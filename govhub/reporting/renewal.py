@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 
 from govhub.clock import local_date
-from govhub.database import end_read, transactional
+from govhub.database import end_read, in_batches, transactional
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
@@ -77,12 +77,9 @@ def send_reminders(*, now: datetime) -> int:
         )
     )
     end_read()
-    sent = 0
-    for start in range(0, len(unit_ids), BATCH):
-        sent += _remind_units(unit_ids[start : start + BATCH], now)
-    for start in range(0, len(member_ids), BATCH):
-        sent += _remind_members(member_ids[start : start + BATCH], now)
-    return sent
+    return in_batches(unit_ids, BATCH, lambda ids: _remind_units(ids, now)) + in_batches(
+        member_ids, BATCH, lambda ids: _remind_members(ids, now)
+    )
 
 
 @transactional
