@@ -12,6 +12,7 @@ commits on success and rolls back on any error, so a service is always all or no
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -258,11 +259,26 @@ def enum_type(enum_cls, length: int = 24, name: str | None = None):
     )
 
 
+# On SQLite, how long the write lock is left free between two batches. A writer waiting
+# for the lock does not queue: it tries again after sleeping (SQLite's busy handler sleeps
+# 1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100 … ms between tries), so batches written back
+# to back would keep it out for the whole job. A gap longer than its early sleeps lets it
+# in within one batch.
+BATCH_PAUSE_SECONDS = 0.03
+
+
 def in_batches(items: list, size: int, write: Callable[[list], int]) -> int:
     """``write`` (a ``@transactional`` function) on ``items``, ``size`` at a time: each
     batch its own write transaction, so SQLite's write lock is held for one batch, never
-    for a whole job. Returns the sum of what ``write`` returned."""
-    return sum(write(items[start : start + size]) for start in range(0, len(items), size))
+    for a whole job; on SQLite the lock is then left free for ``BATCH_PAUSE_SECONDS``
+    before the next. Returns the sum of what ``write`` returned."""
+    pause = BATCH_PAUSE_SECONDS if db.engine.dialect.name == "sqlite" else 0
+    done = 0
+    for start in range(0, len(items), size):
+        if start and pause:
+            time.sleep(pause)
+        done += write(items[start : start + size])
+    return done
 
 
 def _name(identifier: str) -> str:
@@ -352,6 +368,25 @@ def insert_ignoring_conflict(model, values: dict, *conflict_columns: str) -> int
         .returning(*model.__table__.primary_key.columns)
     )
     return 1 if db.session.execute(statement).first() is not None else 0
+
+
+def insert_many_ignoring_conflict(model, rows: list[dict], *conflict_columns: str) -> int:
+    """``insert_ignoring_conflict`` for many rows in one statement execution (the
+    driver's executemany, with RETURNING batched by SQLAlchemy's "insertmanyvalues"):
+    returns how many were inserted. For the jobs that queue thousands of rows at once."""
+    if not rows:
+        return 0
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = model.__table__
+    statement = (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(*table.primary_key.columns)
+    )
+    return len(db.session.execute(statement, rows).all())
 
 
 class AppendOnly(RuntimeError):

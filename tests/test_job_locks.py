@@ -134,3 +134,166 @@ def test_reminders_are_read_without_the_write_lock_and_written_in_batches(
     assert reading and all(reading)
     assert first == 3  # 5 reminders, 2 a transaction
     assert len(transactions) == first  # the second run found nothing to write
+
+
+def _write_transactions(statements: list[str]):
+    """A probe for ``before_cursor_execute`` that keeps the SQL of each write transaction
+    begun (``BEGIN IMMEDIATE``)."""
+
+    def probe(_conn, _cursor, statement, *_args):
+        if statement.lstrip().upper().startswith("BEGIN IMMEDIATE"):
+            statements.append(statement)
+
+    return probe
+
+
+def test_a_waiting_writer_gets_in_between_batches(app, write_lock):
+    """Batches written back to back would keep a writer that waits for the lock out until
+    the whole job ends: SQLite's busy handler sleeps between its tries, and each try would
+    find the next batch holding the lock. ``in_batches`` leaves the lock free between
+    batches, so the writer gets in after the batch it arrived in."""
+    import threading
+    import time
+
+    from sqlalchemy import text
+
+    from govhub.database import in_batches, transactional
+
+    order: list[str] = []
+    arrived = threading.Event()
+
+    @transactional
+    def slow(batch):
+        db.session.execute(text("UPDATE org_unit SET name = name WHERE id = -1"))
+        arrived.set()  # the lock is held: the writer arrives now
+        time.sleep(0.06)
+        order.append(f"batch {batch[0]}")
+        return len(batch)
+
+    path = db.engine.url.database
+
+    def writer():
+        other = sqlite3.connect(path, timeout=10, isolation_level=None)
+        try:
+            arrived.wait(10)
+            other.execute("BEGIN IMMEDIATE")
+            order.append("writer")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
+
+    make_tree()
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert in_batches(list(range(6)), 1, slow) == 6
+    thread.join(10)
+    assert order.index("writer") <= 2, order  # not after all six batches
+    assert [step for step in order if step != "writer"] == [f"batch {n}" for n in range(6)]
+
+
+def test_expired_vouchers_are_read_without_the_write_lock_and_refunded_in_batches(
+    app, write_lock, monkeypatch
+):
+    from datetime import timedelta
+
+    from govhub.rewards import vouchers
+    from tests.rewards.helpers import make_reward, make_shop, redeem
+
+    tree = make_tree()
+    partner, owner = make_shop(tree)
+    reward = make_reward(partner, owner, price=10, stock=10)
+    volunteer = make_user(tree)
+    points.post_entry(volunteer.id, 100, EntryKind.adjust, key="start", reason="test")
+    now = utcnow()
+    for _ in range(5):
+        redeem(volunteer, reward, now=now)
+    monkeypatch.setattr(vouchers, "EXPIRY_BATCH", 2)
+    reading, transactions = [], []
+
+    def probe(_conn, _cursor, statement, *_args):
+        if " ".join(statement.split()).upper().startswith("SELECT REDEMPTION.ID FROM"):
+            reading.append(write_lock())
+
+    later = now + timedelta(days=365)
+    event.listen(db.engine, "before_cursor_execute", probe)
+    begins = _write_transactions(transactions)
+    event.listen(db.engine, "before_cursor_execute", begins)
+    try:
+        assert vouchers.expire_vouchers(now=later) == 5
+        first = len(transactions)
+        assert vouchers.expire_vouchers(now=later) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", probe)
+        event.remove(db.engine, "before_cursor_execute", begins)
+    assert reading and all(reading)
+    assert first == 3  # 5 vouchers, 2 a transaction
+    assert len(transactions) == first  # nothing left to refund
+    db.session.expire_all()
+    assert points.account(volunteer.id).balance == 100 == points.ledger_sum(volunteer.id)
+
+
+def test_auto_confirmation_is_read_without_the_write_lock_and_written_in_batches(
+    app, write_lock, monkeypatch
+):
+    from datetime import timedelta
+
+    from govhub.checkin import services as checkin
+    from govhub.checkin.models import AttendanceStatus
+    from tests.checkin.helpers import START, scan_in, shift_world
+
+    world = shift_world(volunteers=3)
+    for person in world.volunteers:
+        scan_in(person, world.shift, START)
+    monkeypatch.setattr(checkin, "AUTO_CONFIRM_BATCH", 2)
+    reading, transactions = [], []
+
+    def probe(_conn, _cursor, statement, *_args):
+        if " ".join(statement.split()).upper().startswith("SELECT ATTENDANCE.ID FROM"):
+            reading.append(write_lock())
+
+    later = world.shift.ends_at + timedelta(days=3)
+    event.listen(db.engine, "before_cursor_execute", probe)
+    begins = _write_transactions(transactions)
+    event.listen(db.engine, "before_cursor_execute", begins)
+    try:
+        assert checkin.auto_confirm(now=later) == 3
+        first = len(transactions)
+        assert checkin.auto_confirm(now=later) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", probe)
+        event.remove(db.engine, "before_cursor_execute", begins)
+    assert reading and all(reading)
+    assert first == 2  # 3 attendances, 2 a transaction
+    assert len(transactions) == first
+    db.session.expire_all()
+    for person in world.volunteers:
+        attendance = checkin.attendance_of(world.shift.id, person.id)
+        assert attendance.status is AttendanceStatus.confirmed
+        assert points.account(person.id).balance == points.ledger_sum(person.id) > 0
+
+
+def test_the_integrity_scan_queues_in_batches(app, write_lock, monkeypatch):
+    from tests.factories import make_admin
+    from tests.integrity.helpers import by_hand, past_shift
+
+    tree = make_tree()
+    admin = make_admin(tree)
+    activity = past_shift(tree, admin, people=5)
+    for person in activity.people:
+        by_hand(activity, person, admin)
+    monkeypatch.setattr(integrity, "QUEUE_BATCH", 2)
+    transactions: list[str] = []
+    begins = _write_transactions(transactions)
+    event.listen(db.engine, "before_cursor_execute", begins)
+    try:
+        added = integrity.scan(now=utcnow())
+        first = len(transactions)
+        assert integrity.scan(now=utcnow()) == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", begins)
+    from sqlalchemy import func, select
+
+    from govhub.integrity.models import ReviewItem
+
+    assert added == 5 == db.session.scalar(select(func.count()).select_from(ReviewItem))
+    assert first == 3  # 5 items, 2 a transaction

@@ -25,7 +25,9 @@ from govhub.database import (
     NotFound,
     ServiceError,
     check_text,
+    end_read,
     get_or_raise,
+    in_batches,
     insert_ignoring_conflict,
     required_text,
     transactional,
@@ -670,19 +672,40 @@ def mark_no_show(
     return attendance
 
 
-@transactional
+# Attendances confirmed per write transaction by the job (``database.in_batches``).
+AUTO_CONFIRM_BATCH = 50
+
+
 def auto_confirm(*, now: datetime) -> int:
-    """Confirm, as recorded, attendance left unconfirmed past the community's grace period."""
-    candidates = db.session.scalars(
-        select(Attendance)
-        .join(Attendance.shift)
-        .where(
-            Attendance.status == AttendanceStatus.present, Shift.ends_at <= now - timedelta(days=1)
+    """Confirm, as recorded, attendance left unconfirmed past the community's grace period.
+
+    The attendances that may be due are found outside any write transaction; then they
+    are confirmed ``AUTO_CONFIRM_BATCH`` a transaction, each one checked again there (a
+    community admin may have confirmed it meanwhile)."""
+    end_read()
+    candidates = list(
+        db.session.scalars(
+            select(Attendance.id)
+            .join(Attendance.shift)
+            .where(
+                Attendance.status == AttendanceStatus.present,
+                Shift.ends_at <= now - timedelta(days=1),
+            )
+            .order_by(Attendance.id)
         )
-        .order_by(Attendance.id)
-    ).all()
+    )
+    end_read()
+    return in_batches(candidates, AUTO_CONFIRM_BATCH, lambda ids: _auto_confirm(ids, now))
+
+
+@transactional
+def _auto_confirm(attendance_ids: list[int], now: datetime) -> int:
     done = 0
-    for attendance in candidates:
+    for attendance in db.session.scalars(
+        select(Attendance)
+        .where(Attendance.id.in_(attendance_ids), Attendance.status == AttendanceStatus.present)
+        .order_by(Attendance.id)
+    ):
         shift = attendance.shift
         settings = org_settings.community_settings(shift.need.community_id)
         if shift.ends_at > now - timedelta(days=settings.auto_confirm_days):

@@ -19,7 +19,8 @@ from govhub.database import (
     ServiceError,
     end_read,
     get_or_raise,
-    insert_ignoring_conflict,
+    in_batches,
+    insert_many_ignoring_conflict,
     required_text,
     transactional,
 )
@@ -54,6 +55,10 @@ def _merge(existing: list, new: list[dict]) -> list:
     return sorted(merged.values(), key=lambda s: (str(s["code"]), str(s.get("side") or "")))
 
 
+# Findings queued per write transaction (``database.in_batches``).
+QUEUE_BATCH = 250
+
+
 def scan(*, now: datetime) -> int:
     """Put on the queue whatever the detectors find in the recent window, and add new
     signals to waiting items; a decided item is never reopened. Returns how many items
@@ -61,14 +66,15 @@ def scan(*, now: datetime) -> int:
 
     The detectors' aggregate queries run in a read transaction, so on SQLite they do
     not hold the write lock (check-ins go on meanwhile); only queueing what they found
-    is a write transaction. What is written after the read is found by the next scan.
+    is a write transaction, ``QUEUE_BATCH`` items at a time (the first scan of a city
+    finds a year's worth). What is written after the read is found by the next scan.
     """
     end_read()  # a fresh snapshot
     found = signals.detect(now=now)
     end_read()  # end the read before the write begins
-    if not found:
-        return 0
-    return _queue(found, now=now)
+    return in_batches(
+        sorted(found), QUEUE_BATCH, lambda keys: _queue({k: found[k] for k in keys}, now=now)
+    )
 
 
 @transactional
@@ -94,7 +100,7 @@ def _queue(found: dict[tuple[str, int], list[signals.Finding]], *, now: datetime
             )
         )
     }
-    added = 0
+    new: dict[str, list[dict]] = {"attendance_id": [], "entry_id": []}
     for key, findings in found.items():
         facts = [{**f.facts, "code": str(f.facts["code"])} for f in findings]
         item = existing.get(key)
@@ -109,26 +115,25 @@ def _queue(found: dict[tuple[str, int], list[signals.Finding]], *, now: datetime
             if ident not in owners:
                 continue
             community_id, volunteer_id = owners[ident]
-            values = {"attendance_id": ident}
         else:
             if findings[0].community_id is None or findings[0].volunteer_id is None:
                 continue
             community_id, volunteer_id = findings[0].community_id, findings[0].volunteer_id
-            values = {"entry_id": ident}
-        added += insert_ignoring_conflict(
-            ReviewItem,
+        column = "attendance_id" if kind == "attendance" else "entry_id"
+        new[column].append(
             {
-                **values,
+                column: ident,
                 "community_id": community_id,
                 "volunteer_id": volunteer_id,
                 "signals": _merge([], facts),
                 "status": ReviewStatus.pending.value,
                 "found_at": now,
                 "unrecovered": 0,
-            },
-            "attendance_id" if kind == "attendance" else "entry_id",
+            }
         )
-    return added
+    return sum(
+        insert_many_ignoring_conflict(ReviewItem, rows, column) for column, rows in new.items()
+    )
 
 
 # --- Who had a hand in it --------------------------------------------------------------

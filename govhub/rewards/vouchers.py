@@ -24,7 +24,15 @@ from sqlalchemy.orm import joinedload
 
 from govhub.audit import services as audit
 from govhub.clock import local_text
-from govhub.database import NotFound, ServiceError, get_or_raise, required_text, transactional
+from govhub.database import (
+    NotFound,
+    ServiceError,
+    end_read,
+    get_or_raise,
+    in_batches,
+    required_text,
+    transactional,
+)
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify
@@ -352,16 +360,31 @@ def expire_voucher(redemption_id: int, *, now: datetime) -> bool:
     return moved
 
 
+# Vouchers refunded per write transaction (``database.in_batches``): the write lock is
+# held for one batch at a time.
+EXPIRY_BATCH = 10
+
+
 def expire_vouchers(*, now: datetime) -> int:
-    """The scheduler's job: refund every unused voucher past its date, each in its own
-    transaction. Running twice, or racing a verification, refunds each voucher once."""
-    due = db.session.scalars(
-        select(Redemption.id).where(
-            Redemption.status == VoucherStatus.issued, Redemption.expires_at <= now
+    """The scheduler's job: refund every unused voucher past its date. What is due is read
+    outside any write transaction, then refunded ``EXPIRY_BATCH`` a transaction. Running
+    twice, or racing a verification, refunds each voucher once: each refund moves the
+    voucher only while it is still issued."""
+    end_read()
+    due = list(
+        db.session.scalars(
+            select(Redemption.id)
+            .where(Redemption.status == VoucherStatus.issued, Redemption.expires_at <= now)
+            .order_by(Redemption.id)
         )
-    ).all()
-    db.session.rollback()
-    return sum(expire_voucher(redemption_id, now=now) for redemption_id in due)
+    )
+    end_read()
+    return in_batches(due, EXPIRY_BATCH, lambda ids: _expire(ids, now))
+
+
+@transactional
+def _expire(redemption_ids: list[int], now: datetime) -> int:
+    return sum(expire_voucher(redemption_id, now=now) for redemption_id in redemption_ids)
 
 
 def void_partner_vouchers(partner: Partner, *, actor_id: int, reason: str, now: datetime) -> int:
