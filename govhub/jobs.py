@@ -35,7 +35,7 @@ REMINDERS = (
 
 # Reminders written per write transaction: SQLite's write lock is taken for one batch at
 # a time, so a check-in waits behind a batch, never behind the whole run.
-REMINDER_BATCH = 200
+REMINDER_BATCH = 50
 
 
 def send_reminders(*, now: datetime) -> int:

@@ -57,7 +57,7 @@ def _claim(model: type[UnitReport] | type[MemberReport], report_id: int, now: da
 
 
 # Reports reminded per write transaction: the write lock is held for one batch at a time.
-BATCH = 100
+BATCH = 25
 
 
 def send_reminders(*, now: datetime) -> int:
