@@ -42,7 +42,6 @@ POLL_SECONDS = 0.2
 @dataclass
 class Snapshot:
     counted_at: datetime  # UTC
-    kept: bool  # whether it came from (or went to) the cache
     figures: fig.Figures
     rows: list[tuple[int | None, fig.Figures]]  # child unit id (None: in no grid)
     months: list[fig.Month]
@@ -58,6 +57,11 @@ def _shape() -> str:
 SHAPE = _shape()
 
 
+def is_kept(unit: OrgUnit) -> bool:
+    """Whether ``unit``'s dashboard is kept (and its page says when it was counted)."""
+    return unit.level in KEPT_LEVELS
+
+
 def key(unit: OrgUnit, period: Period) -> str:
     return f"oversight:{SHAPE}:{unit.id}:{period.first.isoformat()}:{period.last.isoformat()}"
 
@@ -67,7 +71,6 @@ def count(unit: OrgUnit, period: Period, *, today: date | None = None) -> Snapsh
     found = fig.collect(unit, period, today=today)
     return Snapshot(
         counted_at=utcnow(),
-        kept=False,
         figures=found.total,
         rows=[(row.unit.id if row.unit else None, row.figures) for row in found.rows],
         months=fig.monthly(unit, trailing_months(period.last, MONTHS)),
@@ -84,7 +87,7 @@ def dashboard(unit: OrgUnit, period: Period) -> Snapshot:
     result, up to ``WAIT_SECONDS``, instead of counting the same area at once (the city
     costs seconds of CPU). A mark left by a worker that died ends with its timeout; a
     waiter that sees nothing in time counts itself."""
-    if unit.level not in KEPT_LEVELS:
+    if not is_kept(unit):
         return count(unit, period)
     name = key(unit, period)
     kept = cache.get(name)
@@ -132,7 +135,6 @@ def refresh_busiest(today: date) -> int:
 
 def _keep(unit: OrgUnit, period: Period) -> Snapshot:
     snapshot = count(unit, period)
-    snapshot.kept = True
     seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
     cache.set(key(unit, period), snapshot, timeout=seconds)
     return snapshot
@@ -153,6 +155,7 @@ __all__ = [
     "Snapshot",
     "count",
     "dashboard",
+    "is_kept",
     "key",
     "refresh",
     "refresh_busiest",

@@ -76,6 +76,9 @@ def test_each_unit_and_period_is_kept_on_its_own(client, auth, tree):
     month = local_today().strftime("%Y-%m")
     report = client.get(f"/oversight/units/{tree.street}/report?month={month}")
     assert report.status_code == 200
+    assert 'id="counted-at"' in report.text  # the street's report says when it was counted
+    community = client.get(f"/oversight/units/{tree.community_a}/report?month={month}")
+    assert 'id="counted-at"' not in community.text  # a community's is counted now
 
 
 def test_refresh_counts_again_and_keeps(app, tree):
@@ -90,7 +93,7 @@ def test_refresh_counts_again_and_keeps(app, tree):
     assert snapshot.dashboard(street, period).figures.minutes == 0  # kept
     assert snapshot.refresh([street], period) == 1
     kept = snapshot.dashboard(street, period)
-    assert kept.figures.minutes == 120 and kept.kept
+    assert kept.figures.minutes == 120
 
 
 def test_a_kept_entry_of_another_release_is_not_read(app, tree):
@@ -161,5 +164,5 @@ def test_a_mark_left_by_a_worker_that_died_is_waited_out(app, tree, monkeypatch)
     monkeypatch.setattr(snapshot, "WAIT_SECONDS", 0.3)
     monkeypatch.setattr(snapshot, "POLL_SECONDS", 0.05)
     found = snapshot.dashboard(street, period)
-    assert found.kept and cache.get(name) is not None
+    assert found.figures.minutes == 0 and cache.get(name) is not None
     assert cache.get(f"{name}:counting") is None  # the mark is gone with the count
