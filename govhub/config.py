@@ -68,8 +68,9 @@ BASE_URL = ""
 PROXY_COUNT = 0
 
 # The oversight dashboards of a street, a district and the city (监测调度) count a whole
-# area's needs, hours and points; their figures are kept this many seconds (shown with
-# the time they were counted) rather than counted again for every view. Flask-Caching:
+# area's needs, hours and points; their figures are fresh this many seconds (shown with
+# the time they were counted) rather than counted again for every view, and kept a day
+# so that older ones are shown while they are counted again. Flask-Caching:
 # a file cache in the instance folder by default, shared by the workers of one server
 # (CACHE_DIR, default instance/cache); with several servers use Redis, e.g.
 # GOVHUB_CACHE_TYPE=RedisCache GOVHUB_CACHE_REDIS_URL=redis://10.0.0.5:6379/1.

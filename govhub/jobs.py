@@ -170,7 +170,7 @@ JOBS = {
     ),
     # 防代刷时长: what needs a second look, every 10 minutes.
     "scan_integrity": Job(scan_integrity, "interval", {"minutes": 10}, 20 * 60),
-    # The busiest dashboards, kept warm: within their 10 minutes (DASHBOARD_CACHE_SECONDS).
+    # The busiest dashboards, kept fresh: within their 10 minutes (DASHBOARD_CACHE_SECONDS).
     "refresh_dashboards": Job(refresh_dashboards, "interval", {"minutes": 5}, 10 * 60),
     # SQLite's planner statistics: nightly, 04:07 in Shanghai.
     "refresh_statistics": Job(refresh_statistics, "cron", {"hour": 20, "minute": 7}, 12 * 60 * 60),

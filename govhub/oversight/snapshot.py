@@ -1,12 +1,25 @@
-"""The counted part of a dashboard, kept a few minutes for the areas that cost seconds.
+"""The counted part of a dashboard, kept for the areas that cost seconds.
 
 A street's, a district's or the city's dashboard counts a whole area's year of hours and
 points (``figures.py``): seconds of work at city scale, the same for every viewer. That
-work is done once per ``DASHBOARD_CACHE_SECONDS`` (default 10 minutes) per unit and
-period and kept in the app's cache (Flask-Caching: a file cache shared by one server's
-workers, or Redis shared by several servers); the page says when it was counted. A
-community's and a grid's dashboards are counted on every view: they cost milliseconds,
-and the people who run the community act on them.
+work is kept in the app's cache (Flask-Caching: a file cache shared by one server's
+workers, or Redis shared by several servers), per unit and period, for ``KEEP_SECONDS``
+(a day); the page says when it was counted. A community's and a grid's dashboards are
+counted on every view: they cost milliseconds, and the people who run the community act
+on them.
+
+A kept snapshot younger than ``DASHBOARD_CACHE_SECONDS`` (default 10 minutes, by its
+``counted_at``) is fresh: it is shown as it is. An older one is counted again
+(stale-while-revalidate): the first view to find it old takes a mark in the cache
+(``add``: set only if absent, for ``MARK_SECONDS``), counts anew and keeps the result;
+every other view meanwhile shows the older snapshot at once, with its time, and holds
+no worker waiting. Only when nothing is kept at all (a cold start, or an entry of
+another release) does a view that finds the mark taken wait for it, at most
+``COLD_WAIT_SECONDS``, and then count itself. A mark left by a worker that died ends with
+its timeout.
+
+A cache that cannot be reached (Redis down) is not an error for the viewer: the
+dashboard is counted now, as a community's is, and a warning is logged.
 
 What is kept is plain data (numbers, ids, dates): org units and categories are read per
 view, so names are current and shown in the viewer's language. The cache key holds the
@@ -16,10 +29,13 @@ figures' field names, so a release that changes them never reads an older entry.
 from __future__ import annotations
 
 import hashlib
-import math
+import logging
 import time
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
@@ -33,16 +49,26 @@ from govhub.oversight.period import Period, trailing_months
 
 # The levels whose dashboards are kept: above a community.
 KEPT_LEVELS = frozenset({OrgLevel.city, OrgLevel.district, OrgLevel.street})
-# How long a view waits for another worker counting the same dashboard, and how often
-# it looks.
-WAIT_SECONDS = 30
+# How long a counted snapshot stays in the cache: far beyond DASHBOARD_CACHE_SECONDS, so
+# an older one can be shown while it is counted again.
+KEEP_SECONDS = 24 * 60 * 60
+# How long the mark of a worker counting a dashboard lasts, should it die counting.
+MARK_SECONDS = 30
+# How long a view waits for another worker's count when nothing is kept yet, and how often
+# it looks; then it counts itself.
+COLD_WAIT_SECONDS = 3
 POLL_SECONDS = 0.2
+
+logger = logging.getLogger(__name__)
+
+
+class CacheUnreachable(Exception):
+    """The cache raised (e.g. Redis down): the dashboard is counted without it."""
 
 
 @dataclass
 class Snapshot:
     counted_at: datetime  # UTC
-    kept: bool  # whether it came from (or went to) the cache
     figures: fig.Figures
     rows: list[tuple[int | None, fig.Figures]]  # child unit id (None: in no grid)
     months: list[fig.Month]
@@ -58,6 +84,11 @@ def _shape() -> str:
 SHAPE = _shape()
 
 
+def is_kept(unit: OrgUnit) -> bool:
+    """Whether ``unit``'s dashboard is kept (and its page says when it was counted)."""
+    return unit.level in KEPT_LEVELS
+
+
 def key(unit: OrgUnit, period: Period) -> str:
     return f"oversight:{SHAPE}:{unit.id}:{period.first.isoformat()}:{period.last.isoformat()}"
 
@@ -67,7 +98,6 @@ def count(unit: OrgUnit, period: Period, *, today: date | None = None) -> Snapsh
     found = fig.collect(unit, period, today=today)
     return Snapshot(
         counted_at=utcnow(),
-        kept=False,
         figures=found.total,
         rows=[(row.unit.id if row.unit else None, row.figures) for row in found.rows],
         months=fig.monthly(unit, trailing_months(period.last, MONTHS)),
@@ -76,38 +106,59 @@ def count(unit: OrgUnit, period: Period, *, today: date | None = None) -> Snapsh
 
 
 def dashboard(unit: OrgUnit, period: Period) -> Snapshot:
-    """The dashboard's counts: from the cache when an area above a community was counted
-    in the last ``DASHBOARD_CACHE_SECONDS``, else counted now (and kept, for those).
-
-    One worker counts a dashboard at a time: the first to miss it takes a short-lived
-    mark in the cache (``add``: set only if absent) and counts; the others wait for its
-    result, up to ``WAIT_SECONDS``, instead of counting the same area at once (the city
-    costs seconds of CPU). A mark left by a worker that died ends with its timeout; a
-    waiter that sees nothing in time counts itself."""
-    if unit.level not in KEPT_LEVELS:
+    """The dashboard's counts: for an area above a community, the kept snapshot while it
+    is fresh (or while another worker counts it again), else counted now and kept; for
+    the others, counted now. See the module's docstring."""
+    if not is_kept(unit):
         return count(unit, period)
     name = key(unit, period)
-    kept = cache.get(name)
-    if isinstance(kept, Snapshot):
-        return kept
-    mark = f"{name}:counting"
-    if not cache.add(mark, True, timeout=math.ceil(WAIT_SECONDS)):
-        kept = _wait_for(name)
-        if kept is not None:
-            return kept
     try:
-        return _keep(unit, period)
-    finally:
-        cache.delete(mark)
+        kept = _kept(name)
+        if kept is not None and _fresh(kept):
+            return kept
+        mark = f"{name}:counting"
+        if _cache(cache.add, mark, True, timeout=MARK_SECONDS):
+            try:
+                return _keep(unit, period)
+            finally:
+                with suppress(CacheUnreachable):
+                    _cache(cache.delete, mark)
+        if kept is not None:  # being counted again elsewhere: the older one, at once
+            return kept
+        return _wait_for(name) or _keep(unit, period)
+    except CacheUnreachable:
+        return count(unit, period)
+
+
+def _cache(operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``operation`` (a method of ``cache``) called with the arguments; whatever the cache
+    raises (Flask-Caching's RedisCache lets redis' ConnectionError through from get, add,
+    set and delete) is logged and raised again as ``CacheUnreachable``."""
+    try:
+        return operation(*args, **kwargs)
+    except Exception as error:
+        logger.warning("The dashboards' cache cannot be reached (%s): counting now.", error)
+        raise CacheUnreachable from error
+
+
+def _kept(name: str) -> Snapshot | None:
+    kept = _cache(cache.get, name)
+    return kept if isinstance(kept, Snapshot) else None
+
+
+def _fresh(snapshot: Snapshot) -> bool:
+    seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
+    return utcnow() - snapshot.counted_at < timedelta(seconds=seconds)
 
 
 def _wait_for(name: str) -> Snapshot | None:
-    """What another worker is counting, once it is kept (None if not within the wait)."""
-    deadline = time.monotonic() + WAIT_SECONDS
+    """What another worker is counting, once it is kept (None if not within
+    ``COLD_WAIT_SECONDS``)."""
+    deadline = time.monotonic() + COLD_WAIT_SECONDS
     while time.monotonic() < deadline:
         time.sleep(POLL_SECONDS)
-        kept = cache.get(name)
-        if isinstance(kept, Snapshot):
+        kept = _kept(name)
+        if kept is not None:
             return kept
     return None
 
@@ -131,10 +182,12 @@ def refresh_busiest(today: date) -> int:
 
 
 def _keep(unit: OrgUnit, period: Period) -> Snapshot:
+    """Count now and keep the result (fresh for ``DASHBOARD_CACHE_SECONDS``, in the cache
+    for ``KEEP_SECONDS``). A cache that fails to keep it loses nothing counted."""
     snapshot = count(unit, period)
-    snapshot.kept = True
-    seconds = current_app.config["DASHBOARD_CACHE_SECONDS"]
-    cache.set(key(unit, period), snapshot, timeout=seconds)
+    timeout = max(KEEP_SECONDS, current_app.config["DASHBOARD_CACHE_SECONDS"])
+    with suppress(CacheUnreachable):
+        _cache(cache.set, key(unit, period), snapshot, timeout=timeout)
     return snapshot
 
 
@@ -150,9 +203,11 @@ def rows_of(unit: OrgUnit, snapshot: Snapshot) -> list[fig.Row]:
 
 __all__ = [
     "KEPT_LEVELS",
+    "CacheUnreachable",
     "Snapshot",
     "count",
     "dashboard",
+    "is_kept",
     "key",
     "refresh",
     "refresh_busiest",
