@@ -189,6 +189,14 @@ def _configure(app: Flask) -> None:
 
     if app.config.get("CACHE_TYPE") == "FileSystemCache" and not app.config.get("CACHE_DIR"):
         app.config["CACHE_DIR"] = str(Path(app.instance_path) / "cache")
+    if app.config.get("CACHE_TYPE") == "RedisCache":
+        # A Redis that does not answer costs a dashboard view REDIS_CACHE_TIMEOUT seconds
+        # (then it is counted without the cache, oversight.snapshot), not the operating
+        # system's TCP timeout: redis-py waits without limit by default.
+        seconds = app.config["REDIS_CACHE_TIMEOUT"]
+        app.config.setdefault(
+            "CACHE_OPTIONS", {"socket_connect_timeout": seconds, "socket_timeout": seconds}
+        )
 
 
 def _configure_public_address(app: Flask, production: bool) -> None:

@@ -78,6 +78,7 @@ CACHE_TYPE = "FileSystemCache"
 CACHE_DEFAULT_TIMEOUT = 600
 CACHE_THRESHOLD = 2000  # files the file cache keeps before it drops the oldest
 DASHBOARD_CACHE_SECONDS = 600
+REDIS_CACHE_TIMEOUT = 1  # seconds to connect to, or hear from, the Redis cache
 
 # One line per request on the ``govhub.requests`` logger (method, path without the query,
 # status, milliseconds, user id), each log line stamped with the request id.

@@ -36,6 +36,18 @@ def _closed_port() -> int:
         return probe.getsockname()[1]
 
 
+# Sockets that accept a connection and never answer, kept open for the whole session.
+_SILENT: list[socket.socket] = []
+
+
+def _silent_port() -> int:
+    """A local port where something listens but never answers (the kernel completes the
+    connection; nobody reads or writes): a Redis that hangs."""
+    listener = socket.create_server(("127.0.0.1", 0), backlog=64)
+    _SILENT.append(listener)
+    return listener.getsockname()[1]
+
+
 def counted_at(page: str) -> str:
     match = re.search(r'id="counted-at">(.*?)</p>', page, re.S)
     assert match, "no time of counting"
@@ -255,3 +267,32 @@ def test_a_street_dashboard_is_counted_now_when_redis_cannot_be_reached(app, cli
     warnings = [r for r in caplog.records if r.name == "govhub.oversight.snapshot"]
     assert warnings and all(r.levelno == logging.WARNING for r in warnings)
     assert "cannot be reached" in warnings[0].getMessage()
+
+
+@pytest.mark.app_config(
+    CACHE_TYPE="RedisCache",
+    CACHE_REDIS_URL=f"redis://127.0.0.1:{_silent_port()}/0",
+    DASHBOARD_CACHE_SECONDS=600,
+)
+def test_a_redis_that_does_not_answer_costs_a_second_not_the_page(app, client, auth):
+    """redis-py waits without limit by default: the cache's client is given
+    ``REDIS_CACHE_TIMEOUT``, and the dashboard is then counted without the cache."""
+    import threading
+
+    tree = make_tree()
+    community_admin = make_admin(tree, Role.community_admin, "community_a")
+    street_admin = make_admin(tree, Role.oversight_admin, "street")
+    served_this_month(tree, community_admin)
+    auth.login(street_admin.phone)
+    responses = []
+
+    def view():
+        with app.app_context():
+            responses.append(client.get(f"/oversight/units/{tree.street}"))
+
+    viewer = threading.Thread(target=view, daemon=True)
+    viewer.start()
+    viewer.join(30)
+    assert responses, "the dashboard waited on the silent Redis"
+    assert responses[0].status_code == 200
+    assert figure(text_of(responses[0]), "hours") == "2.0小时"
