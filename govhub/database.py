@@ -352,21 +352,27 @@ def refresh_sqlite_statistics(engine: Engine, sample_rows: int = 1000) -> dict[s
     return written
 
 
+def _insert_ignoring(target, conflict_columns: tuple[str, ...]):
+    """INSERT into ``target`` (a model or its table) ON CONFLICT (columns) DO NOTHING,
+    RETURNING the primary key: in the dialect of the session's database."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    table = getattr(target, "__table__", target)
+    return (
+        insert(target)
+        .on_conflict_do_nothing(index_elements=list(conflict_columns))
+        .returning(*table.primary_key.columns)
+    )
+
+
 def insert_ignoring_conflict(model, values: dict, *conflict_columns: str) -> int:
     """INSERT … ON CONFLICT (columns) DO NOTHING, on SQLite and PostgreSQL; returns 1 if
     the row was inserted, 0 if it was already there.
 
     RETURNING tells which: psycopg reports rowcount -1 for this statement."""
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(model)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(*model.__table__.primary_key.columns)
-    )
+    statement = _insert_ignoring(model, conflict_columns).values(**values)
     return 1 if db.session.execute(statement).first() is not None else 0
 
 
@@ -376,17 +382,18 @@ def insert_many_ignoring_conflict(model, rows: list[dict], *conflict_columns: st
     returns how many were inserted. For the jobs that queue thousands of rows at once."""
     if not rows:
         return 0
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = model.__table__
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        .returning(*table.primary_key.columns)
-    )
+    statement = _insert_ignoring(model.__table__, conflict_columns)
     return len(db.session.execute(statement, rows).all())
+
+
+def read_apart(statement) -> list:
+    """The scalars of ``statement``, read in a read transaction of their own (``end_read``
+    before and after): for a job that finds what is due without SQLite's write lock, then
+    writes it ``in_batches``."""
+    end_read()
+    found = list(db.session.scalars(statement))
+    end_read()
+    return found
 
 
 class AppendOnly(RuntimeError):

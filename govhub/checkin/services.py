@@ -25,10 +25,10 @@ from govhub.database import (
     NotFound,
     ServiceError,
     check_text,
-    end_read,
     get_or_raise,
     in_batches,
     insert_ignoring_conflict,
+    read_apart,
     required_text,
     transactional,
 )
@@ -682,19 +682,15 @@ def auto_confirm(*, now: datetime) -> int:
     The attendances that may be due are found outside any write transaction; then they
     are confirmed ``AUTO_CONFIRM_BATCH`` a transaction, each one checked again there (a
     community admin may have confirmed it meanwhile)."""
-    end_read()
-    candidates = list(
-        db.session.scalars(
-            select(Attendance.id)
-            .join(Attendance.shift)
-            .where(
-                Attendance.status == AttendanceStatus.present,
-                Shift.ends_at <= now - timedelta(days=1),
-            )
-            .order_by(Attendance.id)
+    candidates = read_apart(
+        select(Attendance.id)
+        .join(Attendance.shift)
+        .where(
+            Attendance.status == AttendanceStatus.present,
+            Shift.ends_at <= now - timedelta(days=1),
         )
+        .order_by(Attendance.id)
     )
-    end_read()
     return in_batches(candidates, AUTO_CONFIRM_BATCH, lambda ids: _auto_confirm(ids, now))
 
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.orm import aliased
 
 from govhub.clock import local_date
-from govhub.database import end_read, in_batches, transactional
+from govhub.database import in_batches, read_apart, transactional
 from govhub.extensions import db
 from govhub.notifications.kinds import NotificationKind
 from govhub.notifications.services import notify_once
@@ -65,18 +65,12 @@ def send_reminders(*, now: datetime) -> int:
     The reports due are found outside any write transaction, then reminded ``BATCH`` a
     transaction (each one claimed again there, so a report is reminded once)."""
     today = local_date(now)
-    end_read()
-    unit_ids = list(
-        db.session.scalars(
-            select(UnitReport.id).where(_due(UnitReport, today)).order_by(UnitReport.id)
-        )
+    unit_ids = read_apart(
+        select(UnitReport.id).where(_due(UnitReport, today)).order_by(UnitReport.id)
     )
-    member_ids = list(
-        db.session.scalars(
-            select(MemberReport.id).where(_due(MemberReport, today)).order_by(MemberReport.id)
-        )
+    member_ids = read_apart(
+        select(MemberReport.id).where(_due(MemberReport, today)).order_by(MemberReport.id)
     )
-    end_read()
     return in_batches(unit_ids, BATCH, lambda ids: _remind_units(ids, now)) + in_batches(
         member_ids, BATCH, lambda ids: _remind_members(ids, now)
     )

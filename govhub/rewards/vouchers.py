@@ -27,9 +27,9 @@ from govhub.clock import local_text
 from govhub.database import (
     NotFound,
     ServiceError,
-    end_read,
     get_or_raise,
     in_batches,
+    read_apart,
     required_text,
     transactional,
 )
@@ -370,15 +370,11 @@ def expire_vouchers(*, now: datetime) -> int:
     outside any write transaction, then refunded ``EXPIRY_BATCH`` a transaction. Running
     twice, or racing a verification, refunds each voucher once: each refund moves the
     voucher only while it is still issued."""
-    end_read()
-    due = list(
-        db.session.scalars(
-            select(Redemption.id)
-            .where(Redemption.status == VoucherStatus.issued, Redemption.expires_at <= now)
-            .order_by(Redemption.id)
-        )
+    due = read_apart(
+        select(Redemption.id)
+        .where(Redemption.status == VoucherStatus.issued, Redemption.expires_at <= now)
+        .order_by(Redemption.id)
     )
-    end_read()
     return in_batches(due, EXPIRY_BATCH, lambda ids: _expire(ids, now))
 
 
