@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from govhub.database import utcnow
@@ -131,12 +132,13 @@ def dashboard(unit: OrgUnit, period: Period) -> Snapshot:
 
 
 def _cache(operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``operation`` (a method of ``cache``) called with the arguments; whatever the cache
-    raises (Flask-Caching's RedisCache lets redis' ConnectionError through from get, add,
-    set and delete) is logged and raised again as ``CacheUnreachable``."""
+    """``operation`` (a method of ``cache``) called with the arguments; a failure to reach
+    the cache (Flask-Caching's RedisCache lets redis' ConnectionError and TimeoutError
+    through from get, add, set and delete; the file cache, an OSError) is logged and
+    raised again as ``CacheUnreachable``."""
     try:
         return operation(*args, **kwargs)
-    except Exception as error:
+    except (OSError, RedisError) as error:
         logger.warning("The dashboards' cache cannot be reached (%s): counting now.", error)
         raise CacheUnreachable from error
 
