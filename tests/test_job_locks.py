@@ -4,6 +4,7 @@ redemptions are not kept waiting behind a scan of the whole ledger."""
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import event
@@ -136,15 +137,26 @@ def test_reminders_are_read_without_the_write_lock_and_written_in_batches(
     assert len(transactions) == first  # the second run found nothing to write
 
 
-def _write_transactions(statements: list[str]):
-    """A probe for ``before_cursor_execute`` that keeps the SQL of each write transaction
-    begun (``BEGIN IMMEDIATE``)."""
+@contextmanager
+def watching(write_lock, reads: str | None = None):
+    """While inside: ``reading``, whether another connection could have written at each
+    statement that starts with ``reads``; ``transactions``, each write transaction begun
+    (``BEGIN IMMEDIATE``)."""
+    reading: list[bool] = []
+    transactions: list[str] = []
 
     def probe(_conn, _cursor, statement, *_args):
-        if statement.lstrip().upper().startswith("BEGIN IMMEDIATE"):
-            statements.append(statement)
+        text = " ".join(statement.split()).upper()
+        if reads and text.startswith(reads):
+            reading.append(write_lock())
+        if text.startswith("BEGIN IMMEDIATE"):
+            transactions.append(statement)
 
-    return probe
+    event.listen(db.engine, "before_cursor_execute", probe)
+    try:
+        yield reading, transactions
+    finally:
+        event.remove(db.engine, "before_cursor_execute", probe)
 
 
 def test_a_waiting_writer_gets_in_between_batches(app, write_lock):
@@ -208,23 +220,11 @@ def test_expired_vouchers_are_read_without_the_write_lock_and_refunded_in_batche
     for _ in range(5):
         redeem(volunteer, reward, now=now)
     monkeypatch.setattr(vouchers, "EXPIRY_BATCH", 2)
-    reading, transactions = [], []
-
-    def probe(_conn, _cursor, statement, *_args):
-        if " ".join(statement.split()).upper().startswith("SELECT REDEMPTION.ID FROM"):
-            reading.append(write_lock())
-
     later = now + timedelta(days=365)
-    event.listen(db.engine, "before_cursor_execute", probe)
-    begins = _write_transactions(transactions)
-    event.listen(db.engine, "before_cursor_execute", begins)
-    try:
+    with watching(write_lock, "SELECT REDEMPTION.ID FROM") as (reading, transactions):
         assert vouchers.expire_vouchers(now=later) == 5
         first = len(transactions)
         assert vouchers.expire_vouchers(now=later) == 0
-    finally:
-        event.remove(db.engine, "before_cursor_execute", probe)
-        event.remove(db.engine, "before_cursor_execute", begins)
     assert reading and all(reading)
     assert first == 3  # 5 vouchers, 2 a transaction
     assert len(transactions) == first  # nothing left to refund
@@ -245,23 +245,11 @@ def test_auto_confirmation_is_read_without_the_write_lock_and_written_in_batches
     for person in world.volunteers:
         scan_in(person, world.shift, START)
     monkeypatch.setattr(checkin, "AUTO_CONFIRM_BATCH", 2)
-    reading, transactions = [], []
-
-    def probe(_conn, _cursor, statement, *_args):
-        if " ".join(statement.split()).upper().startswith("SELECT ATTENDANCE.ID FROM"):
-            reading.append(write_lock())
-
     later = world.shift.ends_at + timedelta(days=3)
-    event.listen(db.engine, "before_cursor_execute", probe)
-    begins = _write_transactions(transactions)
-    event.listen(db.engine, "before_cursor_execute", begins)
-    try:
+    with watching(write_lock, "SELECT ATTENDANCE.ID FROM") as (reading, transactions):
         assert checkin.auto_confirm(now=later) == 3
         first = len(transactions)
         assert checkin.auto_confirm(now=later) == 0
-    finally:
-        event.remove(db.engine, "before_cursor_execute", probe)
-        event.remove(db.engine, "before_cursor_execute", begins)
     assert reading and all(reading)
     assert first == 2  # 3 attendances, 2 a transaction
     assert len(transactions) == first
@@ -282,15 +270,10 @@ def test_the_integrity_scan_queues_in_batches(app, write_lock, monkeypatch):
     for person in activity.people:
         by_hand(activity, person, admin)
     monkeypatch.setattr(integrity, "QUEUE_BATCH", 2)
-    transactions: list[str] = []
-    begins = _write_transactions(transactions)
-    event.listen(db.engine, "before_cursor_execute", begins)
-    try:
+    with watching(write_lock) as (_reading, transactions):
         added = integrity.scan(now=utcnow())
         first = len(transactions)
         assert integrity.scan(now=utcnow()) == 0
-    finally:
-        event.remove(db.engine, "before_cursor_execute", begins)
     from sqlalchemy import func, select
 
     from govhub.integrity.models import ReviewItem
